@@ -1,0 +1,75 @@
+// Sparse physical memory: a fixed size, backed in 64 KiB blocks allocated on
+// first write (unwritten memory reads as zero). The TLM memory model and the
+// walker's direct port both use it.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+
+#include "tlmmu/core/mmu.h"
+
+namespace tlmmu {
+
+class SparseMemory {
+ public:
+    static constexpr unsigned kBlockShift = 16;
+    static constexpr uint64_t kBlockBytes = 1ull << kBlockShift;
+
+    explicit SparseMemory(uint64_t size_bytes) : m_size(size_bytes) {}
+
+    uint64_t size() const { return m_size; }
+    bool contains(uint64_t pa, uint64_t len) const { return len <= m_size && pa <= m_size - len; }
+
+    // Copy in or out; false (and nothing copied) when outside memory.
+    bool read(uint64_t pa, void* out, uint64_t len) const;
+    bool write(uint64_t pa, const void* in, uint64_t len);
+    bool read64(uint64_t pa, uint64_t& value) const { return read(pa, &value, 8); }
+    bool write64(uint64_t pa, uint64_t value) { return write(pa, &value, 8); }
+
+    // Host pointer to the block holding pa (allocating it) and the block's
+    // physical range, for DMI. Null when outside memory.
+    uint8_t* block(uint64_t pa, uint64_t& block_start, uint64_t& block_end);
+
+    uint64_t allocated_bytes() const { return m_blocks.size() * kBlockBytes; }
+
+ private:
+    uint8_t* existing(uint64_t block_index) const {
+        auto it = m_blocks.find(block_index);
+        return it == m_blocks.end() ? nullptr : it->second.get();
+    }
+    uint8_t* materialise(uint64_t block_index);
+
+    uint64_t m_size;
+    std::unordered_map<uint64_t, std::unique_ptr<uint8_t[]>> m_blocks;
+};
+
+// The walker's port straight onto a SparseMemory, with a fixed access latency.
+class DirectPhysicalAccess : public PhysicalAccess {
+ public:
+    DirectPhysicalAccess(SparseMemory& memory, unsigned latency_cycles)
+        : m_memory(memory), m_latency(latency_cycles) {}
+
+    unsigned latency() const { return m_latency; }
+    void set_latency(unsigned cycles) { m_latency = cycles; }
+
+    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override {
+        cycles += m_latency;
+        return m_memory.read64(pa, value);
+    }
+    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+                         uint64_t& cycles) override {
+        cycles += 2 * m_latency;  // locked read, then write
+        if (!m_memory.read64(pa, observed)) return false;
+        if (observed == expected) m_memory.write64(pa, expected | bits);
+        return true;
+    }
+    bool debug_read_entry(uint64_t pa, uint64_t& value) override { return m_memory.read64(pa, value); }
+
+ private:
+    SparseMemory& m_memory;
+    unsigned m_latency;
+};
+
+}  // namespace tlmmu

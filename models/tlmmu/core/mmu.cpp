@@ -1,0 +1,555 @@
+#include "tlmmu/core/mmu.h"
+
+namespace tlmmu {
+
+const char* to_string(Source s) {
+    switch (s) {
+        case Source::none: return "none";
+        case Source::l1: return "l1";
+        case Source::l2: return "l2";
+        case Source::walk: return "walk";
+    }
+    return "?";
+}
+
+namespace {
+
+Fault make_fault(FaultKind kind, uint32_t code = 0, uint64_t address = 0) {
+    Fault f;
+    f.kind = kind;
+    f.error_code = code;
+    f.address = address;
+    return f;
+}
+
+bool is_leaf(uint64_t entry, unsigned level) { return level == 1 || (level <= 3 && (entry & pte::PS)); }
+
+StructureStats& level_stats(MmuStats& s, const std::string& name) {
+    return name == "l1i" ? s.l1i : name == "l1d" ? s.l1d : s.l2;
+}
+
+}  // namespace
+
+Mmu::Mmu(const MmuConfig& config, PhysicalAccess& memory)
+    : m_config((validate(config), config)),
+      m_memory(memory),
+      m_l1i(config.l1i, config.seed),
+      m_l1d(config.l1d, config.seed + 1),
+      m_l2(config.l2, config.seed + 2),
+      m_psc{PagingStructureCache(0, {}, 0), PagingStructureCache(1, {}, 0),
+            PagingStructureCache(2, config.psc[2], config.seed), PagingStructureCache(3, config.psc[3], config.seed),
+            PagingStructureCache(4, config.psc[4], config.seed), PagingStructureCache(5, config.psc[5], config.seed)} {
+    for (unsigned l = 2; l <= 5; ++l) m_any_psc |= m_psc[l].enabled();
+}
+
+// ---------------------------------------------------------------------------
+// Translation
+
+Translation Mmu::translate(const Access& access) {
+    if (!m_regs.paging()) {
+        Translation t;
+        t.pa = access.va;
+        t.size = PageSize::k4;
+        ++m_stats.untranslated;
+        return t;
+    }
+    if (!geometry().canonical(access.va)) {
+        Translation t;
+        t.fault = make_fault(FaultKind::gp);
+        record(access, t);
+        return t;
+    }
+
+    const bool fetch = access.type == AccessType::fetch;
+    TlbLevel& l1 = fetch ? m_l1i : m_l1d;
+    StructureStats& l1_stats = fetch ? m_stats.l1i : m_stats.l1d;
+    uint64_t cycles = 0;
+
+    if (l1.enabled()) {
+        cycles += l1.latency();
+        ++l1_stats.lookups;
+        if (const TlbEntry* e = l1.lookup(access.va & m_va_mask, m_pcid)) {
+            ++l1_stats.hits[unsigned(access.type)][unsigned(e->page)];
+            Translation t = use_entry(access, *e, Source::l1, cycles);
+            record(access, t);
+            return t;
+        }
+    }
+    if (m_l2.enabled()) {
+        cycles += m_l2.latency();
+        ++m_stats.l2.lookups;
+        if (const TlbEntry* e = m_l2.lookup(access.va & m_va_mask, m_pcid)) {
+            ++m_stats.l2.hits[unsigned(access.type)][unsigned(e->page)];
+            const Mapping m = e->mapping();
+            Translation t = use_entry(access, *e, Source::l2, cycles);
+            if (l1.enabled()) {
+                ++l1_stats.misses[unsigned(access.type)][unsigned(m.size)];
+                if (t.ok() && !t.d_assist) fill_level(l1, l1_stats, m, access.va & m_va_mask);
+            }
+            record(access, t);
+            return t;
+        }
+    }
+    Translation t = walk_and_fill(access, cycles);
+    if (l1.enabled()) count_miss(l1_stats, access, t);
+    if (m_l2.enabled()) count_miss(m_stats.l2, access, t);
+    record(access, t);
+    return t;
+}
+
+void Mmu::count_miss(StructureStats& s, const Access& access, const Translation& t) {
+    ++s.misses[unsigned(access.type)][t.ok() ? unsigned(t.size) : kPageSizes];
+}
+
+void Mmu::record(const Access&, const Translation& t) {
+    ++m_stats.translations;
+    ++m_stats.faults[unsigned(t.fault.kind)];
+    m_stats.latency.record(t.cycles);
+}
+
+// A TLB hit: rights come from the entry (possibly stale; SDM 4.10.4.3 allows
+// the resulting spurious fault). A write to an entry cached with D=0 must set D
+// in memory, so it re-walks with a locked update (a "D-bit assist").
+Translation Mmu::use_entry(const Access& access, const TlbEntry& e, Source source, uint64_t cycles) {
+    Translation t;
+    t.cycles = cycles;
+    t.source = source;
+    t.size = e.page;
+    t.global = e.global;
+    t.pkey = e.pkey;
+    t.rights = e.rights;
+    if (const uint32_t code = check_access(access, e.rights, e.pkey, m_regs)) return page_fault(access, code, t);
+    if (access.type == AccessType::write && !e.dirty) {
+        ++m_stats.walk.d_bit_assists;
+        Translation w = walk_and_fill(access, cycles);
+        w.d_assist = true;
+        return w;
+    }
+    t.pa = e.frame + (access.va & (page_bytes(e.granule) - 1));
+    return t;
+}
+
+// A page fault invalidates the TLB entries for the faulting page (current PCID
+// and global) and the PSC entries that would be used to translate it.
+Translation Mmu::page_fault(const Access& access, uint32_t code, Translation t) {
+    t.fault = make_fault(FaultKind::pf, code, access.va);
+    const uint64_t va = access.va & m_va_mask;
+    unsigned dropped = drop_tlb(InvalidationCause::page_fault,
+                                [&](TlbLevel& l) { return l.flush_page(va, m_pcid, true, true); });
+    dropped += drop_psc(InvalidationCause::page_fault,
+                        [&](PagingStructureCache& p) { return p.flush_va(va, m_va_mask, m_pcid); });
+    (void)dropped;
+    ++m_epoch;
+    changed();
+    return t;
+}
+
+// The walk proper. `debug` walks with debug reads and changes nothing; the
+// non-debug caller commits A/D updates, fills and statistics.
+struct Mmu::Walk {
+    Translation t;
+    Mapping mapping;
+    struct PscFill {
+        unsigned level;
+        PscEntry entry;
+    };
+    PscFill psc_fills[4];
+    unsigned psc_fill_count = 0;
+};
+
+Translation Mmu::translate_debug(const Access& access) const {
+    if (!m_regs.paging()) {
+        Translation t;
+        t.pa = access.va;
+        return t;
+    }
+    if (!geometry().canonical(access.va)) {
+        Translation t;
+        t.fault = make_fault(FaultKind::gp);
+        return t;
+    }
+    return walk(access, 0, true);
+}
+
+Translation Mmu::walk(const Access& access, uint64_t cycles, bool debug) const {
+    // Only used for debug walks; see walk_and_fill for the timed walk.
+    Translation t;
+    t.cycles = cycles;
+    t.source = Source::walk;
+    const uint64_t va = access.va & m_va_mask;
+    const unsigned maxphy = m_config.maxphyaddr;
+    Rights rights;
+    uint64_t table = entry_address(m_regs.cr3, maxphy);
+    for (unsigned level = m_regs.levels(); level >= 1; --level) {
+        const uint64_t slot = table + 8 * PagingGeometry::index(va, level);
+        uint64_t e = 0;
+        if (!(debug ? m_memory.debug_read_entry(slot, e) : false)) {
+            t.fault = make_fault(FaultKind::bus, 0, slot);
+            return t;
+        }
+        ++t.pt_reads;
+        if (!(e & pte::P)) {
+            t.fault = make_fault(FaultKind::pf, access_error_bits(access, m_regs), access.va);
+            return t;
+        }
+        const bool leaf = is_leaf(e, level);
+        if (e & reserved_bits(level, leaf && level > 1, maxphy, m_regs.nxe(), m_config.gb_pages)) {
+            t.fault = make_fault(FaultKind::pf, pf::P | pf::RSVD | access_error_bits(access, m_regs), access.va);
+            return t;
+        }
+        rights.writable &= bool(e & pte::RW);
+        rights.user &= bool(e & pte::US);
+        rights.nx |= bool(e & pte::XD);
+        if (!leaf) {
+            table = entry_address(e, maxphy);
+            continue;
+        }
+        t.size = PageSize(level - 1);
+        t.rights = rights;
+        t.pkey = uint8_t((e & pte::PKEY_MASK) >> pte::PKEY_SHIFT);
+        t.global = (e & pte::G) && m_regs.pge();
+        if (const uint32_t code = check_access(access, rights, t.pkey, m_regs)) {
+            t.fault = make_fault(FaultKind::pf, code, access.va);
+            return t;
+        }
+        t.pa = entry_address(e, maxphy, page_shift(t.size)) + (va & (page_bytes(t.size) - 1));
+        return t;
+    }
+    return t;
+}
+
+Translation Mmu::walk_and_fill(const Access& access, uint64_t cycles) {
+    const uint64_t start_epoch = m_epoch;
+    const uint64_t va = access.va & m_va_mask;
+    const unsigned maxphy = m_config.maxphyaddr;
+    const unsigned top = m_regs.levels();
+    WalkStats& ws = m_stats.walk;
+    ++ws.walks;
+
+    Translation t;
+    t.source = Source::walk;
+    t.cycles = cycles;
+    if (m_any_psc) t.cycles += m_config.psc_latency;
+
+    for (unsigned attempt = 0;; ++attempt) {
+        // Deepest PSC hit first: PDE, PDPTE, PML4E, PML5E (SDM 4.10.3.2).
+        Rights rights;
+        uint64_t table = entry_address(m_regs.cr3, maxphy);
+        unsigned level = top;
+        t.psc_level = 0;
+        for (unsigned l = 2; l <= top; ++l) {
+            PagingStructureCache& psc = m_psc[l];
+            if (!psc.enabled()) continue;
+            ++m_stats.psc[l].lookups;
+            if (const PscEntry* p = psc.lookup(va, m_va_mask, m_pcid)) {
+                ++m_stats.psc[l].hits;
+                t.psc_level = l;
+                table = p->table;
+                rights = p->rights;
+                level = l - 1;
+                break;
+            }
+        }
+        if (attempt == 0) ++ws.started_from[t.psc_level];
+
+        Walk w;
+        bool restart = false;
+        for (;; --level) {
+            const uint64_t slot = table + 8 * PagingGeometry::index(va, level);
+            uint64_t e = 0;
+            ++t.pt_reads;
+            ++ws.pt_reads;
+            if (!m_memory.read_entry(slot, e, t.cycles)) {
+                t.fault = make_fault(FaultKind::bus, 0, slot);
+                break;
+            }
+            if (!(e & pte::P)) {
+                t = page_fault(access, access_error_bits(access, m_regs), t);
+                break;
+            }
+            const bool leaf = is_leaf(e, level);
+            if (e & reserved_bits(level, leaf && level > 1, maxphy, m_regs.nxe(), m_config.gb_pages)) {
+                t = page_fault(access, pf::P | pf::RSVD | access_error_bits(access, m_regs), t);
+                break;
+            }
+            rights.writable &= bool(e & pte::RW);
+            rights.user &= bool(e & pte::US);
+            rights.nx |= bool(e & pte::XD);
+
+            uint64_t set_bits = 0;
+            if (!leaf) {
+                if (!(e & pte::A)) set_bits = pte::A;
+            } else {
+                t.size = PageSize(level - 1);
+                t.rights = rights;
+                t.pkey = uint8_t((e & pte::PKEY_MASK) >> pte::PKEY_SHIFT);
+                t.global = (e & pte::G) && m_regs.pge();
+                // The leaf's A and D are set only by an access that is allowed.
+                if (const uint32_t code = check_access(access, rights, t.pkey, m_regs)) {
+                    t = page_fault(access, code, t);
+                    break;
+                }
+                const uint64_t need = pte::A | (access.type == AccessType::write ? pte::D : 0);
+                set_bits = need & ~e;
+            }
+            if (set_bits) {
+                uint64_t observed = 0;
+                ++t.ad_updates;
+                ++ws.ad_updates;
+                if (!m_memory.locked_set_bits(slot, e, set_bits, observed, t.cycles)) {
+                    t.fault = make_fault(FaultKind::bus, 0, slot);
+                    break;
+                }
+                if (observed != e) {  // someone changed the entry: walk again
+                    restart = true;
+                    break;
+                }
+                e |= set_bits;
+            }
+            if (!leaf) {
+                table = entry_address(e, maxphy);
+                if (m_psc[level].enabled()) {
+                    Walk::PscFill& f = w.psc_fills[w.psc_fill_count++];
+                    f.level = level;
+                    f.entry.tag = m_psc[level].tag_of(va, m_va_mask);
+                    f.entry.table = table;
+                    f.entry.pcid = m_pcid;
+                    f.entry.pcd = e & pte::PCD;
+                    f.entry.pwt = e & pte::PWT;
+                    f.entry.rights = rights;
+                }
+                continue;
+            }
+            w.mapping.va_base = va & ~(page_bytes(t.size) - 1);
+            w.mapping.pa_base = entry_address(e, maxphy, page_shift(t.size));
+            w.mapping.size = t.size;
+            w.mapping.pcid = m_pcid;
+            w.mapping.global = t.global;
+            w.mapping.dirty = e & pte::D;
+            w.mapping.pkey = t.pkey;
+            w.mapping.rights = rights;
+            t.pa = w.mapping.pa_base + (va & (page_bytes(t.size) - 1));
+            break;
+        }
+        if (restart) {
+            ++ws.restarts;
+            if (attempt + 1 < m_config.walk_restart_limit) continue;
+            t.fault = make_fault(FaultKind::bus, 0, table);  // never converged: report, do not spin
+        }
+        ws.reads_per_walk[t.pt_reads < WalkStats::kReadBuckets ? t.pt_reads : WalkStats::kReadBuckets - 1]++;
+        if (!t.ok()) return t;
+
+        // A flush that landed while this walk was in flight (possible when the
+        // memory port yields to other SystemC processes) forbids caching what
+        // the walk read: use the translation once, cache nothing.
+        if (m_epoch != start_epoch) {
+            ++ws.fills_suppressed;
+            return t;
+        }
+        for (unsigned i = 0; i < w.psc_fill_count; ++i) {
+            const Walk::PscFill& f = w.psc_fills[i];
+            ++m_stats.psc[f.level].fills;
+            if (m_psc[f.level].fill(f.entry)) ++m_stats.psc[f.level].evictions;
+        }
+        fill_tlbs(w.mapping, va, access.type == AccessType::fetch);
+        return t;
+    }
+}
+
+void Mmu::fill_level(TlbLevel& level, StructureStats& stats, const Mapping& m, uint64_t va) {
+    const TlbLevel::FillResult r = level.fill(m, va);
+    if (r.stored) ++stats.fills;
+    if (r.evicted) ++stats.evictions;
+}
+
+void Mmu::fill_tlbs(const Mapping& m, uint64_t va, bool fetch) {
+    fill_level(m_l2, m_stats.l2, m, va);
+    if (fetch) fill_level(m_l1i, m_stats.l1i, m, va);
+    else fill_level(m_l1d, m_stats.l1d, m, va);
+}
+
+// ---------------------------------------------------------------------------
+// Invalidation
+
+unsigned Mmu::drop_tlb(InvalidationCause cause, const std::function<unsigned(TlbLevel&)>& fn) {
+    unsigned total = 0;
+    for (TlbLevel* level : {&m_l1i, &m_l1d, &m_l2}) {
+        const unsigned n = fn(*level);
+        level_stats(m_stats, level->name()).invalidations[unsigned(cause)] += n;
+        total += n;
+    }
+    return total;
+}
+
+unsigned Mmu::drop_psc(InvalidationCause cause, const std::function<unsigned(PagingStructureCache&)>& fn) {
+    unsigned total = 0;
+    for (unsigned l = 2; l <= 5; ++l) {
+        const unsigned n = fn(m_psc[l]);
+        m_stats.psc[l].invalidations[unsigned(cause)] += n;
+        total += n;
+    }
+    return total;
+}
+
+unsigned Mmu::flush_everything(InvalidationCause cause) {
+    return drop_tlb(cause, [](TlbLevel& l) { return l.flush_all(); }) +
+           drop_psc(cause, [](PagingStructureCache& p) { return p.flush_all(); });
+}
+
+unsigned Mmu::flush_pcid(InvalidationCause cause, uint16_t pcid, bool keep_global) {
+    return drop_tlb(cause, [&](TlbLevel& l) { return l.flush_pcid(pcid, keep_global); }) +
+           drop_psc(cause, [&](PagingStructureCache& p) { return p.flush_pcid(pcid); });
+}
+
+void Mmu::changed() {
+    if (m_on_change) m_on_change();
+}
+
+OperationResult Mmu::finish(Operation op, unsigned cost, Fault fault, unsigned dropped) {
+    OperationStats& s = m_stats.ops[unsigned(op)];
+    ++s.count;
+    s.cycles += cost;
+    OperationResult r;
+    r.cycles = cost;
+    r.fault = fault;
+    r.dropped = dropped;
+    if (fault) {
+        ++s.faults;
+        return r;
+    }
+    ++m_epoch;
+    changed();
+    return r;
+}
+
+// ---------------------------------------------------------------------------
+// Control operations
+
+OperationResult Mmu::write_cr0(uint64_t value) {
+    const unsigned cost = m_config.costs.mov_cr0;
+    const uint64_t old = m_regs.cr0;
+    const bool pg_on = !(old & cr0::PG) && (value & cr0::PG);
+    const bool pg_off = (old & cr0::PG) && !(value & cr0::PG);
+    if (value >> 32) return finish(Operation::mov_cr0, cost, make_fault(FaultKind::gp), 0);
+    if ((value & cr0::PG) && !(value & cr0::PE)) return finish(Operation::mov_cr0, cost, make_fault(FaultKind::gp), 0);
+    if (pg_off && m_regs.pcide()) return finish(Operation::mov_cr0, cost, make_fault(FaultKind::gp), 0);
+    // Only IA-32e paging is modelled: enabling paging needs EFER.LME and CR4.PAE.
+    if (pg_on && (!(m_regs.efer & efer::LME) || !(m_regs.cr4 & cr4::PAE)))
+        return finish(Operation::mov_cr0, cost, make_fault(FaultKind::gp), 0);
+
+    m_regs.cr0 = value;
+    unsigned dropped = 0;
+    if (pg_on) m_regs.efer |= efer::LMA;
+    if (pg_off) {
+        m_regs.efer &= ~efer::LMA;
+        dropped = flush_everything(InvalidationCause::mov_cr0);
+    }
+    return finish(Operation::mov_cr0, cost, {}, dropped);
+}
+
+OperationResult Mmu::write_cr3(uint64_t value) {
+    const unsigned cost = m_config.costs.mov_cr3;
+    const bool pcide = m_regs.pcide();
+    const bool no_flush = pcide && (value & cr3::NOFLUSH);
+    if (pcide) value &= ~cr3::NOFLUSH;  // bit 63 is a hint, never stored
+    // Bits 63:MAXPHYADDR are reserved (bit 63 too when PCIDE=0: our choice).
+    if (value >> m_config.maxphyaddr) return finish(Operation::mov_cr3, cost, make_fault(FaultKind::gp), 0);
+
+    m_regs.cr3 = value;
+    m_pcid = m_regs.pcid();
+    unsigned dropped = 0;
+    if (!no_flush) dropped = flush_pcid(InvalidationCause::mov_cr3, m_pcid, true);
+    return finish(Operation::mov_cr3, cost, {}, dropped);
+}
+
+OperationResult Mmu::write_cr4(uint64_t value) {
+    const unsigned cost = m_config.costs.mov_cr4;
+    const uint64_t old = m_regs.cr4;
+    const uint64_t changed_bits = old ^ value;
+    const bool lma = m_regs.long_mode_active();
+    const Fault gp = make_fault(FaultKind::gp);
+    if (value >> 32) return finish(Operation::mov_cr4, cost, gp, 0);
+    if (lma && !(value & cr4::PAE)) return finish(Operation::mov_cr4, cost, gp, 0);
+    if (lma && (changed_bits & cr4::LA57)) return finish(Operation::mov_cr4, cost, gp, 0);
+    if (!(old & cr4::PCIDE) && (value & cr4::PCIDE) && (!lma || (m_regs.cr3 & cr3::PCID_MASK)))
+        return finish(Operation::mov_cr4, cost, gp, 0);
+
+    const uint16_t old_pcid = m_pcid;
+    m_regs.cr4 = value;
+    m_pcid = m_regs.pcid();
+    m_va_mask = geometry().va_mask();
+    unsigned dropped = 0;
+    if ((changed_bits & cr4::PGE) || ((old & cr4::PCIDE) && !(value & cr4::PCIDE))) {
+        dropped = flush_everything(InvalidationCause::mov_cr4);
+    } else if ((changed_bits & cr4::PAE) || (!(old & cr4::SMEP) && (value & cr4::SMEP))) {
+        // "All TLB entries ... for the current PCID": global entries tagged
+        // with it go too, never under-invalidate.
+        dropped = flush_pcid(InvalidationCause::mov_cr4, old_pcid, false);
+    }
+    return finish(Operation::mov_cr4, cost, {}, dropped);
+}
+
+OperationResult Mmu::write_efer(uint64_t value) {
+    const unsigned cost = m_config.costs.wrmsr_efer;
+    if (m_regs.paging() && ((value ^ m_regs.efer) & efer::LME))
+        return finish(Operation::wrmsr_efer, cost, make_fault(FaultKind::gp), 0);
+    m_regs.efer = (value & ~efer::LMA) | (m_regs.efer & efer::LMA);  // LMA is read-only
+    return finish(Operation::wrmsr_efer, cost, {}, 0);
+}
+
+OperationResult Mmu::write_pkru(uint32_t value) {
+    m_regs.pkru = value;
+    return finish(Operation::wrpkru, m_config.costs.wrpkru, {}, 0);
+}
+
+void Mmu::set_ac(bool ac) {
+    if (m_regs.ac == ac) return;
+    m_regs.ac = ac;
+    changed();
+}
+
+OperationResult Mmu::invlpg(uint64_t va) {
+    const unsigned cost = m_config.costs.invlpg;
+    if (!geometry().canonical(va)) return finish(Operation::invlpg, cost, {}, 0);  // a no-op, not a fault
+    const uint64_t masked = va & m_va_mask;
+    unsigned dropped = drop_tlb(InvalidationCause::invlpg,
+                                [&](TlbLevel& l) { return l.flush_page(masked, m_pcid, true, true); });
+    dropped += drop_psc(InvalidationCause::invlpg, [&](PagingStructureCache& p) { return p.flush_pcid(m_pcid); });
+    return finish(Operation::invlpg, cost, {}, dropped);
+}
+
+OperationResult Mmu::invpcid(uint64_t type, uint64_t descriptor, uint64_t address) {
+    const unsigned cost = m_config.costs.invpcid;
+    const Fault gp = make_fault(FaultKind::gp);
+    if (type > 3) return finish(Operation::invpcid, cost, gp, 0);
+    if (descriptor >> 12) return finish(Operation::invpcid, cost, gp, 0);
+    const uint16_t pcid = uint16_t(descriptor & cr3::PCID_MASK);
+    if (type == 0 && !geometry().canonical(address)) return finish(Operation::invpcid, cost, gp, 0);
+    if (!m_regs.pcide() && type <= 1 && pcid != 0) return finish(Operation::invpcid, cost, gp, 0);
+
+    unsigned dropped = 0;
+    switch (type) {
+        case 0: {  // individual address; PSC: all of the PCID (allowed superset)
+            const uint64_t va = address & m_va_mask;
+            dropped = drop_tlb(InvalidationCause::invpcid_address,
+                               [&](TlbLevel& l) { return l.flush_page(va, pcid, true, false); });
+            dropped += drop_psc(InvalidationCause::invpcid_address,
+                                [&](PagingStructureCache& p) { return p.flush_pcid(pcid); });
+            break;
+        }
+        case 1:
+            dropped = flush_pcid(InvalidationCause::invpcid_single, pcid, true);
+            break;
+        case 2:
+            dropped = flush_everything(InvalidationCause::invpcid_all);
+            break;
+        case 3:
+            dropped = drop_tlb(InvalidationCause::invpcid_nonglobal, [](TlbLevel& l) { return l.flush_nonglobal(); });
+            dropped += drop_psc(InvalidationCause::invpcid_nonglobal,
+                                [](PagingStructureCache& p) { return p.flush_all(); });
+            break;
+    }
+    return finish(Operation::invpcid, cost, {}, dropped);
+}
+
+}  // namespace tlmmu

@@ -1,0 +1,139 @@
+// The MMU core: TLB hierarchy, paging-structure caches, page walker and the
+// control operations of SDM 4.10.4, with their cycle costs and statistics.
+// Plain C++: the SystemC module (tlmmu/sysc/mmu_module.h), the scenario runner
+// and the benchmarks all drive this one class.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "tlmmu/core/config.h"
+#include "tlmmu/core/paging.h"
+#include "tlmmu/core/psc.h"
+#include "tlmmu/core/stats.h"
+#include "tlmmu/core/tlb.h"
+
+namespace tlmmu {
+
+// How the walker reaches physical memory. Implemented directly over a memory
+// model (SparseMemory) or over a TLM-2.0 initiator socket.
+class PhysicalAccess {
+ public:
+    virtual ~PhysicalAccess() = default;
+    // Reads the 8-byte paging-structure entry at pa; adds the access time to
+    // `cycles`. Returns false when the memory system rejects the access.
+    virtual bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) = 0;
+    // Locked read-modify-write that sets A/D bits: reads the entry; if it still
+    // equals `expected`, writes expected | bits. `observed` is the value read.
+    virtual bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+                                 uint64_t& cycles) = 0;
+    // Side-effect-free read (no time, no counters) for debug translation.
+    virtual bool debug_read_entry(uint64_t pa, uint64_t& value) = 0;
+};
+
+// Where a translation came from.
+enum class Source : uint8_t { none, l1, l2, walk };  // none: paging off or #GP
+const char* to_string(Source s);
+
+struct Translation {
+    Fault fault;
+    uint64_t pa = 0;
+    PageSize size = PageSize::k4;
+    Source source = Source::none;
+    bool global = false;
+    uint8_t pkey = 0;
+    Rights rights;
+    unsigned psc_level = 0;   // level of the PSC entry the walk started from, 0 if none
+    unsigned pt_reads = 0;    // page-table entry reads by the walk
+    unsigned ad_updates = 0;  // locked A/D read-modify-writes
+    bool d_assist = false;    // a write hit an entry with D=0 and re-walked
+    uint64_t cycles = 0;      // translation latency
+
+    bool ok() const { return !fault; }
+};
+
+struct OperationResult {
+    Fault fault;  // #GP when the operation is refused
+    uint64_t cycles = 0;
+    unsigned dropped = 0;  // entries invalidated, all structures together
+    bool ok() const { return !fault; }
+};
+
+class Mmu {
+ public:
+    Mmu(const MmuConfig& config, PhysicalAccess& memory);
+
+    const MmuConfig& config() const { return m_config; }
+    const ControlRegs& regs() const { return m_regs; }
+    uint16_t current_pcid() const { return m_pcid; }
+    PagingGeometry geometry() const { return {m_regs.levels()}; }
+
+    // Translates one access: TLB lookups, PSC lookup, page walk, A/D updates,
+    // permission checks, fills and statistics.
+    Translation translate(const Access& access);
+    // Walks the current page tables with debug reads: no fills, no A/D writes,
+    // no counters, no time. Permission faults are reported as translate would.
+    Translation translate_debug(const Access& access) const;
+
+    // Control operations (SDM vol. 2 MOV CR / WRMSR / INVLPG / INVPCID).
+    OperationResult write_cr0(uint64_t value);
+    OperationResult write_cr3(uint64_t value);  // bit 63 = no-flush hint with PCIDE
+    OperationResult write_cr4(uint64_t value);
+    OperationResult write_efer(uint64_t value);
+    OperationResult write_pkru(uint32_t value);
+    void set_ac(bool ac);  // EFLAGS.AC, a flag change with no cost of its own
+    OperationResult invlpg(uint64_t va);
+    // descriptor: bits 11:0 PCID, 63:12 must be 0; `address` is the second quadword.
+    OperationResult invpcid(uint64_t type, uint64_t descriptor, uint64_t address);
+
+    // Increments on every invalidation and control-register write. A walk
+    // fills nothing if this changed while it was in flight.
+    uint64_t epoch() const { return m_epoch; }
+    // Called after every invalidation or control-register write (DMI revocation).
+    void on_change(std::function<void()> callback) { m_on_change = std::move(callback); }
+
+    const MmuStats& stats() const { return m_stats; }
+    void reset_stats() { m_stats = MmuStats(); }
+
+    // Inspection for tests and scenarios.
+    const TlbLevel& l1i() const { return m_l1i; }
+    const TlbLevel& l1d() const { return m_l1d; }
+    const TlbLevel& l2() const { return m_l2; }
+    const PagingStructureCache& psc(unsigned level) const { return m_psc[level]; }
+
+ private:
+    struct Walk;
+    Translation walk(const Access& access, uint64_t cycles_so_far, bool debug) const;
+    Translation walk_and_fill(const Access& access, uint64_t cycles);
+    Translation use_entry(const Access& access, const TlbEntry& entry, Source source, uint64_t cycles);
+    Translation page_fault(const Access& access, uint32_t code, Translation t);
+    void record(const Access& access, const Translation& t);
+    void count_miss(StructureStats& s, const Access& access, const Translation& t);
+    void fill_tlbs(const Mapping& m, uint64_t va, bool fetch);
+    void fill_level(TlbLevel& level, StructureStats& stats, const Mapping& m, uint64_t va);
+
+    // Invalidation primitives; each counts what it dropped under `cause`.
+    unsigned drop_tlb(InvalidationCause cause, const std::function<unsigned(TlbLevel&)>& fn);
+    unsigned drop_psc(InvalidationCause cause, const std::function<unsigned(PagingStructureCache&)>& fn);
+    unsigned flush_everything(InvalidationCause cause);
+    unsigned flush_pcid(InvalidationCause cause, uint16_t pcid, bool keep_global);
+    void changed();
+    OperationResult finish(Operation op, unsigned cost, Fault fault, unsigned dropped);
+
+    MmuConfig m_config;
+    PhysicalAccess& m_memory;
+    ControlRegs m_regs;
+    uint16_t m_pcid = 0;
+    uint64_t m_va_mask = (1ull << 48) - 1;
+    TlbLevel m_l1i, m_l1d, m_l2;
+    std::array<PagingStructureCache, 6> m_psc;
+    bool m_any_psc = false;
+    uint64_t m_epoch = 0;
+    std::function<void()> m_on_change;
+    MmuStats m_stats;
+};
+
+}  // namespace tlmmu

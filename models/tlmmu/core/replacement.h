@@ -1,0 +1,40 @@
+// Replacement state of a set-associative array: true LRU, tree pseudo-LRU or
+// seeded random. Invalid ways are always filled first by the array itself;
+// this only chooses among valid ways.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tlmmu/core/config.h"
+
+namespace tlmmu {
+
+class Replacement {
+ public:
+    Replacement(ReplacementPolicy policy, unsigned sets, unsigned ways, uint64_t seed);
+
+    void touch(unsigned set, unsigned way) {
+        switch (m_policy) {
+            case ReplacementPolicy::lru: m_stamps[size_t(set) * m_ways + way] = ++m_clock; break;
+            case ReplacementPolicy::tree_plru: touch_plru(set, way); break;
+            case ReplacementPolicy::random: break;
+        }
+    }
+    unsigned victim(unsigned set);
+    void reset();
+
+ private:
+    void touch_plru(unsigned set, unsigned way);
+
+    ReplacementPolicy m_policy;
+    unsigned m_ways;
+    unsigned m_depth = 0;             // log2(ways) for tree PLRU
+    std::vector<uint64_t> m_stamps;   // LRU: last-use stamp per way
+    std::vector<uint64_t> m_tree;     // PLRU: node bits per set, heap order from bit 1
+    uint64_t m_clock = 0;
+    uint64_t m_seed;
+    uint64_t m_rng;
+};
+
+}  // namespace tlmmu

@@ -1,0 +1,136 @@
+#include "tlmmu/core/tlb.h"
+
+namespace tlmmu {
+
+Mapping TlbEntry::mapping() const {
+    Mapping m;
+    const uint64_t page_mask = page_bytes(page) - 1;
+    const uint64_t va = va_base();
+    m.va_base = va & ~page_mask;
+    m.pa_base = frame - (va & page_mask);
+    m.size = page;
+    m.pcid = pcid;
+    m.global = global;
+    m.dirty = dirty;
+    m.pkey = pkey;
+    m.rights = rights;
+    return m;
+}
+
+TlbLevel::TlbLevel(const TlbLevelConfig& config, uint64_t seed) : m_config(config) {
+    for (unsigned i = 0; i < config.arrays.size(); ++i) {
+        const ArrayConfig& a = config.arrays[i];
+        m_arrays.emplace_back(a.sets, a.ways, a.policy, seed + 0x1000 * (i + 1));
+    }
+    uint8_t held = 0;
+    for (unsigned s = 0; s < kPageSizes; ++s) {
+        for (unsigned i = 0; i < config.arrays.size(); ++i) {
+            if (config.arrays[i].holds(PageSize(s))) {
+                m_probes.push_back({i, PageSize(s)});
+                held |= uint8_t(1u << s);
+            }
+        }
+    }
+    // A page size that is not held but has a smaller held size is splintered.
+    for (unsigned s = 1; s < kPageSizes && config.splinter; ++s)
+        if (!(held & (1u << s)) && (held & ((1u << s) - 1))) m_may_splinter = true;
+}
+
+bool TlbLevel::granule_for(PageSize s, PageSize& granule, unsigned& array) const {
+    for (int g = int(s); g >= 0; --g) {
+        if (g != int(s) && !m_config.splinter) return false;
+        for (unsigned i = 0; i < m_config.arrays.size(); ++i) {
+            if (m_config.arrays[i].holds(PageSize(g))) {
+                granule = PageSize(g);
+                array = i;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+const TlbEntry* TlbLevel::peek(uint64_t va, uint16_t pcid) const {
+    for (const Probe& p : m_probes) {
+        const uint64_t tag = ((va >> page_shift(p.size)) << 1) | 1;
+        const auto& array = m_arrays[p.array];
+        const TlbEntry* e = array.peek(array.set_of(tag >> 1), [&](const TlbEntry& x) {
+            return x.tag == tag && x.granule == p.size && (x.global || x.pcid == pcid);
+        });
+        if (e) return e;
+    }
+    return nullptr;
+}
+
+TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
+    FillResult result;
+    PageSize granule;
+    unsigned index;
+    if (!granule_for(m.size, granule, index)) return result;
+
+    const uint64_t granule_mask = page_bytes(granule) - 1;
+    const uint64_t page_mask = page_bytes(m.size) - 1;
+    TlbEntry e;
+    e.tag = ((va >> page_shift(granule)) << 1) | 1;
+    e.frame = m.pa_base + ((va & page_mask) & ~granule_mask);
+    e.pcid = m.pcid;
+    e.granule = granule;
+    e.page = m.size;
+    e.global = m.global;
+    e.dirty = m.dirty;
+    e.pkey = m.pkey;
+    e.rights = m.rights;
+
+    auto& array = m_arrays[index];
+    result.stored = true;
+    // Replace an entry the lookup could return for the same address, never add a twin.
+    result.evicted = array.insert(array.set_of(e.tag >> 1), e, [&](const TlbEntry& x) {
+        return x.tag == e.tag && x.granule == granule && (x.global || x.pcid == e.pcid);
+    });
+    return result;
+}
+
+unsigned TlbLevel::flush_all() {
+    unsigned n = 0;
+    for (auto& a : m_arrays) n += a.erase_all([](const TlbEntry&) { return true; });
+    return n;
+}
+
+unsigned TlbLevel::flush_nonglobal() {
+    unsigned n = 0;
+    for (auto& a : m_arrays) n += a.erase_all([](const TlbEntry& e) { return !e.global; });
+    return n;
+}
+
+unsigned TlbLevel::flush_pcid(uint16_t pcid, bool keep_global) {
+    unsigned n = 0;
+    for (auto& a : m_arrays)
+        n += a.erase_all([&](const TlbEntry& e) { return e.pcid == pcid && !(keep_global && e.global); });
+    return n;
+}
+
+unsigned TlbLevel::flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid, bool global_any_pcid) {
+    auto selected = [&](const TlbEntry& e) {
+        if (!e.covers_page_of(va)) return false;
+        return e.global ? global_any_pcid : (nonglobal_of_pcid && e.pcid == pcid);
+    };
+    unsigned n = 0;
+    if (m_may_splinter) {
+        // Fragments of one large page sit in different sets: look at all of them.
+        for (auto& a : m_arrays) n += a.erase_all(selected);
+        return n;
+    }
+    for (const Probe& p : m_probes) {
+        auto& array = m_arrays[p.array];
+        n += array.erase_in_set(array.set_of(va >> page_shift(p.size)), selected);
+    }
+    return n;
+}
+
+unsigned TlbLevel::valid_entries() const {
+    unsigned n = 0;
+    for_each_entry([&](const TlbEntry&) { ++n; });
+    return n;
+}
+
+}  // namespace tlmmu

@@ -1,0 +1,107 @@
+// One TLB level (L1 instruction, L1 data or the unified second level): one or
+// more set-associative arrays, each holding some page sizes, all looked up in
+// parallel for one latency. Entries are tagged with a 12-bit PCID and hold the
+// rights combined over all paging levels, so an edited page-table entry keeps
+// translating through a cached entry until that entry is invalidated.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tlmmu/core/config.h"
+#include "tlmmu/core/set_assoc.h"
+
+namespace tlmmu {
+
+// A translation as every TLB level records it, whatever granule it stores.
+struct Mapping {
+    uint64_t va_base = 0;   // linear base of the page (masked to the mode's width)
+    uint64_t pa_base = 0;   // physical base of the page
+    PageSize size = PageSize::k4;
+    uint16_t pcid = 0;
+    bool global = false;    // G=1 in the leaf and CR4.PGE=1 at fill time
+    bool dirty = false;
+    uint8_t pkey = 0;
+    Rights rights;
+};
+
+struct TlbEntry {
+    uint64_t tag = 0;    // (vpn at the granule << 1) | 1; 0 when invalid
+    uint64_t frame = 0;  // physical base of the stored granule
+    uint16_t pcid = 0;
+    PageSize granule = PageSize::k4;  // size this entry covers
+    PageSize page = PageSize::k4;     // size of the page it came from (>= granule)
+    bool global = false;
+    bool dirty = false;
+    uint8_t pkey = 0;
+    Rights rights;
+
+    bool valid() const { return tag != 0; }
+    void invalidate() { tag = 0; }
+    uint64_t va_base() const { return (tag >> 1) << page_shift(granule); }
+    bool covers_page_of(uint64_t va) const {  // same architectural page as va
+        return (va_base() >> page_shift(page)) == (va >> page_shift(page));
+    }
+    Mapping mapping() const;
+};
+
+class TlbLevel {
+ public:
+    TlbLevel(const TlbLevelConfig& config, uint64_t seed);
+
+    const std::string& name() const { return m_config.name; }
+    unsigned latency() const { return m_config.latency; }
+    bool enabled() const { return !m_arrays.empty(); }
+
+    // Entry translating va for `pcid` (or a global entry); marks it used.
+    TlbEntry* lookup(uint64_t va, uint16_t pcid) {
+        for (const Probe& p : m_probes) {
+            const uint64_t tag = ((va >> page_shift(p.size)) << 1) | 1;
+            auto& array = m_arrays[p.array];
+            TlbEntry* e = array.find(array.set_of(tag >> 1), [&](const TlbEntry& x) {
+                return x.tag == tag && x.granule == p.size && (x.global || x.pcid == pcid);
+            });
+            if (e) return e;
+        }
+        return nullptr;
+    }
+    // The same lookup without side effects.
+    const TlbEntry* peek(uint64_t va, uint16_t pcid) const;
+
+    // Caches `m` for the page containing va. Returns whether the level stored
+    // it and whether a valid entry was evicted to make room.
+    struct FillResult {
+        bool stored = false;
+        bool evicted = false;
+    };
+    FillResult fill(const Mapping& m, uint64_t va);
+
+    // Invalidation; each returns the number of entries dropped.
+    unsigned flush_all();
+    unsigned flush_nonglobal();                                // any PCID
+    unsigned flush_pcid(uint16_t pcid, bool keep_global);
+    // Every entry for the page of va (all granules of a splintered page) that
+    // is non-global with this PCID, or global when `global_any_pcid`.
+    unsigned flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid, bool global_any_pcid);
+
+    unsigned valid_entries() const;
+    template <class Fn>
+    void for_each_entry(Fn fn) const {
+        for (const auto& a : m_arrays) a.for_each_valid(fn);
+    }
+
+ private:
+    struct Probe {
+        unsigned array;
+        PageSize size;
+    };
+    // Granule the level stores a page of size s as, or false if it cannot.
+    bool granule_for(PageSize s, PageSize& granule, unsigned& array) const;
+
+    TlbLevelConfig m_config;
+    std::vector<SetAssoc<TlbEntry>> m_arrays;
+    std::vector<Probe> m_probes;   // (array, size) in 4K, 2M, 1G order
+    bool m_may_splinter = false;   // some page size is stored as smaller granules
+};
+
+}  // namespace tlmmu
