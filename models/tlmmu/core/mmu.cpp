@@ -134,94 +134,162 @@ Translation Mmu::use_entry(const Access& access, const TlbEntry& e, Source sourc
 Translation Mmu::page_fault(const Access& access, uint32_t code, Translation t) {
     t.fault = make_fault(FaultKind::pf, code, access.va);
     const uint64_t va = access.va & m_va_mask;
-    unsigned dropped = drop_tlb(InvalidationCause::page_fault,
-                                [&](TlbLevel& l) { return l.flush_page(va, m_pcid, true, true); });
-    dropped += drop_psc(InvalidationCause::page_fault,
-                        [&](PagingStructureCache& p) { return p.flush_va(va, m_va_mask, m_pcid); });
-    (void)dropped;
+    drop_tlb(InvalidationCause::page_fault, [&](TlbLevel& l) { return l.flush_page(va, m_pcid, true, true); });
+    drop_psc(InvalidationCause::page_fault, [&](PagingStructureCache& p) { return p.flush_va(va, m_va_mask, m_pcid); });
     ++m_epoch;
     changed();
     return t;
 }
 
-// The walk proper. `debug` walks with debug reads and changes nothing; the
-// non-debug caller commits A/D updates, fills and statistics.
-struct Mmu::Walk {
-    Translation t;
-    Mapping mapping;
-    struct PscFill {
-        unsigned level;
-        PscEntry entry;
-    };
-    PscFill psc_fills[4];
-    unsigned psc_fill_count = 0;
-};
+// The table walk shared by timed and debug translation. `Port` decides what
+// a read costs and whether A/D bits are really written; the walk itself
+// (present, reserved bits, rights, leaf) is the same for both.
+//   bool read(slot, entry, t)                 -> false on a bus error
+//   SetBits set_bits(slot, expected, bits, t) -> written, changed or bus error
+//   void table_entry(level, entry, rights)    -> a non-leaf entry was used
+enum class SetBits { written, changed, bus_error };
 
-Translation Mmu::translate_debug(const Access& access) const {
-    if (!m_regs.paging()) {
-        Translation t;
-        t.pa = access.va;
-        return t;
-    }
-    if (!geometry().canonical(access.va)) {
-        Translation t;
-        t.fault = make_fault(FaultKind::gp);
-        return t;
-    }
-    return walk(access, 0, true);
-}
-
-Translation Mmu::walk(const Access& access, uint64_t cycles, bool debug) const {
-    // Only used for debug walks; see walk_and_fill for the timed walk.
-    Translation t;
-    t.cycles = cycles;
-    t.source = Source::walk;
+template <class Port>
+bool Mmu::walk_tables(const Access& access, uint64_t table, unsigned level, Rights rights, Port& port,
+                      Translation& t, Mapping& m) const {
     const uint64_t va = access.va & m_va_mask;
     const unsigned maxphy = m_config.maxphyaddr;
-    Rights rights;
-    uint64_t table = entry_address(m_regs.cr3, maxphy);
-    for (unsigned level = m_regs.levels(); level >= 1; --level) {
+    for (;; --level) {
         const uint64_t slot = table + 8 * PagingGeometry::index(va, level);
         uint64_t e = 0;
-        if (!(debug ? m_memory.debug_read_entry(slot, e) : false)) {
-            t.fault = make_fault(FaultKind::bus, 0, slot);
-            return t;
-        }
         ++t.pt_reads;
+        if (!port.read(slot, e, t)) {
+            t.fault = make_fault(FaultKind::bus, 0, slot);
+            return true;
+        }
         if (!(e & pte::P)) {
             t.fault = make_fault(FaultKind::pf, access_error_bits(access, m_regs), access.va);
-            return t;
+            return true;
         }
         const bool leaf = is_leaf(e, level);
         if (e & reserved_bits(level, leaf && level > 1, maxphy, m_regs.nxe(), m_config.gb_pages)) {
             t.fault = make_fault(FaultKind::pf, pf::P | pf::RSVD | access_error_bits(access, m_regs), access.va);
-            return t;
+            return true;
         }
         rights.writable &= bool(e & pte::RW);
         rights.user &= bool(e & pte::US);
         rights.nx |= bool(e & pte::XD);
+
+        uint64_t set_bits = 0;
+        if (!leaf) {
+            if (!(e & pte::A)) set_bits = pte::A;
+        } else {
+            t.size = PageSize(level - 1);
+            t.rights = rights;
+            t.pkey = uint8_t((e & pte::PKEY_MASK) >> pte::PKEY_SHIFT);
+            t.global = (e & pte::G) && m_regs.pge();
+            // The leaf's A and D are set only by an access that is allowed.
+            if (const uint32_t code = check_access(access, rights, t.pkey, m_regs)) {
+                t.fault = make_fault(FaultKind::pf, code, access.va);
+                return true;
+            }
+            const uint64_t need = pte::A | (access.type == AccessType::write ? pte::D : 0);
+            set_bits = need & ~e;
+        }
+        if (set_bits) {
+            switch (port.set_bits(slot, e, set_bits, t)) {
+                case SetBits::written: e |= set_bits; break;
+                case SetBits::changed: return false;  // someone changed the entry: walk again
+                case SetBits::bus_error: t.fault = make_fault(FaultKind::bus, 0, slot); return true;
+            }
+        }
         if (!leaf) {
             table = entry_address(e, maxphy);
+            port.table_entry(level, e, table, rights);
             continue;
         }
-        t.size = PageSize(level - 1);
-        t.rights = rights;
-        t.pkey = uint8_t((e & pte::PKEY_MASK) >> pte::PKEY_SHIFT);
-        t.global = (e & pte::G) && m_regs.pge();
-        if (const uint32_t code = check_access(access, rights, t.pkey, m_regs)) {
-            t.fault = make_fault(FaultKind::pf, code, access.va);
-            return t;
-        }
-        t.pa = entry_address(e, maxphy, page_shift(t.size)) + (va & (page_bytes(t.size) - 1));
+        m.va_base = va & ~(page_bytes(t.size) - 1);
+        m.pa_base = entry_address(e, maxphy, page_shift(t.size));
+        m.size = t.size;
+        m.pcid = m_pcid;
+        m.global = t.global;
+        m.dirty = e & pte::D;
+        m.pkey = t.pkey;
+        m.rights = rights;
+        t.pa = m.pa_base + (va & (page_bytes(t.size) - 1));
+        return true;
+    }
+}
+
+namespace {
+
+// Debug translation: debug reads, nothing written, nothing cached.
+struct DebugPort {
+    PhysicalAccess& memory;
+    bool read(uint64_t slot, uint64_t& e, Translation&) { return memory.debug_read_entry(slot, e); }
+    SetBits set_bits(uint64_t, uint64_t, uint64_t, Translation&) { return SetBits::written; }
+    void table_entry(unsigned, uint64_t, uint64_t, const Rights&) {}
+};
+
+}  // namespace
+
+// The timed walk: reads and locked A/D updates cost memory time and are
+// counted; the non-leaf entries used are remembered for the PSCs.
+struct Mmu::TimedPort {
+    PhysicalAccess& memory;
+    WalkStats& stats;
+    const std::array<PagingStructureCache, 6>& psc;
+    uint64_t va;
+    uint64_t va_mask;
+    uint16_t pcid;
+    struct PscFill {
+        unsigned level;
+        PscEntry entry;
+    };
+    PscFill fills[4] = {};
+    unsigned fill_count = 0;
+
+    bool read(uint64_t slot, uint64_t& e, Translation& t) {
+        ++stats.pt_reads;
+        return memory.read_entry(slot, e, t.cycles);
+    }
+    SetBits set_bits(uint64_t slot, uint64_t expected, uint64_t bits, Translation& t) {
+        uint64_t observed = 0;
+        ++t.ad_updates;
+        ++stats.ad_updates;
+        if (!memory.locked_set_bits(slot, expected, bits, observed, t.cycles)) return SetBits::bus_error;
+        return observed == expected ? SetBits::written : SetBits::changed;
+    }
+    // SDM 4.10.3.1: only present entries without reserved bits, with A=1
+    // (set above), that reference another table reach this point.
+    void table_entry(unsigned level, uint64_t e, uint64_t next_table, const Rights& rights) {
+        if (!psc[level].enabled()) return;
+        PscFill& f = fills[fill_count++];
+        f.level = level;
+        f.entry.tag = psc[level].tag_of(va, va_mask);
+        f.entry.table = next_table;
+        f.entry.pcid = pcid;
+        f.entry.pcd = e & pte::PCD;
+        f.entry.pwt = e & pte::PWT;
+        f.entry.rights = rights;
+    }
+};
+
+Translation Mmu::translate_debug(const Access& access) const {
+    Translation t;
+    if (!m_regs.paging()) {
+        t.pa = access.va;
         return t;
     }
+    if (!geometry().canonical(access.va)) {
+        t.fault = make_fault(FaultKind::gp);
+        return t;
+    }
+    t.source = Source::walk;
+    DebugPort port{m_memory};
+    Mapping unused;
+    walk_tables(access, entry_address(m_regs.cr3, m_config.maxphyaddr), m_regs.levels(), Rights(), port, t, unused);
     return t;
 }
 
 Translation Mmu::walk_and_fill(const Access& access, uint64_t cycles) {
     const uint64_t start_epoch = m_epoch;
     const uint64_t va = access.va & m_va_mask;
-    const unsigned maxphy = m_config.maxphyaddr;
     const unsigned top = m_regs.levels();
     WalkStats& ws = m_stats.walk;
     ++ws.walks;
@@ -234,7 +302,7 @@ Translation Mmu::walk_and_fill(const Access& access, uint64_t cycles) {
     for (unsigned attempt = 0;; ++attempt) {
         // Deepest PSC hit first: PDE, PDPTE, PML4E, PML5E (SDM 4.10.3.2).
         Rights rights;
-        uint64_t table = entry_address(m_regs.cr3, maxphy);
+        uint64_t table = entry_address(m_regs.cr3, m_config.maxphyaddr);
         unsigned level = top;
         t.psc_level = 0;
         for (unsigned l = 2; l <= top; ++l) {
@@ -252,91 +320,15 @@ Translation Mmu::walk_and_fill(const Access& access, uint64_t cycles) {
         }
         if (attempt == 0) ++ws.started_from[t.psc_level];
 
-        Walk w;
-        bool restart = false;
-        for (;; --level) {
-            const uint64_t slot = table + 8 * PagingGeometry::index(va, level);
-            uint64_t e = 0;
-            ++t.pt_reads;
-            ++ws.pt_reads;
-            if (!m_memory.read_entry(slot, e, t.cycles)) {
-                t.fault = make_fault(FaultKind::bus, 0, slot);
-                break;
-            }
-            if (!(e & pte::P)) {
-                t = page_fault(access, access_error_bits(access, m_regs), t);
-                break;
-            }
-            const bool leaf = is_leaf(e, level);
-            if (e & reserved_bits(level, leaf && level > 1, maxphy, m_regs.nxe(), m_config.gb_pages)) {
-                t = page_fault(access, pf::P | pf::RSVD | access_error_bits(access, m_regs), t);
-                break;
-            }
-            rights.writable &= bool(e & pte::RW);
-            rights.user &= bool(e & pte::US);
-            rights.nx |= bool(e & pte::XD);
-
-            uint64_t set_bits = 0;
-            if (!leaf) {
-                if (!(e & pte::A)) set_bits = pte::A;
-            } else {
-                t.size = PageSize(level - 1);
-                t.rights = rights;
-                t.pkey = uint8_t((e & pte::PKEY_MASK) >> pte::PKEY_SHIFT);
-                t.global = (e & pte::G) && m_regs.pge();
-                // The leaf's A and D are set only by an access that is allowed.
-                if (const uint32_t code = check_access(access, rights, t.pkey, m_regs)) {
-                    t = page_fault(access, code, t);
-                    break;
-                }
-                const uint64_t need = pte::A | (access.type == AccessType::write ? pte::D : 0);
-                set_bits = need & ~e;
-            }
-            if (set_bits) {
-                uint64_t observed = 0;
-                ++t.ad_updates;
-                ++ws.ad_updates;
-                if (!m_memory.locked_set_bits(slot, e, set_bits, observed, t.cycles)) {
-                    t.fault = make_fault(FaultKind::bus, 0, slot);
-                    break;
-                }
-                if (observed != e) {  // someone changed the entry: walk again
-                    restart = true;
-                    break;
-                }
-                e |= set_bits;
-            }
-            if (!leaf) {
-                table = entry_address(e, maxphy);
-                if (m_psc[level].enabled()) {
-                    Walk::PscFill& f = w.psc_fills[w.psc_fill_count++];
-                    f.level = level;
-                    f.entry.tag = m_psc[level].tag_of(va, m_va_mask);
-                    f.entry.table = table;
-                    f.entry.pcid = m_pcid;
-                    f.entry.pcd = e & pte::PCD;
-                    f.entry.pwt = e & pte::PWT;
-                    f.entry.rights = rights;
-                }
-                continue;
-            }
-            w.mapping.va_base = va & ~(page_bytes(t.size) - 1);
-            w.mapping.pa_base = entry_address(e, maxphy, page_shift(t.size));
-            w.mapping.size = t.size;
-            w.mapping.pcid = m_pcid;
-            w.mapping.global = t.global;
-            w.mapping.dirty = e & pte::D;
-            w.mapping.pkey = t.pkey;
-            w.mapping.rights = rights;
-            t.pa = w.mapping.pa_base + (va & (page_bytes(t.size) - 1));
-            break;
-        }
-        if (restart) {
+        TimedPort port{m_memory, ws, m_psc, va, m_va_mask, m_pcid, {}, 0};
+        Mapping mapping;
+        if (!walk_tables(access, table, level, rights, port, t, mapping)) {
             ++ws.restarts;
             if (attempt + 1 < m_config.walk_restart_limit) continue;
             t.fault = make_fault(FaultKind::bus, 0, table);  // never converged: report, do not spin
         }
         ws.reads_per_walk[t.pt_reads < WalkStats::kReadBuckets ? t.pt_reads : WalkStats::kReadBuckets - 1]++;
+        if (t.fault.kind == FaultKind::pf) return page_fault(access, t.fault.error_code, t);
         if (!t.ok()) return t;
 
         // A flush that landed while this walk was in flight (possible when the
@@ -346,12 +338,12 @@ Translation Mmu::walk_and_fill(const Access& access, uint64_t cycles) {
             ++ws.fills_suppressed;
             return t;
         }
-        for (unsigned i = 0; i < w.psc_fill_count; ++i) {
-            const Walk::PscFill& f = w.psc_fills[i];
+        for (unsigned i = 0; i < port.fill_count; ++i) {
+            const TimedPort::PscFill& f = port.fills[i];
             ++m_stats.psc[f.level].fills;
             if (m_psc[f.level].fill(f.entry)) ++m_stats.psc[f.level].evictions;
         }
-        fill_tlbs(w.mapping, va, access.type == AccessType::fetch);
+        fill_tlbs(mapping, va, access.type == AccessType::fetch);
         return t;
     }
 }

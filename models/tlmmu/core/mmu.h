@@ -105,8 +105,12 @@ class Mmu {
     const PagingStructureCache& psc(unsigned level) const { return m_psc[level]; }
 
  private:
-    struct Walk;
-    Translation walk(const Access& access, uint64_t cycles_so_far, bool debug) const;
+    struct TimedPort;
+    // Walks from `table` at `level`; false when a locked update found the
+    // entry changed and the walk must start again.
+    template <class Port>
+    bool walk_tables(const Access& access, uint64_t table, unsigned level, Rights rights, Port& port,
+                     Translation& t, Mapping& m) const;
     Translation walk_and_fill(const Access& access, uint64_t cycles);
     Translation use_entry(const Access& access, const TlbEntry& entry, Source source, uint64_t cycles);
     Translation page_fault(const Access& access, uint32_t code, Translation t);

@@ -1,0 +1,94 @@
+#include <catch2/catch.hpp>
+
+#include "tlmmu/core/tlb.h"
+
+using namespace tlmmu;
+
+namespace {
+TlbLevelConfig level(std::vector<ArrayConfig> arrays, bool splinter = true) {
+    TlbLevelConfig c;
+    c.name = "test";
+    c.arrays = std::move(arrays);
+    c.splinter = splinter;
+    return c;
+}
+ArrayConfig array(uint8_t sizes, unsigned sets, unsigned ways) {
+    ArrayConfig a;
+    a.sizes = sizes;
+    a.sets = sets;
+    a.ways = ways;
+    return a;
+}
+Mapping mapping(uint64_t va, uint64_t pa, PageSize size, uint16_t pcid, bool global = false) {
+    Mapping m;
+    m.va_base = va;
+    m.pa_base = pa;
+    m.size = size;
+    m.pcid = pcid;
+    m.global = global;
+    return m;
+}
+}  // namespace
+
+TEST_CASE("entries are tagged with the PCID; global entries match every PCID") {
+    TlbLevel tlb(level({array(0b001, 16, 4)}), 1);
+    tlb.fill(mapping(0x1000, 0xa000, PageSize::k4, 1), 0x1000);
+    tlb.fill(mapping(0x2000, 0xb000, PageSize::k4, 1, true), 0x2000);
+    CHECK(tlb.lookup(0x1000, 1));
+    CHECK_FALSE(tlb.lookup(0x1000, 2));
+    CHECK(tlb.lookup(0x2000, 2));
+    CHECK(tlb.flush_pcid(1, true) == 1);
+    CHECK(tlb.lookup(0x2000, 1));
+}
+
+TEST_CASE("refilling the same page replaces the entry instead of adding a twin") {
+    TlbLevel tlb(level({array(0b001, 1, 4)}), 1);
+    tlb.fill(mapping(0x1000, 0xa000, PageSize::k4, 3), 0x1000);
+    Mapping dirty = mapping(0x1000, 0xa000, PageSize::k4, 3);
+    dirty.dirty = true;
+    const auto r = tlb.fill(dirty, 0x1000);
+    CHECK(r.stored);
+    CHECK_FALSE(r.evicted);
+    CHECK(tlb.valid_entries() == 1);
+    CHECK(tlb.lookup(0x1000, 3)->dirty);
+}
+
+TEST_CASE("a full set evicts the least recently used way") {
+    TlbLevel tlb(level({array(0b001, 1, 2)}), 1);
+    tlb.fill(mapping(0x1000, 0xa000, PageSize::k4, 0), 0x1000);
+    tlb.fill(mapping(0x2000, 0xb000, PageSize::k4, 0), 0x2000);
+    tlb.lookup(0x1000, 0);
+    CHECK(tlb.fill(mapping(0x3000, 0xc000, PageSize::k4, 0), 0x3000).evicted);
+    CHECK(tlb.lookup(0x1000, 0));
+    CHECK_FALSE(tlb.lookup(0x2000, 0));
+}
+
+TEST_CASE("a 1 GiB page in a level without 1g arrays is splintered, and INVLPG drops every fragment") {
+    TlbLevel tlb(level({array(0b001, 16, 4), array(0b010, 8, 4)}), 1);
+    const Mapping gb = mapping(0x40000000, 0x80000000, PageSize::g1, 5);
+    tlb.fill(gb, 0x40000000);
+    tlb.fill(gb, 0x40200000 + 0x1234);
+    tlb.fill(gb, 0x7fe00000);
+    const TlbEntry* e = tlb.lookup(0x40201000, 5);
+    REQUIRE(e);
+    CHECK(e->granule == PageSize::m2);
+    CHECK(e->page == PageSize::g1);
+    CHECK(e->frame == 0x80200000);
+    CHECK(tlb.valid_entries() == 3);
+    CHECK(tlb.flush_page(0x40000000 + 0x12345678, 5, true, true) == 3);
+    CHECK(tlb.valid_entries() == 0);
+}
+
+TEST_CASE("without splintering a page size the level does not hold is not cached") {
+    TlbLevel tlb(level({array(0b001, 16, 4)}, false), 1);
+    CHECK_FALSE(tlb.fill(mapping(0x200000, 0x400000, PageSize::m2, 0), 0x200000).stored);
+    CHECK(tlb.valid_entries() == 0);
+}
+
+TEST_CASE("a 2 MiB and a 4 KiB page with the same numeric tag do not alias in a unified array") {
+    TlbLevel tlb(level({array(0b011, 16, 4)}), 1);
+    // VPN 1 at 4K is 0x1000; VPN 1 at 2M is 0x200000.
+    tlb.fill(mapping(0x200000, 0x600000, PageSize::m2, 0), 0x200000);
+    CHECK_FALSE(tlb.lookup(0x1000, 0));
+    CHECK(tlb.lookup(0x200000 + 0x1000, 0)->frame == 0x600000);
+}
