@@ -40,60 +40,97 @@ Mmu::Mmu(const MmuConfig& config, PhysicalAccess& memory)
             PagingStructureCache(2, config.psc[2], config.seed), PagingStructureCache(3, config.psc[3], config.seed),
             PagingStructureCache(4, config.psc[4], config.seed), PagingStructureCache(5, config.psc[5], config.seed)} {
     for (unsigned l = 2; l <= 5; ++l) m_any_psc |= m_psc[l].enabled();
+    refresh_permissions();
+}
+
+void Mmu::refresh_permissions() {
+    for (unsigned rc = 0; rc < kRightsClasses; ++rc) {
+        Rights r;
+        r.writable = rc & 1;
+        r.user = rc & 2;
+        r.nx = rc & 4;
+        for (unsigned type = 0; type < kAccessTypes; ++type) {
+            for (unsigned mode = 0; mode < 3; ++mode) {
+                Access a;
+                a.type = AccessType(type);
+                a.user = mode == 0;
+                a.implicit = mode == 2;
+                m_fault_codes[rc][access_class(a)] = uint8_t(check_access(a, r, rc >> 3, m_regs));
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
 // Translation
 
+// A TLB hit: rights come from the entry (possibly stale; SDM 4.10.4.3 allows
+// the resulting spurious fault). A write to an entry cached with D=0 must set D
+// in memory, so it re-walks with a locked update (a "D-bit assist").
+inline void Mmu::use_entry(const Access& access, const TlbEntry& e, Source source, Translation& t) {
+    t.source = source;
+    t.size = e.page;
+    t.global = e.global;
+    t.pkey = e.pkey;
+    t.rights = e.rights;
+    if (const uint32_t code = m_fault_codes[e.rights_class][access_class(access)]) {
+        page_fault(access, code, t);
+        return;
+    }
+    if (access.type == AccessType::write && !e.dirty) {
+        ++m_stats.walk.d_bit_assists;
+        t.d_assist = true;
+        walk_and_fill(access, t);
+        return;
+    }
+    t.pa = e.frame + (access.va & (page_bytes(e.granule) - 1));
+}
+
 Translation Mmu::translate(const Access& access) {
+    Translation t;  // the one result object, filled in place (no copies on the hot path)
     if (!m_regs.paging()) {
-        Translation t;
         t.pa = access.va;
-        t.size = PageSize::k4;
         ++m_stats.untranslated;
         return t;
     }
-    if (!geometry().canonical(access.va)) {
-        Translation t;
+    if (uint64_t(int64_t(access.va << (64 - m_va_bits)) >> (64 - m_va_bits)) != access.va) {  // non-canonical
         t.fault = make_fault(FaultKind::gp);
-        record(access, t);
+        record(t);
         return t;
     }
 
     const bool fetch = access.type == AccessType::fetch;
     TlbLevel& l1 = fetch ? m_l1i : m_l1d;
     StructureStats& l1_stats = fetch ? m_stats.l1i : m_stats.l1d;
-    uint64_t cycles = 0;
+    const uint64_t va = access.va & m_va_mask;
 
     if (l1.enabled()) {
-        cycles += l1.latency();
-        ++l1_stats.lookups;
-        if (const TlbEntry* e = l1.lookup(access.va & m_va_mask, m_pcid)) {
+        t.cycles += l1.latency();
+        if (const TlbEntry* e = l1.lookup(va, m_pcid)) {
             ++l1_stats.hits[unsigned(access.type)][unsigned(e->page)];
-            Translation t = use_entry(access, *e, Source::l1, cycles);
-            record(access, t);
+            use_entry(access, *e, Source::l1, t);
+            record(t);
             return t;
         }
     }
     if (m_l2.enabled()) {
-        cycles += m_l2.latency();
-        ++m_stats.l2.lookups;
-        if (const TlbEntry* e = m_l2.lookup(access.va & m_va_mask, m_pcid)) {
+        t.cycles += m_l2.latency();
+        if (const TlbEntry* e = m_l2.lookup(va, m_pcid)) {
             ++m_stats.l2.hits[unsigned(access.type)][unsigned(e->page)];
             const Mapping m = e->mapping();
-            Translation t = use_entry(access, *e, Source::l2, cycles);
+            use_entry(access, *e, Source::l2, t);
             if (l1.enabled()) {
                 ++l1_stats.misses[unsigned(access.type)][unsigned(m.size)];
-                if (t.ok() && !t.d_assist) fill_level(l1, l1_stats, m, access.va & m_va_mask);
+                if (t.ok() && !t.d_assist) fill_level(l1, l1_stats, m, va);
             }
-            record(access, t);
+            record(t);
             return t;
         }
     }
-    Translation t = walk_and_fill(access, cycles);
+    walk_and_fill(access, t);
     if (l1.enabled()) count_miss(l1_stats, access, t);
     if (m_l2.enabled()) count_miss(m_stats.l2, access, t);
-    record(access, t);
+    record(t);
     return t;
 }
 
@@ -101,44 +138,15 @@ void Mmu::count_miss(StructureStats& s, const Access& access, const Translation&
     ++s.misses[unsigned(access.type)][t.ok() ? unsigned(t.size) : kPageSizes];
 }
 
-void Mmu::record(const Access&, const Translation& t) {
-    ++m_stats.translations;
-    ++m_stats.faults[unsigned(t.fault.kind)];
-    m_stats.latency.record(t.cycles);
-}
-
-// A TLB hit: rights come from the entry (possibly stale; SDM 4.10.4.3 allows
-// the resulting spurious fault). A write to an entry cached with D=0 must set D
-// in memory, so it re-walks with a locked update (a "D-bit assist").
-Translation Mmu::use_entry(const Access& access, const TlbEntry& e, Source source, uint64_t cycles) {
-    Translation t;
-    t.cycles = cycles;
-    t.source = source;
-    t.size = e.page;
-    t.global = e.global;
-    t.pkey = e.pkey;
-    t.rights = e.rights;
-    if (const uint32_t code = check_access(access, e.rights, e.pkey, m_regs)) return page_fault(access, code, t);
-    if (access.type == AccessType::write && !e.dirty) {
-        ++m_stats.walk.d_bit_assists;
-        Translation w = walk_and_fill(access, cycles);
-        w.d_assist = true;
-        return w;
-    }
-    t.pa = e.frame + (access.va & (page_bytes(e.granule) - 1));
-    return t;
-}
-
 // A page fault invalidates the TLB entries for the faulting page (current PCID
 // and global) and the PSC entries that would be used to translate it.
-Translation Mmu::page_fault(const Access& access, uint32_t code, Translation t) {
+void Mmu::page_fault(const Access& access, uint32_t code, Translation& t) {
     t.fault = make_fault(FaultKind::pf, code, access.va);
     const uint64_t va = access.va & m_va_mask;
     drop_tlb(InvalidationCause::page_fault, [&](TlbLevel& l) { return l.flush_page(va, m_pcid, true, true); });
     drop_psc(InvalidationCause::page_fault, [&](PagingStructureCache& p) { return p.flush_va(va, m_va_mask, m_pcid); });
     ++m_epoch;
     changed();
-    return t;
 }
 
 // The table walk shared by timed and debug translation. `Port` decides what
@@ -287,16 +295,17 @@ Translation Mmu::translate_debug(const Access& access) const {
     return t;
 }
 
-Translation Mmu::walk_and_fill(const Access& access, uint64_t cycles) {
+// Walks the tables for `access`, adding to t.cycles, and fills the caches.
+void Mmu::walk_and_fill(const Access& access, Translation& t) {
     const uint64_t start_epoch = m_epoch;
     const uint64_t va = access.va & m_va_mask;
     const unsigned top = m_regs.levels();
     WalkStats& ws = m_stats.walk;
     ++ws.walks;
 
-    Translation t;
     t.source = Source::walk;
-    t.cycles = cycles;
+    t.pt_reads = 0;
+    t.ad_updates = 0;
     if (m_any_psc) t.cycles += m_config.psc_latency;
 
     for (unsigned attempt = 0;; ++attempt) {
@@ -329,14 +338,14 @@ Translation Mmu::walk_and_fill(const Access& access, uint64_t cycles) {
         }
         ws.reads_per_walk[t.pt_reads < WalkStats::kReadBuckets ? t.pt_reads : WalkStats::kReadBuckets - 1]++;
         if (t.fault.kind == FaultKind::pf) return page_fault(access, t.fault.error_code, t);
-        if (!t.ok()) return t;
+        if (!t.ok()) return;
 
         // A flush that landed while this walk was in flight (possible when the
         // memory port yields to other SystemC processes) forbids caching what
         // the walk read: use the translation once, cache nothing.
         if (m_epoch != start_epoch) {
             ++ws.fills_suppressed;
-            return t;
+            return;
         }
         for (unsigned i = 0; i < port.fill_count; ++i) {
             const TimedPort::PscFill& f = port.fills[i];
@@ -344,7 +353,7 @@ Translation Mmu::walk_and_fill(const Access& access, uint64_t cycles) {
             if (m_psc[f.level].fill(f.entry)) ++m_stats.psc[f.level].evictions;
         }
         fill_tlbs(mapping, va, access.type == AccessType::fetch);
-        return t;
+        return;
     }
 }
 
@@ -436,6 +445,7 @@ OperationResult Mmu::write_cr0(uint64_t value) {
         m_regs.efer &= ~efer::LMA;
         dropped = flush_everything(InvalidationCause::mov_cr0);
     }
+    refresh_permissions();
     return finish(Operation::mov_cr0, cost, {}, dropped);
 }
 
@@ -470,6 +480,7 @@ OperationResult Mmu::write_cr4(uint64_t value) {
     m_regs.cr4 = value;
     m_pcid = m_regs.pcid();
     m_va_mask = geometry().va_mask();
+    m_va_bits = geometry().va_bits();
     unsigned dropped = 0;
     if ((changed_bits & cr4::PGE) || ((old & cr4::PCIDE) && !(value & cr4::PCIDE))) {
         dropped = flush_everything(InvalidationCause::mov_cr4);
@@ -478,6 +489,7 @@ OperationResult Mmu::write_cr4(uint64_t value) {
         // with it go too, never under-invalidate.
         dropped = flush_pcid(InvalidationCause::mov_cr4, old_pcid, false);
     }
+    refresh_permissions();
     return finish(Operation::mov_cr4, cost, {}, dropped);
 }
 
@@ -486,17 +498,20 @@ OperationResult Mmu::write_efer(uint64_t value) {
     if (m_regs.paging() && ((value ^ m_regs.efer) & efer::LME))
         return finish(Operation::wrmsr_efer, cost, make_fault(FaultKind::gp), 0);
     m_regs.efer = (value & ~efer::LMA) | (m_regs.efer & efer::LMA);  // LMA is read-only
+    refresh_permissions();
     return finish(Operation::wrmsr_efer, cost, {}, 0);
 }
 
 OperationResult Mmu::write_pkru(uint32_t value) {
     m_regs.pkru = value;
+    refresh_permissions();
     return finish(Operation::wrpkru, m_config.costs.wrpkru, {}, 0);
 }
 
 void Mmu::set_ac(bool ac) {
     if (m_regs.ac == ac) return;
     m_regs.ac = ac;
+    refresh_permissions();
     changed();
 }
 

@@ -95,7 +95,12 @@ class Mmu {
     // Called after every invalidation or control-register write (DMI revocation).
     void on_change(std::function<void()> callback) { m_on_change = std::move(callback); }
 
-    const MmuStats& stats() const { return m_stats; }
+    // Counters kept off the hot path (lookups, translations, latency minimum)
+    // are derived here.
+    const MmuStats& stats() const {
+        m_stats.derive();
+        return m_stats;
+    }
     void reset_stats() { m_stats = MmuStats(); }
 
     // Inspection for tests and scenarios.
@@ -111,10 +116,13 @@ class Mmu {
     template <class Port>
     bool walk_tables(const Access& access, uint64_t table, unsigned level, Rights rights, Port& port,
                      Translation& t, Mapping& m) const;
-    Translation walk_and_fill(const Access& access, uint64_t cycles);
-    Translation use_entry(const Access& access, const TlbEntry& entry, Source source, uint64_t cycles);
-    Translation page_fault(const Access& access, uint32_t code, Translation t);
-    void record(const Access& access, const Translation& t);
+    void walk_and_fill(const Access& access, Translation& t);
+    inline void use_entry(const Access& access, const TlbEntry& entry, Source source, Translation& t);
+    void page_fault(const Access& access, uint32_t code, Translation& t);
+    void record(const Translation& t) {
+        if (t.fault) ++m_stats.faults[unsigned(t.fault.kind)];
+        m_stats.latency.record(t.cycles);
+    }
     void count_miss(StructureStats& s, const Access& access, const Translation& t);
     void fill_tlbs(const Mapping& m, uint64_t va, bool fetch);
     void fill_level(TlbLevel& level, StructureStats& stats, const Mapping& m, uint64_t va);
@@ -125,6 +133,8 @@ class Mmu {
     unsigned flush_everything(InvalidationCause cause);
     unsigned flush_pcid(InvalidationCause cause, uint16_t pcid, bool keep_global);
     void changed();
+    // Rebuilds m_fault_codes after a change of CR0, CR4, EFER, PKRU or AC.
+    void refresh_permissions();
     OperationResult finish(Operation op, unsigned cost, Fault fault, unsigned dropped);
 
     MmuConfig m_config;
@@ -132,12 +142,16 @@ class Mmu {
     ControlRegs m_regs;
     uint16_t m_pcid = 0;
     uint64_t m_va_mask = (1ull << 48) - 1;
+    unsigned m_va_bits = 48;
+    // check_access for every (rights class, access class) under the current
+    // control registers: the TLB-hit path looks its answer up here.
+    std::array<std::array<uint8_t, kAccessClasses>, kRightsClasses> m_fault_codes{};
     TlbLevel m_l1i, m_l1d, m_l2;
     std::array<PagingStructureCache, 6> m_psc;
     bool m_any_psc = false;
     uint64_t m_epoch = 0;
     std::function<void()> m_on_change;
-    MmuStats m_stats;
+    mutable MmuStats m_stats;
 };
 
 }  // namespace tlmmu

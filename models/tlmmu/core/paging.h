@@ -154,6 +154,15 @@ struct Rights {
     bool nx = false;       // OR of XD (only meaningful with EFER.NXE)
 };
 
+// Compact keys for the permission table the MMU derives from check_access:
+// the rights of an entry (R/W, U/S, XD, protection key) and the kind of access.
+constexpr unsigned kRightsClasses = 128;
+constexpr unsigned kAccessClasses = 9;
+inline uint8_t rights_class(const Rights& r, unsigned pkey) {
+    return uint8_t(unsigned(r.writable) | unsigned(r.user) << 1 | unsigned(r.nx) << 2 | (pkey & 15) << 3);
+}
+inline unsigned access_class(const Access& a) { return unsigned(a.type) * 3 + (a.implicit ? 2 : a.user ? 0 : 1); }
+
 // Reserved-bit mask of a present entry at `level` (leaf tells PS=1 / PTE).
 uint64_t reserved_bits(unsigned level, bool large_leaf, unsigned maxphyaddr, bool nxe, bool gb_pages);
 

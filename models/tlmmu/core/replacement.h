@@ -17,7 +17,9 @@ class Replacement {
     void touch(unsigned set, unsigned way) {
         switch (m_policy) {
             case ReplacementPolicy::lru: m_stamps[size_t(set) * m_ways + way] = ++m_clock; break;
-            case ReplacementPolicy::tree_plru: touch_plru(set, way); break;
+            case ReplacementPolicy::tree_plru:
+                m_tree[set] = (m_tree[set] & ~m_plru_clear[way]) | m_plru_set[way];
+                break;
             case ReplacementPolicy::random: break;
         }
     }
@@ -25,13 +27,12 @@ class Replacement {
     void reset();
 
  private:
-    void touch_plru(unsigned set, unsigned way);
-
     ReplacementPolicy m_policy;
     unsigned m_ways;
     unsigned m_depth = 0;             // log2(ways) for tree PLRU
     std::vector<uint64_t> m_stamps;   // LRU: last-use stamp per way
     std::vector<uint64_t> m_tree;     // PLRU: node bits per set, heap order from bit 1
+    std::vector<uint64_t> m_plru_set, m_plru_clear;  // PLRU: node bits a touch of each way sets/clears
     uint64_t m_clock = 0;
     uint64_t m_seed;
     uint64_t m_rng;

@@ -19,6 +19,11 @@ class SetAssoc {
     unsigned sets() const { return m_sets; }
     unsigned ways() const { return m_ways; }
     unsigned set_of(uint64_t key) const { return unsigned(key & m_set_mask); }
+    uint64_t set_mask() const { return m_set_mask; }
+
+    // Raw access for hot lookup loops that cannot afford the indirections.
+    Entry* data() { return m_entries.data(); }
+    Replacement& replacement() { return m_replacement; }
 
     // First valid entry of `set` for which match(entry) holds; marks it used.
     template <class Match>

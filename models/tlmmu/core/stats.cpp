@@ -62,6 +62,24 @@ uint64_t PscStats::total_invalidations() const {
     return n;
 }
 
+void LatencyHistogram::derive_min() {
+    min = 0;
+    for (unsigned i = 0; i < kBuckets; ++i) {
+        if (buckets[i]) {
+            min = i;
+            return;
+        }
+    }
+}
+
+void MmuStats::derive() {
+    for (StructureStats* s : {&l1i, &l1d, &l2}) s->lookups = s->total_hits() + s->total_misses();
+    translations = latency.count;
+    faults[unsigned(FaultKind::none)] = translations - faults[unsigned(FaultKind::gp)] -
+                                        faults[unsigned(FaultKind::pf)] - faults[unsigned(FaultKind::bus)];
+    latency.derive_min();
+}
+
 uint64_t LatencyHistogram::percentile(double p) const {
     if (!count) return 0;
     const double target = p * double(count);
@@ -144,7 +162,7 @@ std::string stats_to_json(const MmuStats& s, int indent) {
         if (h.buckets[i]) buckets[std::to_string(i)] = h.buckets[i];
     j["latency_cycles"] = {{"count", h.count},
                            {"mean", h.mean()},
-                           {"min", h.count ? h.min : 0},
+                           {"min", h.min},
                            {"max", h.max},
                            {"p50", h.percentile(0.5)},
                            {"p99", h.percentile(0.99)},

@@ -2,6 +2,7 @@
 // reporters (JSON, text summary) read them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,7 +33,7 @@ constexpr unsigned kOperations = unsigned(Operation::count);
 const char* to_string(Operation op);
 
 struct StructureStats {
-    uint64_t lookups = 0;
+    uint64_t lookups = 0;  // derived: every lookup ends as a hit or a miss
     uint64_t hits[kAccessTypes][kPageSizes] = {};
     // Misses by the page size the translation turned out to have; the last
     // column counts misses whose walk faulted (no page size).
@@ -75,17 +76,17 @@ struct LatencyHistogram {
     static constexpr unsigned kBuckets = 1024;
     uint64_t count = 0;
     uint64_t sum = 0;
-    uint64_t min = ~0ull;
+    uint64_t min = 0;  // derived from the buckets
     uint64_t max = 0;
-    std::vector<uint64_t> buckets = std::vector<uint64_t>(kBuckets, 0);
+    std::array<uint64_t, kBuckets> buckets{};
 
     void record(uint64_t cycles) {
         ++count;
         sum += cycles;
-        if (cycles < min) min = cycles;
         if (cycles > max) max = cycles;
         ++buckets[cycles < kBuckets ? cycles : kBuckets - 1];
     }
+    void derive_min();
     double mean() const { return count ? double(sum) / double(count) : 0.0; }
     // Smallest latency with at least fraction p of samples at or below it.
     uint64_t percentile(double p) const;
@@ -102,10 +103,13 @@ struct MmuStats {
     PscStats psc[6];  // indexed by level 2..5
     WalkStats walk;
     LatencyHistogram latency;
-    uint64_t translations = 0;      // with paging on
+    uint64_t translations = 0;      // with paging on (derived: latency.count)
     uint64_t untranslated = 0;      // with paging off (identity)
-    uint64_t faults[4] = {};        // by FaultKind
+    uint64_t faults[4] = {};        // by FaultKind; [none] derived
     OperationStats ops[kOperations];
+
+    // Fills in the counters the model does not maintain per translation.
+    void derive();
 };
 
 // Machine-readable form (one JSON object) and a readable multi-line summary.

@@ -26,7 +26,9 @@ TlbLevel::TlbLevel(const TlbLevelConfig& config, uint64_t seed) : m_config(confi
     for (unsigned s = 0; s < kPageSizes; ++s) {
         for (unsigned i = 0; i < config.arrays.size(); ++i) {
             if (config.arrays[i].holds(PageSize(s))) {
-                m_probes.push_back({i, PageSize(s)});
+                auto& array = m_arrays[i];
+                m_probes[m_probe_count++] = {i, PageSize(s), array.ways(), array.set_mask(), array.data(),
+                                             &array.replacement()};
                 held |= uint8_t(1u << s);
             }
         }
@@ -51,12 +53,12 @@ bool TlbLevel::granule_for(PageSize s, PageSize& granule, unsigned& array) const
 }
 
 const TlbEntry* TlbLevel::peek(uint64_t va, uint16_t pcid) const {
-    for (const Probe& p : m_probes) {
-        const uint64_t tag = ((va >> page_shift(p.size)) << 1) | 1;
+    for (unsigned i = 0; i < m_probe_count; ++i) {
+        const Probe& p = m_probes[i];
+        const uint64_t tag = TlbEntry::make_tag(va, p.size);
         const auto& array = m_arrays[p.array];
-        const TlbEntry* e = array.peek(array.set_of(tag >> 1), [&](const TlbEntry& x) {
-            return x.tag == tag && x.granule == p.size && (x.global || x.pcid == pcid);
-        });
+        const TlbEntry* e = array.peek(array.set_of(tag >> 3),
+                                       [&](const TlbEntry& x) { return x.tag == tag && (x.global || x.pcid == pcid); });
         if (e) return e;
     }
     return nullptr;
@@ -71,7 +73,7 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
     const uint64_t granule_mask = page_bytes(granule) - 1;
     const uint64_t page_mask = page_bytes(m.size) - 1;
     TlbEntry e;
-    e.tag = ((va >> page_shift(granule)) << 1) | 1;
+    e.tag = TlbEntry::make_tag(va, granule);
     e.frame = m.pa_base + ((va & page_mask) & ~granule_mask);
     e.pcid = m.pcid;
     e.granule = granule;
@@ -79,14 +81,14 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
     e.global = m.global;
     e.dirty = m.dirty;
     e.pkey = m.pkey;
+    e.rights_class = tlmmu::rights_class(m.rights, m.pkey);
     e.rights = m.rights;
 
     auto& array = m_arrays[index];
     result.stored = true;
     // Replace an entry the lookup could return for the same address, never add a twin.
-    result.evicted = array.insert(array.set_of(e.tag >> 1), e, [&](const TlbEntry& x) {
-        return x.tag == e.tag && x.granule == granule && (x.global || x.pcid == e.pcid);
-    });
+    result.evicted = array.insert(array.set_of(e.vpn()), e,
+                                  [&](const TlbEntry& x) { return x.tag == e.tag && (x.global || x.pcid == e.pcid); });
     return result;
 }
 
@@ -120,9 +122,9 @@ unsigned TlbLevel::flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid
         for (auto& a : m_arrays) n += a.erase_all(selected);
         return n;
     }
-    for (const Probe& p : m_probes) {
-        auto& array = m_arrays[p.array];
-        n += array.erase_in_set(array.set_of(va >> page_shift(p.size)), selected);
+    for (unsigned i = 0; i < m_probe_count; ++i) {
+        auto& array = m_arrays[m_probes[i].array];
+        n += array.erase_in_set(array.set_of(va >> page_shift(m_probes[i].size)), selected);
     }
     return n;
 }

@@ -26,7 +26,9 @@ struct Mapping {
 };
 
 struct TlbEntry {
-    uint64_t tag = 0;    // (vpn at the granule << 1) | 1; 0 when invalid
+    // vpn at the granule << 3 | granule << 1 | 1 (see make_tag); 0 when invalid.
+    // One compare checks page number, granule and validity.
+    uint64_t tag = 0;
     uint64_t frame = 0;  // physical base of the stored granule
     uint16_t pcid = 0;
     PageSize granule = PageSize::k4;  // size this entry covers
@@ -34,11 +36,16 @@ struct TlbEntry {
     bool global = false;
     bool dirty = false;
     uint8_t pkey = 0;
+    uint8_t rights_class = 0;  // rights_class(rights, pkey), the permission-table key
     Rights rights;
 
+    static uint64_t make_tag(uint64_t va, PageSize granule) {
+        return (va >> page_shift(granule)) << 3 | unsigned(granule) << 1 | 1;
+    }
     bool valid() const { return tag != 0; }
     void invalidate() { tag = 0; }
-    uint64_t va_base() const { return (tag >> 1) << page_shift(granule); }
+    uint64_t vpn() const { return tag >> 3; }
+    uint64_t va_base() const { return vpn() << page_shift(granule); }
     bool covers_page_of(uint64_t va) const {  // same architectural page as va
         return (va_base() >> page_shift(page)) == (va >> page_shift(page));
     }
@@ -48,6 +55,8 @@ struct TlbEntry {
 class TlbLevel {
  public:
     TlbLevel(const TlbLevelConfig& config, uint64_t seed);
+    TlbLevel(const TlbLevel&) = delete;  // probes point into the arrays
+    TlbLevel& operator=(const TlbLevel&) = delete;
 
     const std::string& name() const { return m_config.name; }
     unsigned latency() const { return m_config.latency; }
@@ -55,13 +64,18 @@ class TlbLevel {
 
     // Entry translating va for `pcid` (or a global entry); marks it used.
     TlbEntry* lookup(uint64_t va, uint16_t pcid) {
-        for (const Probe& p : m_probes) {
-            const uint64_t tag = ((va >> page_shift(p.size)) << 1) | 1;
-            auto& array = m_arrays[p.array];
-            TlbEntry* e = array.find(array.set_of(tag >> 1), [&](const TlbEntry& x) {
-                return x.tag == tag && x.granule == p.size && (x.global || x.pcid == pcid);
-            });
-            if (e) return e;
+        for (unsigned i = 0; i < m_probe_count; ++i) {
+            const Probe& p = m_probes[i];
+            const uint64_t vpn = va >> page_shift(p.size);
+            const uint64_t tag = vpn << 3 | unsigned(p.size) << 1 | 1;  // TlbEntry::make_tag
+            const unsigned set = unsigned(vpn & p.set_mask);
+            TlbEntry* row = p.entries + size_t(set) * p.ways;
+            for (unsigned w = 0; w < p.ways; ++w) {
+                if (row[w].tag == tag && (row[w].global || row[w].pcid == pcid)) {
+                    p.replacement->touch(set, w);
+                    return &row[w];
+                }
+            }
         }
         return nullptr;
     }
@@ -91,16 +105,23 @@ class TlbLevel {
     }
 
  private:
+    // One array looked up for one page size, with what the hot loop needs
+    // at hand (the arrays never move once the level is built).
     struct Probe {
         unsigned array;
         PageSize size;
+        unsigned ways;
+        uint64_t set_mask;
+        TlbEntry* entries;
+        Replacement* replacement;
     };
     // Granule the level stores a page of size s as, or false if it cannot.
     bool granule_for(PageSize s, PageSize& granule, unsigned& array) const;
 
     TlbLevelConfig m_config;
     std::vector<SetAssoc<TlbEntry>> m_arrays;
-    std::vector<Probe> m_probes;   // (array, size) in 4K, 2M, 1G order
+    Probe m_probes[kPageSizes] = {};  // (array, size) in 4K, 2M, 1G order
+    unsigned m_probe_count = 0;
     bool m_may_splinter = false;   // some page size is stored as smaller granules
 };
 
