@@ -1,14 +1,20 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <unistd.h>
 
 #include "tlmmu/core/config.h"
 
 using namespace tlmmu;
 
 namespace {
+// Each test runs in its own process, in parallel: the pid keeps files apart.
+std::string temp_path(const std::string& name) {
+    return "/tmp/tlmmu_unit_" + std::to_string(getpid()) + "_" + name;
+}
+
 std::string write_temp(const std::string& name, const std::string& text) {
-    const std::string path = std::string("/tmp/tlmmu_unit_") + name;
+    const std::string path = temp_path(name);
     std::ofstream(path) << text;
     return path;
 }
@@ -60,4 +66,30 @@ TEST_CASE("syntax errors name the file and line") {
     CHECK_THAT(load_error("just words\n"), Catch::Contains(":1:") && Catch::Contains("expected 'key = value'"));
     MmuConfig c;
     CHECK_THROWS_WITH(load_config_file(c, "/nonexistent/x.cfg"), Catch::Contains("/nonexistent/x.cfg"));
+}
+
+TEST_CASE("random garbage in a configuration file is rejected with a location, never a crash") {
+    const std::string alphabet = "l1d2i.arrays=latency:x+4k2m1g psc.pd none lru plru random 0x#\t-99999999999999999999";
+    uint64_t state = 7;
+    auto next = [&] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return unsigned(state >> 33);
+    };
+    for (int file = 0; file < 300; ++file) {
+        std::string text;
+        const unsigned lines = 1 + next() % 4;
+        for (unsigned l = 0; l < lines; ++l) {
+            const unsigned len = next() % 40;
+            for (unsigned c = 0; c < len; ++c) text += alphabet[next() % alphabet.size()];
+            text += '\n';
+        }
+        MmuConfig c = MmuConfig::skylake();
+        try {
+            load_config_file(c, write_temp("fuzz.cfg", text));
+            validate(c);  // whatever was accepted must be a valid configuration
+        } catch (const ConfigError& e) {
+            INFO(text);
+            CHECK_THAT(e.what(), Catch::StartsWith(temp_path("fuzz.cfg") + ":"));
+        }
+    }
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "demo_command.h"
 #include "experiments.h"
 #include "tlmmu/core/config.h"
 

@@ -145,7 +145,6 @@ void Mmu::page_fault(const Access& access, uint32_t code, Translation& t) {
     const uint64_t va = access.va & m_va_mask;
     drop_tlb(InvalidationCause::page_fault, [&](TlbLevel& l) { return l.flush_page(va, m_pcid, true, true); });
     drop_psc(InvalidationCause::page_fault, [&](PagingStructureCache& p) { return p.flush_va(va, m_va_mask, m_pcid); });
-    ++m_epoch;
     changed();
 }
 
@@ -373,6 +372,7 @@ void Mmu::fill_tlbs(const Mapping& m, uint64_t va, bool fetch) {
 // Invalidation
 
 unsigned Mmu::drop_tlb(InvalidationCause cause, const std::function<unsigned(TlbLevel&)>& fn) {
+    ++m_epoch;  // whatever it dropped, a walk in flight must not fill behind it
     unsigned total = 0;
     for (TlbLevel* level : {&m_l1i, &m_l1d, &m_l2}) {
         const unsigned n = fn(*level);
@@ -383,6 +383,7 @@ unsigned Mmu::drop_tlb(InvalidationCause cause, const std::function<unsigned(Tlb
 }
 
 unsigned Mmu::drop_psc(InvalidationCause cause, const std::function<unsigned(PagingStructureCache&)>& fn) {
+    ++m_epoch;
     unsigned total = 0;
     for (unsigned l = 2; l <= 5; ++l) {
         const unsigned n = fn(m_psc[l]);
@@ -418,7 +419,6 @@ OperationResult Mmu::finish(Operation op, unsigned cost, Fault fault, unsigned d
         ++s.faults;
         return r;
     }
-    ++m_epoch;
     changed();
     return r;
 }
@@ -439,6 +439,7 @@ OperationResult Mmu::write_cr0(uint64_t value) {
         return finish(Operation::mov_cr0, cost, make_fault(FaultKind::gp), 0);
 
     m_regs.cr0 = value;
+    ++m_epoch;
     unsigned dropped = 0;
     if (pg_on) m_regs.efer |= efer::LMA;
     if (pg_off) {
@@ -459,6 +460,7 @@ OperationResult Mmu::write_cr3(uint64_t value) {
 
     m_regs.cr3 = value;
     m_pcid = m_regs.pcid();
+    ++m_epoch;  // a walk in flight read the old tables and would tag fills with the new PCID
     unsigned dropped = 0;
     if (!no_flush) dropped = flush_pcid(InvalidationCause::mov_cr3, m_pcid, true);
     return finish(Operation::mov_cr3, cost, {}, dropped);
@@ -478,6 +480,7 @@ OperationResult Mmu::write_cr4(uint64_t value) {
 
     const uint16_t old_pcid = m_pcid;
     m_regs.cr4 = value;
+    ++m_epoch;
     m_pcid = m_regs.pcid();
     m_va_mask = geometry().va_mask();
     m_va_bits = geometry().va_bits();
@@ -498,6 +501,7 @@ OperationResult Mmu::write_efer(uint64_t value) {
     if (m_regs.paging() && ((value ^ m_regs.efer) & efer::LME))
         return finish(Operation::wrmsr_efer, cost, make_fault(FaultKind::gp), 0);
     m_regs.efer = (value & ~efer::LMA) | (m_regs.efer & efer::LMA);  // LMA is read-only
+    ++m_epoch;  // NXE changes which entry bits are reserved
     refresh_permissions();
     return finish(Operation::wrmsr_efer, cost, {}, 0);
 }

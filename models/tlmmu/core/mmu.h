@@ -89,10 +89,12 @@ class Mmu {
     // descriptor: bits 11:0 PCID, 63:12 must be 0; `address` is the second quadword.
     OperationResult invpcid(uint64_t type, uint64_t descriptor, uint64_t address);
 
-    // Increments on every invalidation and control-register write. A walk
-    // fills nothing if this changed while it was in flight.
+    // Increments on every invalidation and on writes of CR0, CR3, CR4 and
+    // EFER (not PKRU or AC: cached entries hold no verdicts). A walk fills
+    // nothing if this changed while it was in flight.
     uint64_t epoch() const { return m_epoch; }
-    // Called after every invalidation or control-register write (DMI revocation).
+    // Called after every invalidation, page fault or control-register write,
+    // PKRU and AC included (DMI grants embody access verdicts).
     void on_change(std::function<void()> callback) { m_on_change = std::move(callback); }
 
     // Counters kept off the hot path (lookups, translations, latency minimum)

@@ -1,0 +1,60 @@
+// The `tlmmu` command line: a dispatcher over subcommands. Each subcommand
+// lives in its own library as `int run_X_command(const std::vector<std::string>&)`;
+// adding one means adding a row to kCommands.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "demo_command.h"
+#include "scenario_command.h"
+
+namespace {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    int (*run)(const std::vector<std::string>& args);
+};
+
+const Command kCommands[] = {
+    {"demo", "the default job: latency plateaus, context-switch and flush costs (no arguments runs it)",
+     tlmmu::demo::run_demo_command},
+    {"scenario", "run scenario files (architectural litmus tests, docs/scenarios.md)",
+     tlmmu::scenario::run_scenario_command},
+};
+
+const Command* find_command(const std::string& name) {
+    for (const Command& c : kCommands)
+        if (name == c.name) return &c;
+    return nullptr;
+}
+
+void print_usage(std::ostream& out) {
+    out << "usage: tlmmu [COMMAND [ARGS...]]   (no command runs 'tlmmu demo')\n"
+           "\n"
+           "Commands:\n";
+    for (const Command& c : kCommands) out << "  " << c.name << std::string(12 - std::strlen(c.name), ' ') << c.summary << "\n";
+    out << "  help        list the commands; 'tlmmu help COMMAND' shows its options\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) return tlmmu::demo::run_demo_command({});  // the default job
+    const std::string& name = args[0];
+    if (name == "help" || name == "--help" || name == "-h") {
+        if (args.size() > 1) {
+            if (const Command* c = find_command(args[1])) return c->run({"--help"});
+            std::cerr << "tlmmu: unknown command '" << args[1] << "'\n";
+            return 2;
+        }
+        print_usage(std::cout);
+        return 0;
+    }
+    if (const Command* c = find_command(name)) return c->run({args.begin() + 1, args.end()});
+    std::cerr << "tlmmu: unknown command '" << name << "'\n";
+    print_usage(std::cerr);
+    return 2;
+}
