@@ -83,6 +83,7 @@ inline void Mmu::use_entry(const Access& access, const TlbEntry& e, Source sourc
         walk_and_fill(access, t);
         return;
     }
+    t.dirty = e.dirty;
     t.pa = e.frame + (access.va & (page_bytes(e.granule) - 1));
 }
 
@@ -216,6 +217,7 @@ bool Mmu::walk_tables(const Access& access, uint64_t table, unsigned level, Righ
         m.pcid = m_pcid;
         m.global = t.global;
         m.dirty = e & pte::D;
+        t.dirty = m.dirty;
         m.pkey = t.pkey;
         m.rights = rights;
         t.pa = m.pa_base + (va & (page_bytes(t.size) - 1));

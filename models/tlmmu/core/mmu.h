@@ -50,6 +50,7 @@ struct Translation {
     unsigned pt_reads = 0;    // page-table entry reads by the walk
     unsigned ad_updates = 0;  // locked A/D read-modify-writes
     bool d_assist = false;    // a write hit an entry with D=0 and re-walked
+    bool dirty = false;       // D=1 in the translation used (always after a write)
     uint64_t cycles = 0;      // translation latency
 
     bool ok() const { return !fault; }

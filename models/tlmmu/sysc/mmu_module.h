@@ -1,0 +1,93 @@
+// The MMU as a loosely-timed TLM-2.0 interconnect: linear (virtual) address
+// transactions come in on `in`, are translated by a tlmmu::Mmu and go out to
+// physical memory on `mem`. The page walker reads and updates page tables
+// through `mem` as well. All architectural rules live in the core; this module
+// maps them onto sockets, time and DMI.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "tlmmu/core/mmu.h"
+#include "tlmmu/sysc/extension.h"
+
+namespace tlmmu::sysc {
+
+class MmuModule : public sc_core::sc_module {
+ public:
+    tlm_utils::simple_target_socket<MmuModule> in;      // linear addresses, from the processor model
+    tlm_utils::simple_initiator_socket<MmuModule> mem;  // physical addresses, to memory
+
+    // Translation latency is counted in cycles of `clock_period`; the walker's
+    // memory latencies are rounded up to whole cycles.
+    MmuModule(sc_core::sc_module_name name, const MmuConfig& config,
+              sc_core::sc_time clock_period = sc_core::sc_time(1, sc_core::SC_NS));
+    ~MmuModule() override;
+
+    Mmu& core() { return m_mmu; }
+    const Mmu& core() const { return m_mmu; }
+    const sc_core::sc_time& clock_period() const { return m_clock_period; }
+
+    // Control operations. Each adds its cost to `delay` (loosely timed: the
+    // caller's local time offset) and invalidates all DMI handed out, unless
+    // it raised #GP.
+    OperationResult write_cr0(uint64_t value, sc_core::sc_time& delay);
+    OperationResult write_cr3(uint64_t value, sc_core::sc_time& delay);
+    OperationResult write_cr4(uint64_t value, sc_core::sc_time& delay);
+    OperationResult write_efer(uint64_t value, sc_core::sc_time& delay);
+    OperationResult write_pkru(uint32_t value, sc_core::sc_time& delay);
+    OperationResult invlpg(uint64_t va, sc_core::sc_time& delay);
+    OperationResult invpcid(uint64_t type, uint64_t descriptor, uint64_t address, sc_core::sc_time& delay);
+    void set_ac(bool ac);  // EFLAGS.AC: no cost; invalidates DMI when it changes
+
+ private:
+    class MemoryPort;
+
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
+    bool get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
+    void memory_dmi_invalidated(sc_dt::uint64 start, sc_dt::uint64 end);
+
+    // Each translation in flight, by the process that runs it (walks of
+    // several processes interleave when the memory waits): the caller's local
+    // time offset, and the absolute start time once the walker needs it.
+    struct WalkStart {
+        const sc_core::sc_process_b* process;
+        sc_core::sc_time offset;
+        sc_core::sc_time time;
+        bool timed = false;
+    };
+    WalkStart* walk_of(const sc_core::sc_process_b* process);
+    sc_core::sc_time walk_issue_time(uint64_t cycles);
+
+    Translation translate_at(const Access& access, sc_core::sc_time& delay);
+    Translation translate_timed(const Access& access, sc_core::sc_time& delay, TranslationExtension* ext,
+                                bool first_piece);
+    void fail(tlm::tlm_generic_payload& trans, TranslationExtension* ext, const Translation& t);
+    bool write_permitted(const Access& read_access, const Translation& t) const;
+    void revoke_dmi();
+    OperationResult charge(const OperationResult& r, sc_core::sc_time& delay) const;
+
+    uint64_t to_cycles(const sc_core::sc_time& t) const;
+    sc_core::sc_time to_time(uint64_t cycles) const {
+        return cycles < m_short_times.size() ? m_short_times[cycles]
+                                             : sc_core::sc_time::from_value(m_clock_period.value() * cycles);
+    }
+
+    sc_core::sc_time m_clock_period;
+    std::array<sc_core::sc_time, 64> m_short_times;  // to_time of TLB hits without arithmetic
+    std::unique_ptr<MemoryPort> m_port;  // the walker's PhysicalAccess over `mem`
+    Mmu m_mmu;
+    bool m_dmi_granted = false;  // some DMI region is outstanding on `in`
+    uint64_t m_changes = 0;      // Mmu::on_change notifications so far
+    std::vector<WalkStart> m_walk_starts;
+};
+
+}  // namespace tlmmu::sysc
