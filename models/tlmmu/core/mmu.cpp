@@ -67,13 +67,10 @@ void Mmu::refresh_permissions() {
 // A TLB hit: rights come from the entry (possibly stale; SDM 4.10.4.3 allows
 // the resulting spurious fault). A write to an entry cached with D=0 must set D
 // in memory, so it re-walks with a locked update (a "D-bit assist").
-inline void Mmu::use_entry(const Access& access, const TlbEntry& e, Source source, Translation& t) {
-    t.source = source;
-    t.size = e.page;
-    t.global = e.global;
-    t.pkey = e.pkey;
-    t.rights = e.rights;
+void Mmu::use_entry(const Access& access, const TlbEntry& e, Source source, Translation& t) {
+    describe_hit(access, e, source, t);
     if (const uint32_t code = m_fault_codes[e.rights_class][access_class(access)]) {
+        t.pa = 0;
         page_fault(access, code, t);
         return;
     }
@@ -81,38 +78,32 @@ inline void Mmu::use_entry(const Access& access, const TlbEntry& e, Source sourc
         ++m_stats.walk.d_bit_assists;
         t.d_assist = true;
         walk_and_fill(access, t);
-        return;
     }
-    t.dirty = e.dirty;
-    t.pa = e.frame + (access.va & (page_bytes(e.granule) - 1));
 }
 
-Translation Mmu::translate(const Access& access) {
-    Translation t;  // the one result object, filled in place (no copies on the hot path)
+void Mmu::translate_without_tlb(const Access& access, Translation& t) {
     if (!m_regs.paging()) {
         t.pa = access.va;
         ++m_stats.untranslated;
-        return t;
+        return;
     }
-    if (uint64_t(int64_t(access.va << (64 - m_va_bits)) >> (64 - m_va_bits)) != access.va) {  // non-canonical
-        t.fault = make_fault(FaultKind::gp);
-        record(t);
-        return t;
-    }
+    t.fault = make_fault(FaultKind::gp);  // non-canonical
+    record(t);
+}
 
+// Everything but the plain L1 hit that translate() finishes inline.
+void Mmu::translate_slow(const Access& access, const TlbEntry* l1_hit, Translation& t) {
     const bool fetch = access.type == AccessType::fetch;
     TlbLevel& l1 = fetch ? m_l1i : m_l1d;
     StructureStats& l1_stats = fetch ? m_stats.l1i : m_stats.l1d;
     const uint64_t va = access.va & m_va_mask;
 
-    if (l1.enabled()) {
-        t.cycles += l1.latency();
-        if (const TlbEntry* e = l1.lookup(va, m_pcid)) {
-            ++l1_stats.hits[unsigned(access.type)][unsigned(e->page)];
-            use_entry(access, *e, Source::l1, t);
-            record(t);
-            return t;
-        }
+    if (l1.enabled()) t.cycles += l1.latency();
+    if (l1_hit) {
+        ++l1_stats.hits[unsigned(access.type)][unsigned(l1_hit->page)];
+        use_entry(access, *l1_hit, Source::l1, t);
+        record(t);
+        return;
     }
     if (m_l2.enabled()) {
         t.cycles += m_l2.latency();
@@ -125,14 +116,13 @@ Translation Mmu::translate(const Access& access) {
                 if (t.ok() && !t.d_assist) fill_level(l1, l1_stats, m, va);
             }
             record(t);
-            return t;
+            return;
         }
     }
     walk_and_fill(access, t);
     if (l1.enabled()) count_miss(l1_stats, access, t);
     if (m_l2.enabled()) count_miss(m_stats.l2, access, t);
     record(t);
-    return t;
 }
 
 void Mmu::count_miss(StructureStats& s, const Access& access, const Translation& t) {

@@ -73,8 +73,29 @@ class Mmu {
     PagingGeometry geometry() const { return {m_regs.levels()}; }
 
     // Translates one access: TLB lookups, PSC lookup, page walk, A/D updates,
-    // permission checks, fills and statistics.
-    Translation translate(const Access& access);
+    // permission checks, fills and statistics. The common case, an L1 hit the
+    // access may use as it is, is finished inline; everything else goes to
+    // translate_slow (which does not repeat the L1 lookup).
+    Translation translate(const Access& access) {
+        Translation t;
+        if (!m_regs.paging() || !canonical(access.va)) {
+            translate_without_tlb(access, t);
+            return t;
+        }
+        const bool fetch = access.type == AccessType::fetch;
+        TlbLevel& l1 = fetch ? m_l1i : m_l1d;
+        const TlbEntry* e = l1.lookup(access.va & m_va_mask, m_pcid);  // a disabled level never hits
+        if (e && !m_fault_codes[e->rights_class][access_class(access)] &&
+            (e->dirty || access.type != AccessType::write)) {
+            ++(fetch ? m_stats.l1i : m_stats.l1d).hits[unsigned(access.type)][unsigned(e->page)];
+            t.cycles = l1.latency();
+            describe_hit(access, *e, Source::l1, t);
+            m_stats.latency.record(t.cycles);
+            return t;
+        }
+        translate_slow(access, e, t);
+        return t;
+    }
     // Walks the current page tables with debug reads: no fills, no A/D writes,
     // no counters, no time. Permission faults are reported as translate would.
     Translation translate_debug(const Access& access) const;
@@ -120,7 +141,22 @@ class Mmu {
     bool walk_tables(const Access& access, uint64_t table, unsigned level, Rights rights, Port& port,
                      Translation& t, Mapping& m) const;
     void walk_and_fill(const Access& access, Translation& t);
-    inline void use_entry(const Access& access, const TlbEntry& entry, Source source, Translation& t);
+    bool canonical(uint64_t va) const {
+        return uint64_t(int64_t(va << (64 - m_va_bits)) >> (64 - m_va_bits)) == va;
+    }
+    // What a TLB hit tells, whether or not the access may use it.
+    static void describe_hit(const Access& access, const TlbEntry& e, Source source, Translation& t) {
+        t.source = source;
+        t.size = e.page;
+        t.global = e.global;
+        t.pkey = e.pkey;
+        t.rights = e.rights;
+        t.dirty = e.dirty;
+        t.pa = e.frame + (access.va & (page_bytes(e.granule) - 1));
+    }
+    void translate_without_tlb(const Access& access, Translation& t);  // paging off or #GP
+    void translate_slow(const Access& access, const TlbEntry* l1_hit, Translation& t);
+    void use_entry(const Access& access, const TlbEntry& entry, Source source, Translation& t);
     void page_fault(const Access& access, uint32_t code, Translation& t);
     void record(const Translation& t) {
         if (t.fault) ++m_stats.faults[unsigned(t.fault.kind)];
