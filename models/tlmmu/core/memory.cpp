@@ -10,6 +10,8 @@ uint8_t* SparseMemory::materialise(uint64_t block_index) {
         slot.reset(new uint8_t[kBlockBytes]);
         std::memset(slot.get(), 0, kBlockBytes);
     }
+    m_last_index = block_index;
+    m_last_block = slot.get();
     return slot.get();
 }
 

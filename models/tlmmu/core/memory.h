@@ -25,8 +25,22 @@ class SparseMemory {
     // Copy in or out; false (and nothing copied) when outside memory.
     bool read(uint64_t pa, void* out, uint64_t len) const;
     bool write(uint64_t pa, const void* in, uint64_t len);
-    bool read64(uint64_t pa, uint64_t& value) const { return read(pa, &value, 8); }
-    bool write64(uint64_t pa, uint64_t value) { return write(pa, &value, 8); }
+    // 8-byte accesses (page-table entries) skip the block map when they fall
+    // in the block used last: walks read neighbouring tables.
+    bool read64(uint64_t pa, uint64_t& value) const {
+        if (const uint8_t* b = cached_block(pa)) {
+            std::memcpy(&value, b + (pa & (kBlockBytes - 1)), 8);
+            return true;
+        }
+        return read(pa, &value, 8);
+    }
+    bool write64(uint64_t pa, uint64_t value) {
+        if (uint8_t* b = cached_block(pa)) {
+            std::memcpy(b + (pa & (kBlockBytes - 1)), &value, 8);
+            return true;
+        }
+        return write(pa, &value, 8);
+    }
 
     // Host pointer to the block holding pa (allocating it) and the block's
     // physical range, for DMI. Null when outside memory.
@@ -35,14 +49,25 @@ class SparseMemory {
     uint64_t allocated_bytes() const { return m_blocks.size() * kBlockBytes; }
 
  private:
+    // The last block found, if pa's 8 bytes lie inside it and inside memory.
+    uint8_t* cached_block(uint64_t pa) const {
+        const bool inside = (pa >> kBlockShift) == m_last_index && (pa & (kBlockBytes - 1)) <= kBlockBytes - 8 &&
+                            m_size >= 8 && pa <= m_size - 8;
+        return inside ? m_last_block : nullptr;
+    }
     uint8_t* existing(uint64_t block_index) const {
         auto it = m_blocks.find(block_index);
-        return it == m_blocks.end() ? nullptr : it->second.get();
+        if (it == m_blocks.end()) return nullptr;
+        m_last_index = block_index;
+        m_last_block = it->second.get();  // blocks never move or go away
+        return m_last_block;
     }
     uint8_t* materialise(uint64_t block_index);
 
     uint64_t m_size;
     std::unordered_map<uint64_t, std::unique_ptr<uint8_t[]>> m_blocks;
+    mutable uint64_t m_last_index = ~0ull;
+    mutable uint8_t* m_last_block = nullptr;
 };
 
 // The walker's port straight onto a SparseMemory, with a fixed access latency.

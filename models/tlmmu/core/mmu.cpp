@@ -40,10 +40,22 @@ Mmu::Mmu(const MmuConfig& config, PhysicalAccess& memory)
             PagingStructureCache(2, config.psc[2], config.seed), PagingStructureCache(3, config.psc[3], config.seed),
             PagingStructureCache(4, config.psc[4], config.seed), PagingStructureCache(5, config.psc[5], config.seed)} {
     for (unsigned l = 2; l <= 5; ++l) m_any_psc |= m_psc[l].enabled();
-    refresh_permissions();
+    refresh_lookup_tables();
 }
 
-void Mmu::refresh_permissions() {
+const MmuStats& Mmu::stats() const {
+    m_snapshot = m_stats;
+    m_snapshot.latency.record(m_l1d.latency(), m_fast_hits[0]);
+    m_snapshot.latency.record(m_l1i.latency(), m_fast_hits[1]);
+    m_snapshot.derive();
+    return m_snapshot;
+}
+
+void Mmu::refresh_lookup_tables() {
+    for (unsigned level = 1; level <= 5; ++level)
+        for (unsigned large = 0; large < 2; ++large)
+            m_reserved[level][large] =
+                reserved_bits(level, large, m_config.maxphyaddr, m_regs.nxe(), m_config.gb_pages);
     for (unsigned rc = 0; rc < kRightsClasses; ++rc) {
         Rights r;
         r.writable = rc & 1;
@@ -165,7 +177,7 @@ bool Mmu::walk_tables(const Access& access, uint64_t table, unsigned level, Righ
             return true;
         }
         const bool leaf = is_leaf(e, level);
-        if (e & reserved_bits(level, leaf && level > 1, maxphy, m_regs.nxe(), m_config.gb_pages)) {
+        if (e & m_reserved[level][leaf && level > 1]) {
             t.fault = make_fault(FaultKind::pf, pf::P | pf::RSVD | access_error_bits(access, m_regs), access.va);
             return true;
         }
@@ -438,7 +450,7 @@ OperationResult Mmu::write_cr0(uint64_t value) {
         m_regs.efer &= ~efer::LMA;
         dropped = flush_everything(InvalidationCause::mov_cr0);
     }
-    refresh_permissions();
+    refresh_lookup_tables();
     return finish(Operation::mov_cr0, cost, {}, dropped);
 }
 
@@ -484,7 +496,7 @@ OperationResult Mmu::write_cr4(uint64_t value) {
         // with it go too, never under-invalidate.
         dropped = flush_pcid(InvalidationCause::mov_cr4, old_pcid, false);
     }
-    refresh_permissions();
+    refresh_lookup_tables();
     return finish(Operation::mov_cr4, cost, {}, dropped);
 }
 
@@ -494,20 +506,20 @@ OperationResult Mmu::write_efer(uint64_t value) {
         return finish(Operation::wrmsr_efer, cost, make_fault(FaultKind::gp), 0);
     m_regs.efer = (value & ~efer::LMA) | (m_regs.efer & efer::LMA);  // LMA is read-only
     ++m_epoch;  // NXE changes which entry bits are reserved
-    refresh_permissions();
+    refresh_lookup_tables();
     return finish(Operation::wrmsr_efer, cost, {}, 0);
 }
 
 OperationResult Mmu::write_pkru(uint32_t value) {
     m_regs.pkru = value;
-    refresh_permissions();
+    refresh_lookup_tables();
     return finish(Operation::wrpkru, m_config.costs.wrpkru, {}, 0);
 }
 
 void Mmu::set_ac(bool ac) {
     if (m_regs.ac == ac) return;
     m_regs.ac = ac;
-    refresh_permissions();
+    refresh_lookup_tables();
     changed();
 }
 

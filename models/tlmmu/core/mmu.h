@@ -88,9 +88,9 @@ class Mmu {
         if (e && !m_fault_codes[e->rights_class][access_class(access)] &&
             (e->dirty || access.type != AccessType::write)) {
             ++(fetch ? m_stats.l1i : m_stats.l1d).hits[unsigned(access.type)][unsigned(e->page)];
+            ++m_fast_hits[fetch];  // latency l1.latency(): added to the histogram by stats()
             t.cycles = l1.latency();
             describe_hit(access, *e, Source::l1, t);
-            m_stats.latency.record(t.cycles);
             return t;
         }
         translate_slow(access, e, t);
@@ -119,13 +119,13 @@ class Mmu {
     // PKRU and AC included (DMI grants embody access verdicts).
     void on_change(std::function<void()> callback) { m_on_change = std::move(callback); }
 
-    // Counters kept off the hot path (lookups, translations, latency minimum)
-    // are derived here.
-    const MmuStats& stats() const {
-        m_stats.derive();
-        return m_stats;
+    // A snapshot: counters kept off the hot path (lookups, translations, the
+    // latency of inline L1 hits, the latency minimum) are derived here.
+    const MmuStats& stats() const;
+    void reset_stats() {
+        m_stats = MmuStats();
+        m_fast_hits[0] = m_fast_hits[1] = 0;
     }
-    void reset_stats() { m_stats = MmuStats(); }
 
     // Inspection for tests and scenarios.
     const TlbLevel& l1i() const { return m_l1i; }
@@ -172,8 +172,8 @@ class Mmu {
     unsigned flush_everything(InvalidationCause cause);
     unsigned flush_pcid(InvalidationCause cause, uint16_t pcid, bool keep_global);
     void changed();
-    // Rebuilds m_fault_codes after a change of CR0, CR4, EFER, PKRU or AC.
-    void refresh_permissions();
+    // Rebuilds m_fault_codes and m_reserved after a change of CR0, CR4, EFER, PKRU or AC.
+    void refresh_lookup_tables();
     OperationResult finish(Operation op, unsigned cost, Fault fault, unsigned dropped);
 
     MmuConfig m_config;
@@ -190,7 +190,11 @@ class Mmu {
     bool m_any_psc = false;
     uint64_t m_epoch = 0;
     std::function<void()> m_on_change;
-    mutable MmuStats m_stats;
+    MmuStats m_stats;
+    uint64_t m_fast_hits[2] = {};  // inline L1 hits not yet in the latency histogram: [l1d, l1i]
+    mutable MmuStats m_snapshot;
+    // Reserved-bit masks of a present entry by [level][large leaf], for the current EFER.NXE.
+    uint64_t m_reserved[6][2] = {};
 };
 
 }  // namespace tlmmu

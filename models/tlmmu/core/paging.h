@@ -161,7 +161,10 @@ constexpr unsigned kAccessClasses = 9;
 inline uint8_t rights_class(const Rights& r, unsigned pkey) {
     return uint8_t(unsigned(r.writable) | unsigned(r.user) << 1 | unsigned(r.nx) << 2 | (pkey & 15) << 3);
 }
-inline unsigned access_class(const Access& a) { return unsigned(a.type) * 3 + (a.implicit ? 2 : a.user ? 0 : 1); }
+// 3 * type + (0 user, 1 explicit supervisor, 2 implicit supervisor), without branches.
+inline unsigned access_class(const Access& a) {
+    return unsigned(a.type) * 3 + (unsigned(a.implicit) << 1 | unsigned(!a.implicit & !a.user));
+}
 
 // Reserved-bit mask of a present entry at `level` (leaf tells PS=1 / PTE).
 uint64_t reserved_bits(unsigned level, bool large_leaf, unsigned maxphyaddr, bool nxe, bool gb_pages);

@@ -15,13 +15,10 @@ class Replacement {
     Replacement(ReplacementPolicy policy, unsigned sets, unsigned ways, uint64_t seed);
 
     void touch(unsigned set, unsigned way) {
-        switch (m_policy) {
-            case ReplacementPolicy::lru: m_stamps[size_t(set) * m_ways + way] = ++m_clock; break;
-            case ReplacementPolicy::tree_plru:
-                m_tree[set] = (m_tree[set] & ~m_plru_clear[way]) | m_plru_set[way];
-                break;
-            case ReplacementPolicy::random: break;
-        }
+        if (m_policy == ReplacementPolicy::tree_plru)  // the L1 default: tested first
+            m_tree[set] = (m_tree[set] & ~m_plru_clear[way]) | m_plru_set[way];
+        else if (m_policy == ReplacementPolicy::lru)
+            m_stamps[size_t(set) * m_ways + way] = ++m_clock;
     }
     unsigned victim(unsigned set);
     void reset();

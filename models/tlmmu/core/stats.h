@@ -86,6 +86,13 @@ struct LatencyHistogram {
         if (cycles > max) max = cycles;
         ++buckets[cycles < kBuckets ? cycles : kBuckets - 1];
     }
+    void record(uint64_t cycles, uint64_t times) {
+        if (!times) return;
+        count += times;
+        sum += cycles * times;
+        if (cycles > max) max = cycles;
+        buckets[cycles < kBuckets ? cycles : kBuckets - 1] += times;
+    }
     void derive_min();
     double mean() const { return count ? double(sum) / double(count) : 0.0; }
     // Smallest latency with at least fraction p of samples at or below it.
