@@ -1,5 +1,7 @@
 #include "tlmmu/sysc/mmu_module.h"
 
+#include <cstring>
+
 #include <algorithm>
 #include <vector>
 
@@ -188,26 +190,28 @@ uint64_t MmuModule::to_cycles(const sc_time& t) const {
 // Translates at the caller's local time offset `delay` and moves it to the
 // end of the translation. If the memory wait()ed during the walk, simulation
 // time has already covered part of the latency: `delay` keeps only the rest.
+//
+// Most translations never reach the walker, so the per-process record of a
+// walk's start is only made by its first memory transaction (walk_issue_time),
+// from m_pending_offset: nothing can have run between this call and that
+// transaction, so the pending offset is this translation's.
 Translation MmuModule::translate_at(const Access& access, sc_time& delay) {
-    const sc_core::sc_process_b* const process = sc_core::sc_get_current_process_b();
-    m_walk_starts.push_back({process, delay, sc_core::SC_ZERO_TIME, false});
-    struct Finished {  // also when the memory throws
-        MmuModule& module;
-        const sc_core::sc_process_b* process;
-        ~Finished() {
-            auto& starts = module.m_walk_starts;
-            *module.walk_of(process) = starts.back();
-            starts.pop_back();
-        }
-    } finished{*this, process};
-
+    const uint64_t walks_before = m_walks_started;
+    m_pending_offset = &delay;
     const Translation t = m_mmu.translate(access);
-    const WalkStart& walk = *walk_of(process);
-    if (!walk.timed) {  // no walker transaction, so nothing can have waited
+    m_pending_offset = nullptr;
+    if (m_walks_started == walks_before) {  // no walker transaction, so nothing can have waited
         delay += to_time(t.cycles);
         return t;
     }
-    const sc_time done = walk.time + to_time(t.cycles);
+    const sc_core::sc_process_b* const process = sc_core::sc_get_current_process_b();
+    WalkStart* walk = walk_of(process);
+    if (!walk) {  // another process's walk: this translation made no memory access itself
+        delay += to_time(t.cycles);
+        return t;
+    }
+    const sc_time done = walk->time + to_time(t.cycles);
+    m_walk_starts.erase(m_walk_starts.begin() + (walk - m_walk_starts.data()));
     const sc_time now = sc_core::sc_time_stamp();
     delay = done > now ? done - now : sc_core::SC_ZERO_TIME;
     return t;
@@ -223,11 +227,14 @@ MmuModule::WalkStart* MmuModule::walk_of(const sc_core::sc_process_b* process) {
 // the cycles it has spent. The start is taken at the first transaction,
 // before anything in this translation can have waited.
 sc_time MmuModule::walk_issue_time(uint64_t cycles) {
-    WalkStart* walk = walk_of(sc_core::sc_get_current_process_b());
-    if (!walk) return sc_core::sc_time_stamp() + to_time(cycles);  // core().translate() called directly
-    if (!walk->timed) {
-        walk->time = sc_core::sc_time_stamp() + walk->offset;
-        walk->timed = true;
+    const sc_core::sc_process_b* const process = sc_core::sc_get_current_process_b();
+    WalkStart* walk = walk_of(process);
+    if (!walk) {
+        if (!m_pending_offset) return sc_core::sc_time_stamp() + to_time(cycles);  // core().translate() called directly
+        m_walk_starts.push_back({process, sc_core::sc_time_stamp() + *m_pending_offset});
+        m_pending_offset = nullptr;
+        ++m_walks_started;
+        walk = &m_walk_starts.back();
     }
     return walk->time + to_time(cycles);
 }
@@ -283,9 +290,11 @@ void MmuModule::b_transport(tlm_generic_payload& trans, sc_time& delay) {
     }
     const uint64_t room = bytes_left_in_page(first, va);
     if (length <= room) {
+        if (access_through_memory_dmi(trans, first.pa, delay)) return;
         trans.set_address(first.pa);
         mem->b_transport(trans, delay);
         trans.set_address(va);
+        if (m_use_memory_dmi && trans.is_dmi_allowed()) acquire_memory_dmi(first.pa);
         return;
     }
 
@@ -450,7 +459,54 @@ void MmuModule::revoke_dmi() {
 }
 
 // Physical ranges do not map back to virtual ones cheaply: revoke everything.
-void MmuModule::memory_dmi_invalidated(sc_dt::uint64, sc_dt::uint64) { revoke_dmi(); }
+void MmuModule::memory_dmi_invalidated(sc_dt::uint64 start, sc_dt::uint64 end) {
+    for (MemoryDmi& region : m_memory_dmi)
+        if (region.start <= end && start <= region.end) region = MemoryDmi();
+    revoke_dmi();
+}
+
+// The data part of a plain, single-page read or write, through a memory DMI
+// region that covers it: what the memory's b_transport would do, without the call.
+bool MmuModule::access_through_memory_dmi(tlm_generic_payload& trans, uint64_t pa, sc_time& delay) {
+    const unsigned length = trans.get_data_length();
+    const tlm::tlm_command command = trans.get_command();
+    if (trans.get_byte_enable_ptr() || trans.get_streaming_width() < length || length == 0) return false;
+    for (const MemoryDmi& region : m_memory_dmi) {
+        if (pa < region.start || pa + length - 1 > region.end) continue;
+        unsigned char* host = region.ptr + (pa - region.start);
+        if (command == tlm::TLM_READ_COMMAND && region.read) {
+            std::memcpy(trans.get_data_ptr(), host, length);
+            delay += region.read_latency;
+        } else if (command == tlm::TLM_WRITE_COMMAND && region.write) {
+            std::memcpy(host, trans.get_data_ptr(), length);
+            delay += region.write_latency;
+        } else {
+            return false;
+        }
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        return true;
+    }
+    return false;
+}
+
+void MmuModule::acquire_memory_dmi(uint64_t pa) {
+    for (const MemoryDmi& region : m_memory_dmi)
+        if (pa >= region.start && pa <= region.end) return;
+    tlm_generic_payload request;
+    request.set_address(pa);
+    request.set_command(tlm::TLM_READ_COMMAND);
+    tlm::tlm_dmi dmi;
+    if (!mem->get_direct_mem_ptr(request, dmi) || !dmi.get_dmi_ptr()) return;
+    MemoryDmi& region = m_memory_dmi[m_memory_dmi_next];
+    m_memory_dmi_next = (m_memory_dmi_next + 1) % m_memory_dmi.size();
+    region.start = dmi.get_start_address();
+    region.end = dmi.get_end_address();
+    region.ptr = dmi.get_dmi_ptr();
+    region.read = dmi.is_read_allowed();
+    region.write = dmi.is_write_allowed();
+    region.read_latency = dmi.get_read_latency();
+    region.write_latency = dmi.get_write_latency();
+}
 
 // ---------------------------------------------------------------------------
 // Control operations

@@ -47,6 +47,15 @@ class MmuModule : public sc_core::sc_module {
     OperationResult invpcid(uint64_t type, uint64_t descriptor, uint64_t address, sc_core::sc_time& delay);
     void set_ac(bool ac);  // EFLAGS.AC: no cost; invalidates DMI when it changes
 
+    // Whether translated accesses may reach memory through DMI pointers the
+    // memory granted on `mem` (a bus bridge's fast path: on by default). The
+    // bytes, the response and the annotated latency are those b_transport
+    // would give; only the memory's b_transport is not called.
+    void use_memory_dmi(bool on) {
+        m_use_memory_dmi = on;
+        m_memory_dmi = {};
+    }
+
  private:
     class MemoryPort;
 
@@ -55,14 +64,12 @@ class MmuModule : public sc_core::sc_module {
     bool get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
     void memory_dmi_invalidated(sc_dt::uint64 start, sc_dt::uint64 end);
 
-    // Each translation in flight, by the process that runs it (walks of
-    // several processes interleave when the memory waits): the caller's local
-    // time offset, and the absolute start time once the walker needs it.
+    // Each walk in flight, by the process that runs it (walks of several
+    // processes interleave when the memory waits): the absolute time the
+    // translation started, taken at the walk's first memory transaction.
     struct WalkStart {
         const sc_core::sc_process_b* process;
-        sc_core::sc_time offset;
         sc_core::sc_time time;
-        bool timed = false;
     };
     WalkStart* walk_of(const sc_core::sc_process_b* process);
     sc_core::sc_time walk_issue_time(uint64_t cycles);
@@ -73,6 +80,8 @@ class MmuModule : public sc_core::sc_module {
     void fail(tlm::tlm_generic_payload& trans, TranslationExtension* ext, const Translation& t);
     bool write_permitted(const Access& read_access, const Translation& t) const;
     void revoke_dmi();
+    bool access_through_memory_dmi(tlm::tlm_generic_payload& trans, uint64_t pa, sc_core::sc_time& delay);
+    void acquire_memory_dmi(uint64_t pa);
     OperationResult charge(const OperationResult& r, sc_core::sc_time& delay) const;
 
     uint64_t to_cycles(const sc_core::sc_time& t) const;
@@ -88,6 +97,19 @@ class MmuModule : public sc_core::sc_module {
     bool m_dmi_granted = false;  // some DMI region is outstanding on `in`
     uint64_t m_changes = 0;      // Mmu::on_change notifications so far
     std::vector<WalkStart> m_walk_starts;
+    sc_core::sc_time* m_pending_offset = nullptr;  // the caller's offset while a translation has made no access yet
+    uint64_t m_walks_started = 0;                   // walk records made so far
+
+    // DMI regions granted by the memory, for the data part of accesses.
+    struct MemoryDmi {
+        uint64_t start = 1, end = 0;  // empty until granted
+        unsigned char* ptr = nullptr;
+        bool read = false, write = false;
+        sc_core::sc_time read_latency, write_latency;
+    };
+    bool m_use_memory_dmi = true;
+    std::array<MemoryDmi, 8> m_memory_dmi{};
+    unsigned m_memory_dmi_next = 0;  // round-robin replacement
 };
 
 }  // namespace tlmmu::sysc
