@@ -93,21 +93,31 @@ struct InterferingPort : PhysicalAccess {
     }
     bool debug_read_entry(uint64_t pa, uint64_t& v) override { return inner.debug_read_entry(pa, v); }
 };
+
+// An MMU whose walker goes through an InterferingPort, one page mapped, paging on.
+struct InterferedMachine {
+    SparseMemory memory{1ull << 32};
+    DirectPhysicalAccess direct{memory, 20};
+    InterferingPort port{direct};
+    uint64_t next = 0x100000;
+    PageTableBuilder builder{memory, [this] { return (next += 4096) - 4096; }};
+    uint64_t root = builder.new_root();
+    Mmu mmu{MmuConfig::skylake(), port};
+
+    explicit InterferedMachine(uint64_t leaf_flags) {
+        builder.map(root, 0x400000, 0x10000000, PageSize::k4, leaf_flags);
+        mmu.write_efer(efer::LME | efer::NXE);
+        mmu.write_cr4(cr4::PAE);
+        mmu.write_cr3(root);
+        mmu.write_cr0(cr0::PE | cr0::PG);
+    }
+};
 }  // namespace
 
 TEST_CASE("a flush that lands while a walk is in flight stops that walk from filling") {
-    SparseMemory memory(1ull << 32);
-    DirectPhysicalAccess direct(memory, 20);
-    InterferingPort port(direct);
-    uint64_t next = 0x100000;
-    PageTableBuilder builder(memory, [&] { return (next += 4096) - 4096; });
-    const uint64_t root = builder.new_root();
-    builder.map(root, 0x400000, 0x10000000, PageSize::k4, pte::RW);
-    Mmu mmu(MmuConfig::skylake(), port);
-    mmu.write_efer(efer::LME | efer::NXE);
-    mmu.write_cr4(cr4::PAE);
-    mmu.write_cr3(root);
-    mmu.write_cr0(cr0::PE | cr0::PG);
+    InterferedMachine m(pte::RW);
+    Mmu& mmu = m.mmu;
+    InterferingPort& port = m.port;
 
     port.during_read = [&](unsigned n) {
         if (n == 2) mmu.invlpg(0x7000);  // some other page: any flush counts
@@ -126,18 +136,11 @@ TEST_CASE("a flush that lands while a walk is in flight stops that walk from fil
 }
 
 TEST_CASE("a locked A/D update that finds the entry changed restarts the walk and uses the new entry") {
-    SparseMemory memory(1ull << 32);
-    DirectPhysicalAccess direct(memory, 20);
-    InterferingPort port(direct);
-    uint64_t next = 0x100000;
-    PageTableBuilder builder(memory, [&] { return (next += 4096) - 4096; });
-    const uint64_t root = builder.new_root();
-    builder.map(root, 0x400000, 0x10000000, PageSize::k4, pte::RW | pte::A);
-    Mmu mmu(MmuConfig::skylake(), port);
-    mmu.write_efer(efer::LME);
-    mmu.write_cr4(cr4::PAE);
-    mmu.write_cr3(root);
-    mmu.write_cr0(cr0::PE | cr0::PG);
+    InterferedMachine m(pte::RW | pte::A);
+    Mmu& mmu = m.mmu;
+    InterferingPort& port = m.port;
+    PageTableBuilder& builder = m.builder;
+    const uint64_t root = m.root;
 
     const uint64_t pte_slot = builder.entry_address(root, 0x400000, 1);
     bool redirected = false;

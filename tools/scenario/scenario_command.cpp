@@ -1,6 +1,9 @@
 #include "scenario_command.h"
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "scenario_runner.h"
 #include "tlmmu/core/config.h"
@@ -10,12 +13,14 @@ namespace tlmmu::scenario {
 namespace {
 
 const char* const kUsage =
-    "usage: tlmmu scenario [--verbose] [--config FILE]... FILE...\n"
+    "usage: tlmmu scenario [--verbose] [--stats] [--json FILE] [--config FILE]... FILE...\n"
     "\n"
     "Runs each scenario file on a fresh MMU model and prints PASS or FAIL per file,\n"
     "then 'N passed, M failed'. The format is described in docs/scenarios.md.\n"
     "\n"
     "  -v, --verbose      trace every statement and its outcome\n"
+    "      --stats        print the model's statistics after each file\n"
+    "      --json FILE    write each file's statistics to FILE, one JSON object keyed by file\n"
     "  -c, --config FILE  start from this configuration instead of the built-in\n"
     "                     Skylake-like one (key = value lines, docs/configuration.md);\n"
     "                     the files' own 'config' lines apply on top\n"
@@ -23,11 +28,26 @@ const char* const kUsage =
     "\n"
     "Exit status: 0 when every file passed, 1 when one failed, 2 on bad usage.\n";
 
+// Writes next to the target and renames, so a reader never sees half a file.
+bool write_atomically(const std::string& path, const std::string& text) {
+    const std::string temp = path + ".partial";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        out << text;
+        if (!out.flush()) return false;
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, path, ec);
+    return !ec;
+}
+
 }  // namespace
 
 int run_scenario_command(const std::vector<std::string>& args) {
     RunOptions options;
     std::vector<std::string> files;
+    bool print_stats = false;
+    std::string json_path;
     bool options_done = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -37,6 +57,14 @@ int run_scenario_command(const std::vector<std::string>& args) {
             options_done = true;
         } else if (a == "-v" || a == "--verbose") {
             options.verbose = true;
+        } else if (a == "--stats") {
+            print_stats = true;
+        } else if (a == "--json") {
+            if (i + 1 >= args.size()) {
+                std::cerr << "tlmmu scenario: --json needs a file\n" << kUsage;
+                return 2;
+            }
+            json_path = args[++i];
         } else if (a == "-h" || a == "--help") {
             std::cout << kUsage;
             return 0;
@@ -67,12 +95,22 @@ int run_scenario_command(const std::vector<std::string>& args) {
     }
 
     unsigned passed = 0, failed = 0;
+    std::string json = "{";
     for (const std::string& file : files) {
         const RunResult r = run_scenario_file(file, options, std::cout);
         std::cout << (r.passed() ? "PASS " : "FAIL ") << file << "\n";
         ++(r.passed() ? passed : failed);
+        if (r.stats && print_stats) std::cout << stats_summary(*r.stats);
+        if (r.stats && !json_path.empty()) {
+            if (json.size() > 1) json += ",";
+            json += "\n" + nlohmann::json(file).dump() + ": " + stats_to_json(*r.stats, -1);
+        }
     }
     std::cout << passed << " passed, " << failed << " failed\n";
+    if (!json_path.empty() && !write_atomically(json_path, json + "\n}\n")) {
+        std::cerr << "tlmmu scenario: cannot write " << json_path << "\n";
+        return 2;
+    }
     return failed ? 1 : 0;
 }
 

@@ -111,6 +111,7 @@ class Runner {
             m_line = m_armed_line;
             fail("an access to run the operation during its walk", "none after it");
         }
+        if (m_mmu) m_result.stats = m_mmu->stats();
         return m_result;
     }
 

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "tlmmu/core/config.h"
+#include "tlmmu/core/stats.h"
 
 namespace tlmmu::scenario {
 
@@ -19,6 +21,7 @@ struct RunOptions {
 struct RunResult {
     unsigned failures = 0;
     unsigned errors = 0;
+    std::optional<MmuStats> stats;  // the model's counters at the end of a file that ran to its end
     bool passed() const { return failures == 0 && errors == 0; }
 };
 
