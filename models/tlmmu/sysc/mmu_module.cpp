@@ -467,26 +467,44 @@ void MmuModule::memory_dmi_invalidated(sc_dt::uint64 start, sc_dt::uint64 end) {
 
 // The data part of a plain, single-page read or write, through a memory DMI
 // region that covers it: what the memory's b_transport would do, without the call.
+namespace {
+// memcpy with the common access sizes spelled out, so they compile to moves.
+void copy_bytes(unsigned char* to, const unsigned char* from, unsigned length) {
+    switch (length) {
+        case 8: std::memcpy(to, from, 8); break;
+        case 4: std::memcpy(to, from, 4); break;
+        case 2: std::memcpy(to, from, 2); break;
+        case 1: *to = *from; break;
+        default: std::memcpy(to, from, length);
+    }
+}
+}  // namespace
+
 bool MmuModule::access_through_memory_dmi(tlm_generic_payload& trans, uint64_t pa, sc_time& delay) {
     const unsigned length = trans.get_data_length();
     const tlm::tlm_command command = trans.get_command();
     if (trans.get_byte_enable_ptr() || trans.get_streaming_width() < length || length == 0) return false;
-    for (const MemoryDmi& region : m_memory_dmi) {
-        if (pa < region.start || pa + length - 1 > region.end) continue;
-        unsigned char* host = region.ptr + (pa - region.start);
-        if (command == tlm::TLM_READ_COMMAND && region.read) {
-            std::memcpy(trans.get_data_ptr(), host, length);
-            delay += region.read_latency;
-        } else if (command == tlm::TLM_WRITE_COMMAND && region.write) {
-            std::memcpy(host, trans.get_data_ptr(), length);
-            delay += region.write_latency;
-        } else {
-            return false;
-        }
-        trans.set_response_status(tlm::TLM_OK_RESPONSE);
-        return true;
+    const uint64_t last = pa + length - 1;
+    auto covers = [&](const MemoryDmi& r) { return pa >= r.start && last <= r.end; };
+    if (!covers(m_memory_dmi[m_memory_dmi_last])) {  // accesses cluster: try the region used last first
+        unsigned i = 0;
+        while (i < m_memory_dmi.size() && !covers(m_memory_dmi[i])) ++i;
+        if (i == m_memory_dmi.size()) return false;
+        m_memory_dmi_last = i;
     }
-    return false;
+    const MemoryDmi& region = m_memory_dmi[m_memory_dmi_last];
+    unsigned char* host = region.ptr + (pa - region.start);
+    if (command == tlm::TLM_READ_COMMAND && region.read) {
+        copy_bytes(trans.get_data_ptr(), host, length);
+        delay += region.read_latency;
+    } else if (command == tlm::TLM_WRITE_COMMAND && region.write) {
+        copy_bytes(host, trans.get_data_ptr(), length);
+        delay += region.write_latency;
+    } else {
+        return false;
+    }
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    return true;
 }
 
 void MmuModule::acquire_memory_dmi(uint64_t pa) {

@@ -110,6 +110,7 @@ class MmuModule : public sc_core::sc_module {
     bool m_use_memory_dmi = true;
     std::array<MemoryDmi, 8> m_memory_dmi{};
     unsigned m_memory_dmi_next = 0;  // round-robin replacement
+    unsigned m_memory_dmi_last = 0;  // the region that served the last access
 };
 
 }  // namespace tlmmu::sysc
