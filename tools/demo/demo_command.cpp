@@ -1,12 +1,11 @@
 // `tlmmu demo`: the default job. Runs the built-in experiments on the default
 // (or a given) configuration, prints the report and writes the figures as JSON.
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "atomic_file.h"
 #include "demo_command.h"
 #include "experiments.h"
 #include "tlmmu/core/config.h"
@@ -21,21 +20,6 @@ const char* kUsage =
     "  INVLPG-per-page against full-flush crossover. Writes the figures to FILE (default\n"
     "  out/demo.json).\n";
 
-// Writes next to the target and renames, so a reader never sees half a file.
-bool write_atomically(const std::string& path, const std::string& text) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::path target(path);
-    if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-    const std::string temp = path + ".partial";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        out << text << "\n";
-        if (!out.flush()) return false;
-    }
-    fs::rename(temp, target, ec);
-    return !ec;
-}
 }  // namespace
 
 int run_demo_command(const std::vector<std::string>& args) {
@@ -74,7 +58,7 @@ int run_demo_command(const std::vector<std::string>& args) {
               << "the default Skylake-like configuration" << "\n\n";
     const Results results = run_all(config, memory_latency, quick);
     std::cout << report(results);
-    if (!write_atomically(json_path, to_json(results))) {
+    if (!tools::write_file_atomically(json_path, to_json(results) + "\n")) {
         std::cerr << "tlmmu demo: cannot write " << json_path << "\n";
         return 1;
     }

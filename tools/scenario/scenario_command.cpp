@@ -1,10 +1,9 @@
 #include "scenario_command.h"
 
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "atomic_file.h"
 #include "scenario_runner.h"
 #include "tlmmu/core/config.h"
 
@@ -27,19 +26,6 @@ const char* const kUsage =
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 when every file passed, 1 when one failed, 2 on bad usage.\n";
-
-// Writes next to the target and renames, so a reader never sees half a file.
-bool write_atomically(const std::string& path, const std::string& text) {
-    const std::string temp = path + ".partial";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        out << text;
-        if (!out.flush()) return false;
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    return !ec;
-}
 
 }  // namespace
 
@@ -107,7 +93,7 @@ int run_scenario_command(const std::vector<std::string>& args) {
         }
     }
     std::cout << passed << " passed, " << failed << " failed\n";
-    if (!json_path.empty() && !write_atomically(json_path, json + "\n}\n")) {
+    if (!json_path.empty() && !tools::write_file_atomically(json_path, json + "\n}\n")) {
         std::cerr << "tlmmu scenario: cannot write " << json_path << "\n";
         return 2;
     }
