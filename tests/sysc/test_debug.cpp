@@ -7,12 +7,6 @@
 using namespace tlmmu;
 using namespace tlmmu::test;
 
-namespace {
-constexpr uint64_t kVa = 0x7000'0000;
-constexpr uint64_t kPa = 0x30'0000;
-constexpr uint64_t kSecondPa = 0x50'0000;
-}  // namespace
-
 TEST_CASE("debug transport translates without changing statistics, TLBs, A bits or time") {
     Testbench tb;
     tb.map(kVa, kPa);

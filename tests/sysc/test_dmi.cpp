@@ -9,9 +9,6 @@ using namespace tlmmu;
 using namespace tlmmu::test;
 
 namespace {
-constexpr uint64_t kVa = 0x7000'0000;
-constexpr uint64_t kPa = 0x30'0000;
-constexpr uint64_t kUnmapped = 0x7100'0000;
 
 // DMI requests carry no time: their walks start at simulation time, behind
 // the initiator's local time. The probe's time-order check does not apply.

@@ -6,11 +6,6 @@
 using namespace tlmmu;
 using namespace tlmmu::test;
 
-namespace {
-constexpr uint64_t kVa = 0x7000'0000;
-constexpr uint64_t kPa = 0x30'0000;
-}  // namespace
-
 TEST_CASE("translated accesses use the memory's DMI once granted, with the same bytes and latency") {
     Testbench tb;
     tb.map(kVa, kPa, pte::RW | pte::US | pte::A | pte::D);

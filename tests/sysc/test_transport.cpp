@@ -5,12 +5,6 @@
 using namespace tlmmu;
 using namespace tlmmu::test;
 
-namespace {
-constexpr uint64_t kVa = 0x7000'0000;
-constexpr uint64_t kPa = 0x30'0000;
-constexpr uint64_t kUnmapped = 0x7100'0000;
-}  // namespace
-
 TEST_CASE("a read through the MMU returns the bytes stored at the physical address") {
     Testbench tb;
     tb.map(kVa, kPa);
@@ -214,8 +208,7 @@ TEST_CASE("a page-table pointer outside memory gives an address error, not a cra
 }
 
 TEST_CASE("an access crossing a page boundary goes to two different physical pages") {
-    constexpr uint64_t kSecondPa = 0x50'0000;
-    Testbench tb;
+        Testbench tb;
     tb.map(kVa, kPa);
     tb.map(kVa + 0x1000, kSecondPa);
     tb.boot();
@@ -260,8 +253,7 @@ TEST_CASE("a page-crossing write that faults on the second page writes nothing")
 }
 
 TEST_CASE("byte enables of a page-crossing access stay aligned with the data on each page") {
-    constexpr uint64_t kSecondPa = 0x50'0000;
-    Testbench tb;
+        Testbench tb;
     tb.map(kVa, kPa);
     tb.map(kVa + 0x1000, kSecondPa);
     tb.boot();
@@ -367,8 +359,7 @@ TEST_CASE("control operations add their cost to the delay and change what later 
 }
 
 TEST_CASE("annotated time never goes backwards, whatever the access does") {
-    constexpr uint64_t kSecondPa = 0x50'0000;
-    constexpr uint64_t kSupervisor = kVa + 0x2000;
+        constexpr uint64_t kSupervisor = kVa + 0x2000;
     Testbench tb;
     tb.map(kVa, kPa);
     tb.map(kVa + 0x1000, kSecondPa);

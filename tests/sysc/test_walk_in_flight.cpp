@@ -7,8 +7,6 @@ using namespace tlmmu;
 using namespace tlmmu::test;
 
 namespace {
-constexpr uint64_t kVa = 0x7000'0000;
-constexpr uint64_t kPa = 0x30'0000;
 
 // Runs `operation` in its own thread at `when`, recording the time it ran.
 void at(sc_time when, std::function<void()> operation, sc_time& ran_at) {

@@ -279,6 +279,12 @@ struct TestbenchOptions {
 
 // Page-table frames are allocated upwards from here; data pages live elsewhere.
 constexpr uint64_t kTableRegion = 0x100000;
+// The addresses the tests map: a linear page, its frame, a second frame, and a
+// linear address left unmapped.
+constexpr uint64_t kVa = 0x7000'0000;
+constexpr uint64_t kPa = 0x30'0000;
+constexpr uint64_t kSecondPa = 0x50'0000;
+constexpr uint64_t kUnmapped = 0x7100'0000;
 
 class Testbench {
  public:
