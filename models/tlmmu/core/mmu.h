@@ -141,9 +141,7 @@ class Mmu {
     bool walk_tables(const Access& access, uint64_t table, unsigned level, Rights rights, Port& port,
                      Translation& t, Mapping& m) const;
     void walk_and_fill(const Access& access, Translation& t);
-    bool canonical(uint64_t va) const {
-        return uint64_t(int64_t(va << (64 - m_va_bits)) >> (64 - m_va_bits)) == va;
-    }
+    bool canonical(uint64_t va) const { return PagingGeometry::is_canonical(va, m_va_bits); }
     // What a TLB hit tells, whether or not the access may use it.
     static void describe_hit(const Access& access, const TlbEntry& e, Source source, Translation& t) {
         t.source = source;

@@ -117,9 +117,10 @@ struct PagingGeometry {
 
     unsigned va_bits() const { return 12 + 9 * levels; }  // 48 or 57
     uint64_t va_mask() const { return (1ull << va_bits()) - 1; }
-    bool canonical(uint64_t va) const {
-        const int64_t s = int64_t(va << (64 - va_bits())) >> (64 - va_bits());
-        return uint64_t(s) == va;
+    bool canonical(uint64_t va) const { return is_canonical(va, va_bits()); }
+    // Bits 63:width-1 all equal (sign extension of the top translated bit).
+    static bool is_canonical(uint64_t va, unsigned width) {
+        return uint64_t(int64_t(va << (64 - width)) >> (64 - width)) == va;
     }
     static unsigned index_shift(unsigned level) { return 12 + 9 * (level - 1); }
     static unsigned index(uint64_t va, unsigned level) { return unsigned(va >> index_shift(level)) & 511; }
