@@ -24,10 +24,6 @@ Fault make_fault(FaultKind kind, uint32_t code = 0, uint64_t address = 0) {
 
 bool is_leaf(uint64_t entry, unsigned level) { return level == 1 || (level <= 3 && (entry & pte::PS)); }
 
-StructureStats& level_stats(MmuStats& s, const std::string& name) {
-    return name == "l1i" ? s.l1i : name == "l1d" ? s.l1d : s.l2;
-}
-
 }  // namespace
 
 Mmu::Mmu(const MmuConfig& config, PhysicalAccess& memory)
@@ -377,10 +373,12 @@ void Mmu::fill_tlbs(const Mapping& m, uint64_t va, bool fetch) {
 
 unsigned Mmu::drop_tlb(InvalidationCause cause, const std::function<unsigned(TlbLevel&)>& fn) {
     ++m_epoch;  // whatever it dropped, a walk in flight must not fill behind it
+    const std::pair<TlbLevel*, StructureStats*> levels[] = {
+        {&m_l1i, &m_stats.l1i}, {&m_l1d, &m_stats.l1d}, {&m_l2, &m_stats.l2}};
     unsigned total = 0;
-    for (TlbLevel* level : {&m_l1i, &m_l1d, &m_l2}) {
+    for (const auto& [level, stats] : levels) {
         const unsigned n = fn(*level);
-        level_stats(m_stats, level->name()).invalidations[unsigned(cause)] += n;
+        stats->invalidations[unsigned(cause)] += n;
         total += n;
     }
     return total;
