@@ -152,7 +152,7 @@ void Mmu::page_fault(const Access& access, uint32_t code, Translation& t) {
 // (present, reserved bits, rights, leaf) is the same for both.
 //   bool read(slot, entry, t)                 -> false on a bus error
 //   SetBits set_bits(slot, expected, bits, t) -> written, changed or bus error
-//   void table_entry(level, entry, rights)    -> a non-leaf entry was used
+//   void table_entry(level, entry, next_table, rights) -> a non-leaf entry was used
 enum class SetBits { written, changed, bus_error };
 
 template <class Port>
