@@ -76,11 +76,7 @@ class Cpu : public sc_core::sc_module {
     Result transfer(tlm::tlm_command command, uint64_t va, unsigned char* data, unsigned length,
                     const Request& r = {}, unsigned char* byte_enable = nullptr, unsigned byte_enable_length = 0) {
         tlm::tlm_generic_payload trans;
-        trans.set_command(command);
-        trans.set_address(va);
-        trans.set_data_ptr(data);
-        trans.set_data_length(length);
-        trans.set_streaming_width(length);
+        set_up(trans, command, va, data, length);
         trans.set_byte_enable_ptr(byte_enable);
         trans.set_byte_enable_length(byte_enable_length);
         trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
@@ -127,11 +123,7 @@ class Cpu : public sc_core::sc_module {
     unsigned debug(tlm::tlm_command command, uint64_t va, unsigned char* data, unsigned length,
                    TranslationExtension* ext = nullptr) {
         tlm::tlm_generic_payload trans;
-        trans.set_command(command);
-        trans.set_address(va);
-        trans.set_data_ptr(data);
-        trans.set_data_length(length);
-        trans.set_streaming_width(length);
+        set_up(trans, command, va, data, length);
         if (ext) trans.set_extension(ext);
         const unsigned n = socket->transport_dbg(trans);
         if (ext) trans.clear_extension(ext);
@@ -153,6 +145,16 @@ class Cpu : public sc_core::sc_module {
     }
 
  private:
+    // A plain access of `length` bytes at `va`, one beat (streaming width = length).
+    static void set_up(tlm::tlm_generic_payload& trans, tlm::tlm_command command, uint64_t va, unsigned char* data,
+                       unsigned length) {
+        trans.set_command(command);
+        trans.set_address(va);
+        trans.set_data_ptr(data);
+        trans.set_data_length(length);
+        trans.set_streaming_width(length);
+    }
+
     void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
         ++dmi_invalidations;
         last_invalidated_start = start;
