@@ -6,6 +6,14 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsystemc-dev catch2 libboost-dev nlohmann-json3-dev
+  # trace readers: compressed traces (gzip, xz, zstd) and drmemtrace .zip archives
+  zlib1g-dev liblzma-dev libzstd-dev libarchive-dev
+  # plots
+  gnuplot-nox
+  # execution-driven platform: firmware cross-compiler and C library
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  # RTL co-simulation
+  verilator
 )
 
 missing=()
