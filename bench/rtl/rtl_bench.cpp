@@ -1,0 +1,115 @@
+// rtl_bench: transactions per second of the RTL co-simulation next to the C++
+// model alone and the Verilated RTL alone, on the same seeded stimulus in the
+// same run (docs/rtl.md). Never asserts on timing.
+//   rtl_bench [--quick] [--transactions N] [--seed N]
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "cosim_loop.h"
+#include "psc_block.h"
+#include "tlb_block.h"
+
+extern "C" int sc_main(int argc, char** argv);
+
+namespace {
+
+using namespace tlmmu::cosim;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Row {
+    std::string block, path;
+    uint64_t transactions;
+    double seconds;
+};
+
+void print(const Row& r, double model_rate) {
+    const double rate = r.transactions / r.seconds;
+    std::printf("%-16s %-8s %12llu %10.3f %12.3f %10.3f\n", r.block.c_str(), r.path.c_str(),
+                (unsigned long long)r.transactions, r.seconds, rate / 1e6, rate / model_rate);
+}
+
+// The model alone, the RTL alone and the co-simulation of one configuration.
+template <class Block, class Config>
+bool measure(const std::string& label, const Config& config, uint64_t seed, uint64_t n, const NextCycle& next_cycle,
+             uint64_t& sink) {
+    Row model{label, "model", n, 0};
+    {
+        typename Block::Stimulus stimulus(seed, config);
+        typename Block::Reference reference(config);
+        const auto t = Clock::now();
+        for (uint64_t i = 0; i < n; ++i) {
+            const auto r = reference.step(stimulus.next());
+            sink += r.hit + r.dropped;
+        }
+        model.seconds = seconds_since(t);
+    }
+    Row rtl{label, "rtl", n, 0};
+    {
+        auto dut = config.make_dut(false);
+        dut->reset();
+        typename Block::Stimulus stimulus(seed, config);
+        const auto t = Clock::now();
+        for (uint64_t i = 0; i < n; ++i) {
+            const auto r = dut->step(stimulus.next());
+            next_cycle();
+            sink += r.hit + r.dropped;
+        }
+        rtl.seconds = seconds_since(t);
+    }
+    Options o;
+    o.seed = seed;
+    o.transactions = n;
+    typename Block::Coverage coverage(config);
+    const RunSummary s = run_cosim<Block>(o, config, std::cout, next_cycle, coverage);
+    Row cosim{label, "cosim", s.transactions, s.seconds};
+    const double model_rate = n / model.seconds;
+    print(model, model_rate);
+    print(rtl, model_rate);
+    print(cosim, model_rate);
+    return !s.mismatch;
+}
+
+}  // namespace
+
+int sc_main(int argc, char** argv) {
+    uint64_t transactions = 1000000;
+    uint64_t seed = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> uint64_t {
+            if (i + 1 >= argc) throw UsageError(a + ": missing value");
+            const std::string v = argv[++i];
+            if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+                throw UsageError(a + ": expected a non-negative integer, got '" + v + "'");
+            return std::stoull(v);
+        };
+        try {
+            if (a == "--quick") transactions = 50000;
+            else if (a == "--transactions") transactions = value();
+            else if (a == "--seed") seed = value();
+            else throw UsageError("unknown argument '" + a + "'");
+        } catch (const std::exception& e) {
+            std::cerr << "rtl_bench: " << e.what() << "\nusage: rtl_bench [--quick] [--transactions N] [--seed N]\n";
+            return 2;
+        }
+    }
+    return run_clocked([&](const NextCycle& next_cycle) {
+        std::printf("%-16s %-8s %12s %10s %12s %10s\n", "block", "path", "transactions", "seconds", "M trans/s",
+                    "vs model");
+        uint64_t sink = 0;
+        bool ok = true;
+        for (const char* name : {"small", "setassoc", "split"})
+            ok &= measure<TlbBlock>(std::string("tlb ") + name, *find_tlb_config(name, false), seed, transactions,
+                                    next_cycle, sink);
+        for (const char* name : {"5level", "4level"})
+            ok &= measure<PscBlock>(std::string("psc ") + name, *find_psc_config(name, false), seed, transactions,
+                                    next_cycle, sink);
+        std::printf("(checksum %llu)\n", (unsigned long long)sink);
+        if (!ok) std::cerr << "rtl_bench: the co-simulation reported a mismatch\n";
+        return ok ? 0 : 1;
+    });
+}

@@ -1,0 +1,50 @@
+// The body of a block's co-simulation program: parses the options, finds the
+// Verilated build, runs the loop in the SystemC harness, prints coverage and
+// a summary line "<block> <config>: N transactions, M mismatches, ...".
+// Exit status: 0 no mismatch, 1 mismatch, 2 usage or run error.
+#pragma once
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cosim_loop.h"
+
+namespace tlmmu::cosim {
+
+template <class Block, class Config, class Find>
+int cosim_main(int argc, char** argv, const std::string& block, const std::string& default_config, Find find,
+               const std::string& config_names) {
+    const std::string program = block + "_cosim";
+    Options o;
+    try {
+        o = parse_options(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const UsageError& e) {
+        std::cerr << program << ": " << e.what() << "\n" << options_help(program, config_names);
+        return 2;
+    }
+    if (o.config.empty()) o.config = default_config;
+    const Config* config = find(o.config, o.fault);
+    if (!config) {
+        std::cerr << program << ": no " << (o.fault ? "planted-fault build of the " : "") << "configuration '"
+                  << o.config << "'; available: " << config_names << "\n";
+        return 2;
+    }
+    return run_clocked([&](const NextCycle& next_cycle) {
+        typename Block::Coverage coverage(*config);
+        RunSummary s;
+        try {
+            s = run_cosim<Block>(o, *config, std::cout, next_cycle, coverage);
+        } catch (const std::exception& e) {
+            std::cerr << program << ": " << e.what() << "\n";
+            return 2;
+        }
+        if (!o.quiet) coverage.print(std::cout, block + " " + config->name + (o.fault ? " (planted fault)" : ""));
+        std::cout << block << " " << config->name << ": " << s.transactions << " transactions, "
+                  << (s.mismatch ? 1 : 0) << " mismatches, seed " << o.seed << ", " << s.seconds << " s\n"
+                  << std::flush;
+        return s.mismatch ? 1 : 0;
+    });
+}
+
+}  // namespace tlmmu::cosim

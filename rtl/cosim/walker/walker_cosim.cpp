@@ -1,0 +1,672 @@
+// Co-simulation of the page-walker RTL (rtl/walker/walker.sv, Verilated) with
+// the C++ model's walker (tlmmu::Mmu with its TLBs disabled, so every
+// translation walks). Each transaction: random stimulus (control state, page-
+// table edits, an access, maybe another processor racing a locked update); the
+// model translates it through a recording PhysicalAccess, whose writes are
+// then undone; the RTL walks the same memory through a transactor with random
+// handshake delays; the scoreboard compares the result and the sequence of
+// page-table reads and compare-and-sets. The first mismatch ends the run with
+// exit status 1 and names its transaction; with --vcd the run is repeated
+// from the start and the cycles of the transactions before it are dumped.
+//
+// Four Verilated builds of the walker are linked in: MAXPHYADDR 46 and 52,
+// 46 without 1 GiB pages (GB_PAGES=0), and 46 with the planted fault (--fault).
+// Verilator's headers come before <systemc> (docs: toolchain notes).
+#include "verilated.h"
+#include "verilated_vcd_c.h"
+#include "Vwalker_pa46.h"
+#include "Vwalker_pa46_no1g.h"
+#include "Vwalker_pa52.h"
+#include "Vwalker_planted.h"
+
+#include <systemc>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include "scoreboard.h"
+#include "stimulus.h"
+#include "tlmmu/core/config.h"
+#include "tlmmu/core/mmu.h"
+
+namespace tlmmu::cosim::walker {
+
+namespace {
+
+constexpr uint64_t kMemoryBytes = 1ull << 30;  // tables pointing above this are rejected (bus faults)
+constexpr uint64_t kTableRegion = 0x100000;
+constexpr unsigned kMaxTables = 256;
+constexpr uint64_t kCycleLimit = 20000;  // per transaction; beyond it the RTL is hung
+
+const char* kUsage =
+    "usage: walker_cosim [--seed N] [--transactions N] [--levels 4|5] [--config NAME] [--fault]\n"
+    "                    [--no-psc] [--pool PAGES] [--rebuild-every N] [--require-coverage]\n"
+    "                    [--progress N] [--vcd FILE] [--vcd-window N] [--quiet] [--model-only]\n"
+    "  Co-simulates the page-walker RTL against the C++ model on N seeded random walks and\n"
+    "  compares every result and page-table access sequence.\n"
+    "  --seed N            stimulus seed (default 1)\n"
+    "  --transactions N    walks to run (default 100000)\n"
+    "  --levels 4|5        4-level or 5-level (CR4.LA57) paging (default 4)\n"
+    "  --config NAME       RTL build: pa46 (MAXPHYADDR 46, default), pa52 (MAXPHYADDR 52) or\n"
+    "                      pa46-no1g (MAXPHYADDR 46, no 1 GiB pages: PS in a PDPTE is reserved)\n"
+    "  --fault             the pa46 build with the planted fault (EFLAGS.AC ignored by SMAP)\n"
+    "  --no-psc            always walk from CR3 (default: start below the model's\n"
+    "                      paging-structure-cache hits, as a PSC would tell the walker)\n"
+    "  --pool PAGES        pages in the linear-address pool (default 48)\n"
+    "  --rebuild-every N   new random page tables every N transactions (default 2000)\n"
+    "  --require-coverage  fail unless every coverage bin was reached\n"
+    "  --progress N        print a line every N transactions (long soaks)\n"
+    "  --vcd FILE          on a mismatch, re-run and dump the cycles before it to FILE\n"
+    "  --vcd-window N      transactions dumped before the mismatching one (default 1000)\n"
+    "  --quiet             no coverage table\n"
+    "  --model-only        run the model alone on the same stimulus (for speed comparisons)\n"
+    "exit status: 0 no mismatch, 1 mismatch (or --require-coverage unmet), 2 usage error,\n"
+    "3 internal error\n";
+
+std::string hex(uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+struct Options {
+    unsigned levels = 4;
+    uint64_t transactions = 100000;
+    uint64_t seed = 1;
+    std::string config = "pa46";
+    bool fault = false;
+    bool quiet = false;
+    bool psc = true;
+    unsigned pool = 48;
+    uint64_t rebuild_every = 2000;
+    bool require_coverage = false;
+    bool model_only = false;
+    uint64_t progress = 0;
+    std::string vcd;
+    uint64_t vcd_window = 1000;
+
+    unsigned maxphyaddr() const { return config == "pa52" ? 52 : 46; }
+    bool gb_pages() const { return config != "pa46-no1g"; }
+};
+
+uint64_t parse_number(const std::string& option, const std::string& text) {
+    size_t used = 0;
+    uint64_t v = 0;
+    try {
+        v = std::stoull(text, &used, 0);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (text.empty() || used != text.size() || text[0] == '-')
+        throw std::invalid_argument(option + ": expected a number, got '" + text + "'");
+    return v;
+}
+
+// Returns false (after printing why) on bad usage.
+bool parse_options(int argc, char** argv, Options& o, bool& help) {
+    help = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+            return argv[++i];
+        };
+        try {
+            if (a == "--levels") {
+                o.levels = unsigned(parse_number(a, value()));
+                if (o.levels != 4 && o.levels != 5) throw std::invalid_argument("--levels: must be 4 or 5");
+            } else if (a == "--transactions") o.transactions = parse_number(a, value());
+            else if (a == "--seed") o.seed = parse_number(a, value());
+            else if (a == "--config") {
+                o.config = value();
+                if (o.config != "pa46" && o.config != "pa52" && o.config != "pa46-no1g")
+                    throw std::invalid_argument("--config: unknown RTL build '" + o.config +
+                                                "' (pa46, pa52, pa46-no1g)");
+            } else if (a == "--fault") o.fault = true;
+            else if (a == "--model-only") o.model_only = true;
+            else if (a == "--quiet") o.quiet = true;
+            else if (a == "--no-psc") o.psc = false;
+            else if (a == "--pool") {
+                o.pool = unsigned(parse_number(a, value()));
+                if (o.pool == 0 || o.pool > 4096) throw std::invalid_argument("--pool: must be 1..4096");
+            } else if (a == "--rebuild-every") {
+                o.rebuild_every = parse_number(a, value());
+                if (o.rebuild_every == 0) throw std::invalid_argument("--rebuild-every: must be at least 1");
+            } else if (a == "--require-coverage") o.require_coverage = true;
+            else if (a == "--progress") o.progress = parse_number(a, value());
+            else if (a == "--vcd") o.vcd = value();
+            else if (a == "--vcd-window") {
+                o.vcd_window = parse_number(a, value());
+                if (o.vcd_window == 0) throw std::invalid_argument("--vcd-window: must be at least 1");
+            }
+            else if (a == "-h" || a == "--help") {
+                help = true;
+                return true;
+            } else throw std::invalid_argument("unknown option '" + a + "'");
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "walker_cosim: " << e.what() << "\n" << kUsage;
+            return false;
+        }
+    }
+    if (!o.vcd.empty()) {  // find out now, not after a long run
+        const std::string part = o.vcd + ".part";
+        std::FILE* f = std::fopen(part.c_str(), "w");
+        if (!f) {
+            std::cerr << "walker_cosim: --vcd: cannot write " << part << "\n";
+            return false;
+        }
+        std::fclose(f);
+        std::remove(part.c_str());
+    }
+        if (o.fault && o.config != "pa46") {
+        std::cerr << "walker_cosim: --fault: the planted fault is built for pa46 only\n" << kUsage;
+        return false;
+    }
+    return true;
+}
+
+// Where the walk starts: below the model's deepest paging-structure-cache
+// hit, found exactly as Mmu::walk_and_fill will look it up.
+struct WalkStart {
+    bool from_psc = false;
+    unsigned level = 0;  // level of the first entry read
+    uint64_t table = 0;
+    Rights rights;
+};
+
+WalkStart predict_start(const Mmu& mmu, uint64_t va) {
+    WalkStart s;
+    const unsigned top = mmu.regs().levels();
+    const uint64_t mask = mmu.geometry().va_mask();
+    s.level = top;
+    s.table = entry_address(mmu.regs().cr3, mmu.config().maxphyaddr);
+    for (unsigned l = 2; l <= top; ++l) {
+        const PscEntry* p = mmu.psc(l).peek(va & mask, mask, mmu.current_pcid());
+        if (!p) continue;
+        s.from_psc = true;
+        s.level = l - 1;
+        s.table = p->table;
+        s.rights = p->rights;
+        break;
+    }
+    return s;
+}
+
+// The Verilated walker with its clock, reset and optional waveform.
+template <class Model>
+class RtlWalker {
+ public:
+    explicit RtlWalker(bool traceable) : m_top(&m_context, "walker") {
+        m_context.traceEverOn(traceable);
+        if (traceable) m_top.trace(&m_vcd, 99);
+    }
+    ~RtlWalker() {
+        close_vcd();
+        m_top.final();
+    }
+
+    Model& io() { return m_top; }
+    uint64_t cycle() const { return m_cycle; }
+
+    // The waveform is written as FILE.part and renamed when complete.
+    void open_vcd(const std::string& path) {
+        m_vcd_path = path;
+        m_vcd.open((path + ".part").c_str());
+        if (!m_vcd.isOpen()) throw std::runtime_error(path + ": cannot write the waveform");
+    }
+    void close_vcd() {
+        if (!m_vcd.isOpen()) return;
+        m_vcd.close();
+        if (std::rename((m_vcd_path + ".part").c_str(), m_vcd_path.c_str()) != 0)
+            throw std::runtime_error(m_vcd_path + ": cannot rename the waveform into place");
+    }
+
+    void reset() {
+        m_top.rst = 1;
+        tick();
+        tick();
+        m_top.rst = 0;
+    }
+    // One clock cycle: inputs set by the caller are sampled at the rising edge.
+    void tick() {
+        m_top.clk = 1;
+        m_top.eval();
+        if (m_vcd.isOpen()) m_vcd.dump(2 * m_cycle + 1);
+        m_top.clk = 0;
+        m_top.eval();
+        ++m_cycle;
+        if (m_vcd.isOpen()) m_vcd.dump(2 * m_cycle);
+    }
+
+ private:
+    VerilatedContext m_context;
+    Model m_top;
+    VerilatedVcdC m_vcd;
+    std::string m_vcd_path;
+    uint64_t m_cycle = 0;
+};
+
+struct RunOutcome {
+    bool mismatch = false;
+    uint64_t transaction = 0;  // the mismatching one
+    uint64_t transactions = 0;
+    uint64_t cycles = 0;
+    double model_seconds = 0;  // spent in Mmu::translate
+};
+
+// One run: the model, the memory, the stimulus and the RTL, from the seed.
+template <class Model>
+class WalkerBench {
+ public:
+    WalkerBench(const Options& options, bool traceable)
+        : m_options(options),
+          m_memory(kMemoryBytes),
+          m_port(m_memory),
+          m_mmu(model_config(options), m_port),
+          m_tables(m_memory, options.levels, options.maxphyaddr(), kTableRegion, kMaxTables),
+          m_rng(options.seed),
+          m_rtl_rng(options.seed ^ 0x9e3779b97f4a7c15ull),
+          m_rtl(traceable) {}
+
+    const Coverage& coverage() const { return m_coverage; }
+
+    // Runs the transactions; with `vcd`, dumps the cycles from transaction
+    // `vcd_from` on. `report` gets the mismatch description. `advance` lets
+    // SystemC time pass by the cycles of each transaction.
+    RunOutcome run(const std::string& vcd, uint64_t vcd_from, std::ostream* report,
+                   const std::function<void(uint64_t cycles)>& advance) {
+        const Options& o = m_options;
+        RunOutcome outcome;
+        m_rtl.reset();
+        boot(m_tables.rebuild(m_rng, o.pool));
+
+        std::vector<MemoryAccess> rtl_log;
+        for (uint64_t n = 0; n < o.transactions; ++n) {
+            if (!vcd.empty() && n == vcd_from) m_rtl.open_vcd(vcd);
+            if (n && n % o.rebuild_every == 0) check(m_mmu.write_cr3(m_tables.rebuild(m_rng, o.pool)).ok(), "CR3");
+            if (m_rng.percent(3)) apply(random_control(m_rng));
+            if (m_rng.percent(8)) m_tables.mutate(m_rng);
+            if (m_rng.percent(6)) m_tables.repair(m_rng);
+            const Access access = random_access(m_rng, m_tables.random_va(m_rng));
+            const Interference plan = random_interference();
+            const WalkStart start = predict_start(m_mmu, access.va);
+
+            // The model first; then its writes are undone so the RTL finds the same memory.
+            m_port.begin(plan);
+            const auto model_started = std::chrono::steady_clock::now();
+            const Translation t = m_mmu.translate(access);
+            outcome.model_seconds +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - model_started).count();
+            const WalkResult model = from_translation(t);
+            if (o.model_only) {  // the same stimulus, the model's writes kept, no RTL
+                ++outcome.transactions;
+                m_coverage.count(model, m_port.log(), start.level);
+                continue;
+            }
+            const std::vector<MemoryAccess> model_log = m_port.log();
+            m_port.undo_writes();
+            if (t.fault.kind != FaultKind::gp && t.psc_level != (start.from_psc ? start.level + 1 : 0u))
+                throw std::runtime_error("transaction " + std::to_string(n) +
+                                         ": the model's walk did not start where predicted");
+
+            WalkResult rtl;
+            rtl_log.clear();
+            std::string problem;
+            const uint64_t cycle0 = m_rtl.cycle();
+            const bool finished = run_rtl(access, start, plan, rtl, rtl_log, problem);
+            std::string differences = finished ? compare(model, rtl) : "  " + problem + "\n";
+            if (finished && model_log != rtl_log) differences += "  page-table access sequences differ\n";
+            ++outcome.transactions;
+            if (!differences.empty()) {
+                if (report) describe_mismatch(*report, n, access, start, plan, model, rtl, model_log, rtl_log, differences);
+                for (unsigned i = 0; i < 16; ++i) m_rtl.tick();  // a little waveform after it
+                outcome.mismatch = true;
+                outcome.transaction = n;
+                break;
+            }
+            m_coverage.count(model, model_log, start.level);
+            advance(m_rtl.cycle() - cycle0);
+            if (o.progress && (n + 1) % o.progress == 0)
+                std::cout << "walker co-simulation: " << (n + 1) << " transactions, no mismatch" << std::endl;
+        }
+        m_rtl.close_vcd();
+        outcome.cycles = m_rtl.cycle();
+        return outcome;
+    }
+
+ private:
+    static MmuConfig model_config(const Options& o) {
+        MmuConfig c = MmuConfig::skylake();
+        apply_setting(c, "l1i.arrays", "none");
+        apply_setting(c, "l1d.arrays", "none");
+        apply_setting(c, "l2.arrays", "none");
+        if (!o.psc)
+            for (const char* level : {"psc.pml5", "psc.pml4", "psc.pdpt", "psc.pd"}) apply_setting(c, level, "none");
+        c.maxphyaddr = o.maxphyaddr();  // the RTL's MAXPHYADDR parameter
+        c.gb_pages = o.gb_pages();      // GB_PAGES
+        c.walk_restart_limit = 8;       // RESTART_LIMIT
+        validate(c);
+        return c;
+    }
+
+    static void check(bool ok, const char* what) {
+        if (!ok) throw std::runtime_error(std::string("the model refused a write of ") + what);
+    }
+
+    void boot(uint64_t root) {
+        check(m_mmu.write_efer(efer::LME | efer::NXE).ok(), "EFER");
+        check(m_mmu.write_cr4(cr4::PAE | (m_options.levels == 5 ? cr4::LA57 : 0)).ok(), "CR4");
+        check(m_mmu.write_cr3(root).ok(), "CR3");
+        check(m_mmu.write_cr0(cr0::PE | cr0::PG | cr0::WP).ok(), "CR0");
+    }
+
+    void apply(const ControlState& c) {
+        check(m_mmu.write_cr0(cr0::PE | cr0::PG | (c.wp ? cr0::WP : 0)).ok(), "CR0");
+        check(m_mmu.write_cr4(cr4::PAE | (m_options.levels == 5 ? cr4::LA57 : 0) | (c.smep ? cr4::SMEP : 0) |
+                              (c.smap ? cr4::SMAP : 0) | (c.pke ? cr4::PKE : 0) | (c.pge ? cr4::PGE : 0))
+                  .ok(),
+              "CR4");
+        check(m_mmu.write_efer(efer::LME | (c.nxe ? efer::NXE : 0)).ok(), "EFER");
+        check(m_mmu.write_pkru(c.pkru).ok(), "PKRU");
+        m_mmu.set_ac(c.ac);
+    }
+
+    Interference random_interference() {
+        Interference plan;
+        if (!m_rng.percent(3)) return plan;
+        plan.active = true;
+        plan.every = m_rng.percent(25);
+        plan.ordinal = unsigned(m_rng.below(2));
+        static const uint64_t masks[] = {1ull << 9, pte::A, pte::P, pte::RW, pte::US};
+        plan.xor_mask = masks[m_rng.below(sizeof masks / sizeof masks[0])];
+        return plan;
+    }
+
+    // The RTL's side of one transaction: drives the request, serves the memory
+    // port with random delays, takes the result. False when the RTL hangs or
+    // breaks the handshake (`problem` says how).
+    bool run_rtl(const Access& access, const WalkStart& start, const Interference& plan, WalkResult& result,
+                 std::vector<MemoryAccess>& log, std::string& problem) {
+        Model& io = m_rtl.io();
+        const ControlRegs& regs = m_mmu.regs();
+        io.req_va = access.va;
+        io.req_type = uint8_t(access.type);
+        io.req_user = access.user;
+        io.req_implicit = access.implicit;
+        io.req_start_valid = start.from_psc;
+        io.req_start_level = uint8_t(start.from_psc ? start.level : 0);
+        io.req_start_table = start.from_psc ? start.table : 0;
+        io.req_start_w = start.rights.writable;
+        io.req_start_u = start.rights.user;
+        io.req_start_nx = start.rights.nx;
+        io.cr3 = regs.cr3;
+        io.la57 = regs.levels() == 5;
+        io.cr0_wp = regs.wp();
+        io.cr4_smep = regs.smep();
+        io.cr4_smap = regs.smap();
+        io.cr4_pke = regs.pke();
+        io.cr4_pge = regs.pge();
+        io.efer_nxe = regs.nxe();
+        io.eflags_ac = regs.ac;
+        io.pkru = regs.pkru;
+
+        unsigned request_delay = unsigned(m_rtl_rng.below(3));
+        bool accepted = false, pending = false, done = false;
+        uint64_t due = 0;
+        unsigned cas_count = 0;
+        bool held = false;  // a memory request waited last cycle: it must be presented unchanged
+        uint64_t held_addr = 0, held_cmp = 0, held_wdata = 0;
+        bool held_cas = false;
+        const uint64_t first_cycle = m_rtl.cycle();
+        while (!done) {
+            if (m_rtl.cycle() - first_cycle > kCycleLimit) {
+                problem = "the RTL gave no result within " + std::to_string(kCycleLimit) + " cycles";
+                return false;
+            }
+            // Request.
+            io.req_valid = !accepted && request_delay == 0;
+            if (request_delay) --request_delay;
+            const bool accepting = io.req_valid && io.req_ready;
+
+            // Memory response, then request.
+            io.mem_resp_valid = 0;
+            io.mem_resp_err = 0;
+            io.mem_resp_data = 0;
+            if (pending && m_rtl.cycle() == due) {
+                io.mem_resp_valid = 1;
+                io.mem_resp_err = log.back().error;
+                io.mem_resp_data = log.back().value;
+                pending = false;
+            }
+            io.mem_req_ready = m_rtl_rng.percent(60);
+            if (held && (!io.mem_req_valid || io.mem_req_addr != held_addr || bool(io.mem_req_cas) != held_cas ||
+                         io.mem_req_cmp != held_cmp || io.mem_req_wdata != held_wdata)) {
+                problem = "the memory request changed before it was accepted";
+                return false;
+            }
+            held = false;
+            if (io.mem_req_valid) {
+                if (pending || !accepted) {
+                    problem = pending ? "a memory request while a response is outstanding"
+                                      : "a memory request before the walk request was accepted";
+                    return false;
+                }
+                if (!io.mem_req_ready) {
+                    ++m_coverage.memory_stalls;
+                    held = true;
+                    held_addr = io.mem_req_addr;
+                    held_cas = io.mem_req_cas;
+                    held_cmp = io.mem_req_cmp;
+                    held_wdata = io.mem_req_wdata;
+                } else {
+                    log.push_back(serve(io, plan, cas_count));
+                    pending = true;
+                    due = m_rtl.cycle() + 1 + m_rtl_rng.below(4);
+                }
+            }
+
+            // Result.
+            io.res_ready = m_rtl_rng.percent(70);
+            if (io.res_valid && io.res_ready) {
+                if (!accepted) {
+                    problem = "a result before the request was accepted";
+                    return false;
+                }
+                result.fault = WalkFault(io.res_fault);
+                result.error_code = io.res_error_code;
+                result.fault_address = io.res_fault_addr;
+                if (result.fault == WalkFault::none) {
+                    result.pa = io.res_pa;
+                    result.size = PageSize(io.res_size);
+                    result.rights.writable = io.res_w;
+                    result.rights.user = io.res_u;
+                    result.rights.nx = io.res_nx;
+                    result.pkey = io.res_pkey;
+                    result.global = io.res_global;
+                    result.dirty = io.res_dirty;
+                }
+                done = true;
+            }
+            if (accepting) accepted = true;
+            m_rtl.tick();
+        }
+        io.req_valid = 0;
+        io.res_ready = 0;
+        io.mem_resp_valid = 0;
+        if (pending) {
+            problem = "a result while a memory response is outstanding";
+            return false;
+        }
+        return true;
+    }
+
+    // The memory transactor: performs the request the RTL presents on the
+    // model's memory, as one atomic access for a compare-and-set.
+    MemoryAccess serve(Model& io, const Interference& plan, unsigned& cas_count) {
+        MemoryAccess a;
+        a.pa = io.mem_req_addr;
+        if (!io.mem_req_cas) {
+            a.error = !m_memory.read64(a.pa, a.value);
+            if (a.error) a.value = 0;
+            return a;
+        }
+        a.compare_and_set = true;
+        a.expected = io.mem_req_cmp;
+        a.bits = io.mem_req_wdata ^ io.mem_req_cmp;
+        interfere(m_memory, plan, cas_count++, a.pa, nullptr);
+        a.error = !m_memory.read64(a.pa, a.value);
+        if (a.error) a.value = 0;
+        else if (a.value == a.expected) m_memory.write64(a.pa, io.mem_req_wdata);
+        return a;
+    }
+
+    void describe_mismatch(std::ostream& out, uint64_t n, const Access& access, const WalkStart& start,
+                           const Interference& plan, const WalkResult& model, const WalkResult& rtl,
+                           const std::vector<MemoryAccess>& model_log, const std::vector<MemoryAccess>& rtl_log,
+                           const std::string& differences) {
+        const ControlRegs& r = m_mmu.regs();
+        out << "walker co-simulation: first MISMATCH at transaction " << n << " (seed " << m_options.seed << ")\n";
+        out << "  access: " << to_string(access.type) << " " << hex(access.va)
+            << (access.implicit ? " implicit-supervisor" : access.user ? " user" : " supervisor") << "\n";
+        out << "  control: cr3 " << hex(r.cr3) << (r.levels() == 5 ? " la57" : "") << (r.wp() ? " wp" : "")
+            << (r.smep() ? " smep" : "") << (r.smap() ? " smap" : "") << (r.pke() ? " pke" : "")
+            << (r.pge() ? " pge" : "") << (r.nxe() ? " nxe" : "") << (r.ac ? " ac" : "") << " pkru "
+            << hex(r.pkru) << "\n";
+        out << "  walk starts at " << level_name(start.level) << " table " << hex(start.table)
+            << (start.from_psc ? " (paging-structure-cache hit)" : " (CR3)") << "\n";
+        if (plan.active)
+            out << "  another processor XORs " << hex(plan.xor_mask) << " into the entry before "
+                << (plan.every ? std::string("every compare-and-set")
+                               : "compare-and-set #" + std::to_string(plan.ordinal))
+                << "\n";
+        out << "  model: " << describe(model) << "\n  rtl:   " << describe(rtl) << "\n" << differences;
+        out << "  page-table accesses (model | rtl):\n";
+        const size_t rows = std::max(model_log.size(), rtl_log.size());
+        for (size_t i = 0; i < rows; ++i) {
+            const std::string a = i < model_log.size() ? describe(model_log[i]) : "-";
+            const std::string b = i < rtl_log.size() ? describe(rtl_log[i]) : "-";
+            const bool differ = i >= model_log.size() || i >= rtl_log.size() || model_log[i] != rtl_log[i];
+            out << (differ ? "  * " : "    ") << i << ": " << a << " | " << b << "\n";
+        }
+        out << std::flush;
+    }
+
+    const Options m_options;
+    SparseMemory m_memory;
+    RecordingAccess m_port;
+    Mmu m_mmu;
+    RandomPageTables m_tables;
+    Random m_rng;      // stimulus: the same sequence whatever the RTL does
+    Random m_rtl_rng;  // handshake delays
+    RtlWalker<Model> m_rtl;
+    Coverage m_coverage;
+};
+
+std::string rate(uint64_t count, double seconds) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f", seconds > 0 ? double(count) / seconds : 0.0);
+    return buf;
+}
+
+// The whole job for one Verilated build; returns the exit status.
+template <class Model>
+int cosimulate(const Options& o, const std::function<void(uint64_t)>& advance) {
+    const auto started = std::chrono::steady_clock::now();
+    Coverage coverage;
+    RunOutcome outcome;
+    {
+        WalkerBench<Model> bench(o, false);
+        outcome = bench.run("", 0, &std::cout, advance);
+        coverage = bench.coverage();
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (outcome.mismatch) {
+        if (!o.vcd.empty()) {
+            // Same seed, same transactions: dump the window before the mismatch.
+            const uint64_t from = outcome.transaction > o.vcd_window ? outcome.transaction - o.vcd_window : 0;
+            Options again = o;
+            again.transactions = outcome.transaction + 1;
+            WalkerBench<Model> replay(again, true);
+            const RunOutcome repeated = replay.run(o.vcd, from, nullptr, [](uint64_t) {});
+            if (!repeated.mismatch || repeated.transaction != outcome.transaction) {
+                std::cout << "walker co-simulation: the replay did not repeat the mismatch; " << o.vcd
+                          << " shows transactions " << from << " to " << outcome.transaction << " of the replay\n";
+                return 1;
+            }
+            std::cout << "waveform of transactions " << from << " to " << outcome.transaction << " written to "
+                      << o.vcd << "\n";
+        }
+        return 1;
+    }
+    if (o.model_only) {
+        std::cout << "walker model alone: " << outcome.transactions << " transactions (seed " << o.seed << ", "
+                  << o.levels << "-level, " << o.config << (o.psc ? "" : ", no PSC") << ", " << seconds << " s, "
+                  << rate(outcome.transactions, seconds) << " walks/s; in Mmu::translate "
+                  << rate(outcome.transactions, outcome.model_seconds) << " walks/s)\n";
+        if (!o.quiet) std::cout << coverage.report(o.levels, o.psc);
+        return 0;
+    }
+    std::cout << "walker co-simulation: " << outcome.transactions << " transactions, 0 mismatches (seed " << o.seed
+              << ", " << o.levels << "-level, " << o.config << (o.psc ? "" : ", no PSC") << ", " << outcome.cycles
+              << " RTL cycles, " << seconds << " s)\n";
+    std::cout << "throughput: co-simulated " << rate(outcome.transactions, seconds)
+              << " walks/s; the model's share of the same run " << rate(outcome.transactions, outcome.model_seconds)
+              << " walks/s\n";
+    if (!o.quiet) std::cout << coverage.report(o.levels, o.psc);
+    if (o.require_coverage) {
+        const std::vector<std::string> missing = coverage.missing(o.levels, o.psc, o.gb_pages());
+        if (!missing.empty()) {
+            std::cout << "coverage missing:";
+            for (const std::string& m : missing) std::cout << " [" << m << "]";
+            std::cout << "\n";
+            return 1;
+        }
+        std::cout << "coverage: every bin reached\n";
+    }
+    return 0;
+}
+
+// SystemC side: one thread runs the job; SystemC time advances by the RTL's
+// cycles (1 ns each) after each transaction.
+SC_MODULE(CosimulationThread) {
+    Options options;
+    int status = 3;
+
+    SC_CTOR(CosimulationThread) { SC_THREAD(run); }
+
+    void run() {
+        const auto advance = [](uint64_t cycles) { sc_core::wait(sc_core::sc_time(double(cycles), sc_core::SC_NS)); };
+        try {
+            if (options.fault) status = cosimulate<Vwalker_planted>(options, advance);
+            else if (options.config == "pa52") status = cosimulate<Vwalker_pa52>(options, advance);
+            else if (options.config == "pa46-no1g") status = cosimulate<Vwalker_pa46_no1g>(options, advance);
+            else status = cosimulate<Vwalker_pa46>(options, advance);
+        } catch (const std::exception& e) {
+            std::cerr << "walker_cosim: " << e.what() << "\n";
+            status = 3;
+        }
+    }
+};
+
+}  // namespace
+
+}  // namespace tlmmu::cosim::walker
+
+int sc_main(int argc, char** argv) {
+    using namespace tlmmu::cosim::walker;
+    Options options;
+    bool help = false;
+    if (!parse_options(argc, argv, options, help)) return 2;
+    if (help) {
+        std::cout << kUsage;
+        return 0;
+    }
+    CosimulationThread thread("walker_cosim");
+    thread.options = options;
+    sc_core::sc_start();
+    return thread.status;
+}
