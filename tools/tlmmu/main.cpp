@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "demo_command.h"
+#include "experiments_command.h"
+#include "run_command.h"
 #include "scenario_command.h"
 
 namespace {
@@ -18,10 +20,14 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"demo", "the default job: latency plateaus, context-switch and flush costs (no arguments runs it)",
+    {"demo", "latency plateaus, context-switch and flush costs measured on the core model alone",
      tlmmu::demo::run_demo_command},
     {"scenario", "run scenario files (architectural litmus tests, docs/scenarios.md)",
      tlmmu::scenario::run_scenario_command},
+    {"run", "run a bare-metal RISC-V ELF on the platform, every access through the MMU (docs/platform.md)",
+     tlmmu::run::run_run_command},
+    {"experiments", "the default job: the experiment firmware on the platform (latency, context switch, flush, allocators)",
+     tlmmu::experiments::run_experiments_command},
 };
 
 const Command* find_command(const std::string& name) {
@@ -31,7 +37,7 @@ const Command* find_command(const std::string& name) {
 }
 
 void print_usage(std::ostream& out) {
-    out << "usage: tlmmu [COMMAND [ARGS...]]   (no command runs 'tlmmu demo')\n"
+    out << "usage: tlmmu [COMMAND [ARGS...]]   (no command runs 'tlmmu experiments')\n"
            "\n"
            "Commands:\n";
     for (const Command& c : kCommands) out << "  " << c.name << std::string(12 - std::strlen(c.name), ' ') << c.summary << "\n";
@@ -42,7 +48,7 @@ void print_usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) return tlmmu::demo::run_demo_command({});  // the default job
+    if (args.empty()) return tlmmu::experiments::run_experiments_command({});  // the default job
     const std::string& name = args[0];
     if (name == "help" || name == "--help" || name == "-h") {
         if (args.size() > 1) {

@@ -1,0 +1,142 @@
+// The platform's devices as plain C++ register files: a 16550-like UART, a
+// CLINT-style timer and the riscv-tests tohost/fromhost exit device. The
+// SystemC platform wraps each in a TLM-2.0 target (sysc/device_target.h); the
+// direct platform calls them through the same AddressMap.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "cpu/hart.h"
+#include "tlmmu/core/memory.h"
+
+namespace tlmmu::platform {
+
+// A memory-mapped device. `offset` is relative to the device's base; `now` is
+// the requester's time in core cycles. False: the access is refused (bus error).
+class Device {
+ public:
+    virtual ~Device() = default;
+    virtual bool read(uint64_t offset, uint8_t* data, unsigned len, uint64_t now) = 0;
+    virtual bool write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) = 0;
+};
+
+// Byte writes to THR (offset 0) print; LSR (offset 5) reads "transmitter
+// empty"; the other registers read 0 and ignore writes.
+class Uart : public Device {
+ public:
+    static constexpr uint64_t kBase = 0x10000000, kSize = 0x100;
+    explicit Uart(std::ostream& out) : m_out(out) {}
+    bool read(uint64_t offset, uint8_t* data, unsigned len, uint64_t now) override;
+    bool write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) override;
+    uint64_t bytes_written() const { return m_bytes; }
+
+ private:
+    std::ostream& m_out;
+    uint64_t m_bytes = 0;
+};
+
+// msip at +0 (bit 0), mtimecmp at +0x4000, mtime at +0xBFF8. mtime is the
+// core's cycle count divided by the timer divider; writes to it are ignored.
+class Clint : public Device {
+ public:
+    static constexpr uint64_t kBase = 0x02000000, kSize = 0x10000;
+    static constexpr uint64_t kMsip = 0, kMtimecmp = 0x4000, kMtime = 0xBFF8;
+    explicit Clint(unsigned timer_divider) : m_divider(timer_divider ? timer_divider : 1) {}
+    bool read(uint64_t offset, uint8_t* data, unsigned len, uint64_t now) override;
+    bool write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) override;
+    const TimerState& state() const { return m_state; }
+    // Called after every register write (the hart re-evaluates interrupts).
+    void on_write(std::function<void()> callback) { m_on_write = std::move(callback); }
+
+ private:
+    TimerState m_state;
+    unsigned m_divider;
+    std::function<void()> m_on_write;
+};
+
+// The tohost doubleword (8 bytes at +0). Writing a non-zero value calls the
+// exit callback: bit 0 set asks to exit with code value >> 1 (riscv-tests
+// convention); other values are HTIF requests this platform does not serve.
+// fromhost stays ordinary RAM: the "p" environment never reads it.
+class HostInterface : public Device {
+ public:
+    static constexpr uint64_t kSize = 8;
+    bool read(uint64_t offset, uint8_t* data, unsigned len, uint64_t now) override;
+    bool write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) override;
+    void on_exit(std::function<void(uint64_t value)> callback) { m_on_exit = std::move(callback); }
+
+ private:
+    uint64_t m_value = 0;
+    std::function<void(uint64_t)> m_on_exit;
+};
+
+// RAM seen as a device: the non-DMI path (the tohost page, page-crossing device checks).
+class RamDevice : public Device {
+ public:
+    explicit RamDevice(SparseMemory& memory) : m_memory(memory) {}
+    bool read(uint64_t offset, uint8_t* data, unsigned len, uint64_t) override { return m_memory.read(offset, data, len); }
+    bool write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t) override {
+        return m_memory.write(offset, data, len);
+    }
+
+ private:
+    SparseMemory& m_memory;
+};
+
+// Address decoding: the first region holding the whole access wins, so the
+// tohost/fromhost words are listed before the RAM that surrounds them.
+struct Region {
+    std::string name;
+    uint64_t base = 0;
+    uint64_t size = 0;
+    Device* device = nullptr;
+    bool memory = false;  // RAM reached without DMI: no device latency
+    bool contains(uint64_t pa, unsigned len) const { return pa >= base && pa - base < size && len <= size - (pa - base); }
+};
+
+class AddressMap {
+ public:
+    void add(std::string name, uint64_t base, uint64_t size, Device* device, bool memory = false) {
+        m_regions.push_back({std::move(name), base, size, device, memory});
+    }
+    // The region holding [pa, pa + len), or null (a bus error).
+    const Region* find(uint64_t pa, unsigned len) const {
+        for (const Region& r : m_regions)
+            if (r.contains(pa, len)) return &r;
+        return nullptr;
+    }
+    const std::vector<Region>& regions() const { return m_regions; }
+
+ private:
+    std::vector<Region> m_regions;
+};
+
+// The walker's port onto RAM at ram_base (a page-table read outside RAM is a
+// bus error), with a fixed latency per entry access.
+class RamWalkPort : public PhysicalAccess {
+ public:
+    RamWalkPort(SparseMemory& memory, uint64_t ram_base, unsigned latency)
+        : m_port(memory, latency), m_base(ram_base), m_size(memory.size()) {}
+    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override {
+        if (pa - m_base >= m_size) return false;
+        return m_port.read_entry(pa - m_base, value, cycles);
+    }
+    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed, uint64_t& cycles) override {
+        if (pa - m_base >= m_size) return false;
+        return m_port.locked_set_bits(pa - m_base, expected, bits, observed, cycles);
+    }
+    bool debug_read_entry(uint64_t pa, uint64_t& value) override {
+        if (pa - m_base >= m_size) return false;
+        return m_port.debug_read_entry(pa - m_base, value);
+    }
+
+ private:
+    DirectPhysicalAccess m_port;
+    uint64_t m_base, m_size;
+};
+
+}  // namespace tlmmu::platform

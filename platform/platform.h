@@ -1,0 +1,128 @@
+// The execution-driven platform: an RV64IM + Zicsr hart whose every fetch,
+// load and store is translated by the x86-64 MMU model (tlmmu::Mmu), with
+// RAM, a UART, a CLINT-style timer and a riscv-tests `tohost` exit device.
+// docs/platform.md describes the platform, docs/isa.md the ISA contract.
+//
+// run_elf() is the whole platform behind one call: what `tlmmu run` does and
+// what an experiment runner calls.
+//
+//   tlmmu::platform::PlatformOptions options;          // defaults: docs/platform.md
+//   options.mmu_settings.push_back("l1d.latency=1");   // as `tlmmu run --set`
+//   options.set("walk_latency", "30");                 // as `tlmmu run --platform`
+//   tlmmu::platform::RunResult r = tlmmu::platform::run_elf("fw.elf", options, std::cout);
+//   if (r.stop != tlmmu::platform::StopReason::exited) { ... r.message ... }
+//
+// Backends: `systemc` (the hart in an SC_THREAD, devices as TLM-2.0 targets
+// on an interconnect, RAM through DMI, temporal decoupling) and `direct` (the
+// same hart and devices wired in plain C++, no SystemC). Both give identical
+// guest-visible behaviour and counts. SystemC elaborates once per process, so
+// the systemc backend can run one ELF per process; run_elf with
+// backend=systemc a second time returns StopReason::error. Use
+// backend=direct (the default of run_elf) to run several ELFs in one process.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "tlmmu/core/config.h"
+#include "tlmmu/core/stats.h"
+
+namespace tlmmu::platform {
+
+enum class Backend : uint8_t { direct, systemc };
+// When instruction fetch looks the iTLB up again (docs/platform.md).
+enum class FetchGranularity : uint8_t {
+    block,        // when the fetch leaves its 64-byte block, after a taken branch/jump/trap, after an MMU change
+    instruction,  // every instruction
+};
+
+struct PlatformOptions {
+    // MMU: the built-in Skylake-like configuration, then these `key=value`
+    // settings (docs/configuration.md) in order.
+    MmuConfig mmu = MmuConfig::skylake();
+    std::vector<std::string> mmu_settings;
+
+    // Memory map (docs/isa.md).
+    uint64_t ram_base = 0x80000000ull;
+    uint64_t ram_bytes = 512ull << 20;
+
+    // Timing, in core cycles (docs/platform.md).
+    unsigned walk_latency = 20;      // per page-table entry read by the walker
+    unsigned data_latency = 0;       // added to every data load/store beyond the TLB latency
+    unsigned device_latency = 0;     // added to every device (UART, timer, tohost) access
+    unsigned mul_cycles = 3;         // extra cycles of mul/mulh*/mulw
+    unsigned div_cycles = 20;        // extra cycles of div*/rem*
+    unsigned csr_write_cycles = 1;   // extra cycles of a CSR write (control CSRs add the MMU's cost)
+    unsigned trap_cycles = 0;        // extra cycles of taking a trap or mret
+    double clock_ghz = 2.0;          // SystemC time per cycle = 1/clock_ghz ns
+    unsigned timer_divider = 1;      // mtime increments once per this many cycles
+    uint64_t quantum_cycles = 10000; // temporal-decoupling quantum (systemc backend)
+    FetchGranularity fetch = FetchGranularity::block;
+    Backend backend = Backend::direct;
+
+    // Limits: 0 = none. Reaching one stops the run with StopReason::*_limit.
+    uint64_t max_instructions = 2000000000ull;
+    uint64_t max_cycles = 0;          // simulated-time limit, in cycles
+    double max_wall_seconds = 0;      // host time limit
+
+    // Applies one `--platform KEY=VALUE` setting (keys as the members above:
+    // ram_bytes, walk_latency, ..., fetch=block|instruction,
+    // backend=direct|systemc, max_instructions, max_cycles, max_wall_seconds).
+    // Throws ConfigError naming the key and the reason.
+    void set(const std::string& key, const std::string& value);
+};
+
+enum class StopReason : uint8_t {
+    exited,             // the guest wrote tohost: exit_code is its code (0 = pass)
+    instruction_limit,  // max_instructions executed
+    time_limit,         // max_cycles or max_wall_seconds reached
+    bad_elf,            // the ELF was refused (message says why)
+    error,              // bad option, or a second systemc run in one process
+};
+const char* to_string(StopReason r);
+
+// Process exit codes of `tlmmu run`: the guest's code when it exited (values
+// above kMaxGuestExitCode are reported as kMaxGuestExitCode, so a failing
+// riscv-tests number never wraps to 0), otherwise one of these.
+constexpr int kMaxGuestExitCode = 119;
+constexpr int kExitInstructionLimit = 120;
+constexpr int kExitTimeLimit = 121;
+constexpr int kExitBadElf = 122;
+constexpr int kExitError = 123;  // bad usage or option
+
+struct HartCounters {
+    uint64_t instructions = 0;       // retired (minstret)
+    uint64_t cycles = 0;             // mcycle
+    uint64_t fetch_translations = 0; // iTLB lookups made by instruction fetch
+    uint64_t data_translations = 0;  // translations of loads and stores (a page-crossing access counts 2)
+    uint64_t traps = 0;              // exceptions and interrupts taken
+    uint64_t interrupts = 0;
+    uint64_t device_accesses = 0;    // loads/stores that went to a device (b_transport in systemc)
+    uint64_t decoded_pages = 0;      // pages predecoded (re-decodes after code writes included)
+};
+
+struct RunResult {
+    StopReason stop = StopReason::error;
+    int exit_code = 0;           // the guest's exit code (tohost value >> 1) when stop == exited
+    std::string message;         // why it stopped, one readable line
+    uint64_t instructions = 0;
+    uint64_t cycles = 0;
+    HartCounters hart;
+    MmuStats stats;              // the MMU model's statistics at the end of the run
+    double wall_seconds = 0;     // host time of the simulation (loading excluded)
+    double cpu_seconds = 0;      // CPU time of the simulating thread (what one core spent)
+    bool passed() const { return stop == StopReason::exited && exit_code == 0; }
+};
+
+int process_exit_code(const RunResult& result);
+
+// Loads and runs an ELF64 RISC-V executable; UART output goes to `uart`.
+// Never throws for guest or ELF problems: they are reported in the result.
+RunResult run_elf(const std::string& path, const PlatformOptions& options, std::ostream& uart);
+
+// Machine-readable form of a result (counters, MMU statistics).
+std::string result_to_json(const RunResult& result, int indent = 2);
+
+}  // namespace tlmmu::platform

@@ -1,0 +1,154 @@
+#include "experiments_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "atomic_file.h"
+
+#ifndef TLMMU_FIRMWARE_ELF
+#define TLMMU_FIRMWARE_ELF ""
+#endif
+
+namespace tlmmu::experiments {
+
+namespace {
+
+const char* const kUsage =
+    "usage: tlmmu experiments [--firmware FILE] [--json FILE] [--plots DIR] [--no-plots]\n"
+    "                         [--set KEY=VALUE]... [--config FILE] [--platform KEY=VALUE]...\n"
+    "                         [--uart FILE]\n"
+    "\n"
+    "Runs the experiment firmware on the platform: a small kernel (buddy and slab allocators,\n"
+    "x86-64 page tables, processes with PCIDs, demand paging) that measures, from inside the\n"
+    "guest with the cycle and MMU event counters, translation latency against working set for\n"
+    "4K/2M/1G pages, context-switch costs with PCIDs off/on/no-flush and global kernel pages,\n"
+    "INVLPG per page against a full flush, and allocator and page-fault costs.\n"
+    "\n"
+    "  --firmware FILE       the firmware ELF (default: the one built with the project)\n"
+    "  --json FILE           write the figures as JSON (default out/experiments.json)\n"
+    "  --plots DIR           write PNG plots with gnuplot (default out/)\n"
+    "  --no-plots            do not draw plots\n"
+    "  --set KEY=VALUE       MMU setting (docs/configuration.md), e.g. l2.latency=10\n"
+    "  --config FILE         MMU configuration file, applied before the --set settings\n"
+    "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. walk_latency=30\n"
+    "  --uart FILE           also save the guest's raw output to FILE\n";
+
+bool split_setting(const std::string& text, std::string& key, std::string& value) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) return false;
+    key = text.substr(0, eq);
+    value = text.substr(eq + 1);
+    return true;
+}
+
+std::string tail_lines(const std::string& text, unsigned n) {
+    size_t pos = text.size();
+    for (unsigned i = 0; i <= n && pos != std::string::npos && pos > 0; ++i) pos = text.rfind('\n', pos - 1);
+    return pos == std::string::npos ? text : text.substr(pos + 1);
+}
+
+}  // namespace
+
+std::string default_firmware_path() { return TLMMU_FIRMWARE_ELF; }
+
+SuiteRun run_suite(const std::string& firmware, const platform::PlatformOptions& options) {
+    SuiteRun s;
+    std::ostringstream uart;
+    s.run = platform::run_elf(firmware, options, uart);
+    s.uart = uart.str();
+    return s;
+}
+
+int run_experiments_command(const std::vector<std::string>& args) {
+    platform::PlatformOptions options;
+    options.backend = platform::Backend::direct;
+    std::string firmware = default_firmware_path(), json_path = "out/experiments.json", plots_dir = "out",
+                uart_path;
+    bool plots = true;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+            return args[++i];
+        };
+        try {
+            if (a == "--firmware") firmware = value();
+            else if (a == "--json") json_path = value();
+            else if (a == "--plots") plots_dir = value();
+            else if (a == "--no-plots") plots = false;
+            else if (a == "--uart") uart_path = value();
+            else if (a == "--config") load_config_file(options.mmu, value());
+            else if (a == "--set" || a == "--platform") {
+                const std::string text = value();
+                std::string key, v;
+                if (!split_setting(text, key, v)) throw std::invalid_argument("expected KEY=VALUE, got '" + text + "'");
+                if (a == "--set") {
+                    apply_setting(options.mmu, key, v);
+                    validate(options.mmu);
+                } else {
+                    options.set(key, v);
+                }
+            } else if (a == "-h" || a == "--help") {
+                std::cout << kUsage;
+                return 0;
+            } else {
+                std::cerr << "tlmmu experiments: unknown option '" << a << "'\n" << kUsage;
+                return 2;
+            }
+        } catch (const std::exception& e) {
+            std::cerr << "tlmmu experiments: " << a << ": " << e.what() << "\n";
+            return 2;
+        }
+    }
+    if (firmware.empty()) {
+        std::cerr << "tlmmu experiments: the firmware was not built (riscv64-unknown-elf-gcc missing); "
+                     "give one with --firmware FILE\n";
+        return 2;
+    }
+
+    std::cout << "tlmmu experiments: running " << firmware << " on the platform (RV64IM hart, every access "
+              << "through the Skylake-like MMU model" << (options.mmu_settings.empty() ? "" : " with settings")
+              << ")\n";
+    std::cout.flush();
+    const SuiteRun s = run_suite(firmware, options);
+    if (!uart_path.empty() && !tools::write_file_atomically(uart_path, s.uart))
+        std::cerr << "tlmmu experiments: cannot write " << uart_path << "\n";
+    if (!s.run.passed()) {
+        std::cerr << "tlmmu experiments: the firmware did not complete: " << s.run.message << "\n";
+        if (!s.uart.empty()) std::cerr << "last guest output:\n" << tail_lines(s.uart, 8);
+        return 1;
+    }
+    Results results;
+    try {
+        results = compute_results(parse_records(s.uart));
+    } catch (const ParseError& e) {
+        std::cerr << "tlmmu experiments: guest output: " << e.what() << "\n";
+        return 1;
+    }
+    std::printf("guest: %.1f M instructions, %.1f M cycles, simulated in %.2f s (%.1f M instructions/s)\n\n",
+                s.run.instructions / 1e6, s.run.cycles / 1e6, s.run.wall_seconds,
+                s.run.wall_seconds > 0 ? s.run.instructions / s.run.wall_seconds / 1e6 : 0.0);
+    std::cout << report(results);
+    int status = 0;
+    if (!tools::write_file_atomically(json_path, to_json(results) + "\n")) {
+        std::cerr << "tlmmu experiments: cannot write " << json_path << "\n";
+        status = 1;
+    } else {
+        std::cout << "\nfigures written to " << json_path << "\n";
+    }
+    if (plots) {
+        std::string error;
+        const std::vector<std::string> written = write_plots(results, plots_dir, error);
+        for (const std::string& f : written) std::cout << "plot written to " << f << "\n";
+        if (!error.empty()) {
+            std::cerr << "tlmmu experiments: plots: " << error << "\n";
+            status = 1;
+        }
+    }
+    return status;
+}
+
+}  // namespace tlmmu::experiments

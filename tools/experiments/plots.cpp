@@ -1,0 +1,158 @@
+// PNG plots of the experiment results, drawn by gnuplot from data written
+// inline into its script. Each image is written to NAME.png.partial and
+// renamed, so a failed run never leaves a truncated plot behind.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "results.h"
+
+namespace tlmmu::experiments {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+// Runs gnuplot on `script` (which writes `out_partial`), then renames.
+bool render(const std::string& script, const fs::path& out, std::string& error) {
+    const fs::path partial = out.string() + ".partial";
+    const fs::path script_path = out.string() + ".gp.partial";
+    {
+        std::ofstream f(script_path);
+        f << "set terminal pngcairo size 900,560 noenhanced font 'sans,10'\n"
+          << "set output " << quote(partial.string()) << "\n"
+          << script;
+        if (!f) {
+            error = "cannot write " + script_path.string();
+            return false;
+        }
+    }
+    const std::string command = "gnuplot " + quote(script_path.string()) + " 2>&1";
+    std::string messages;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) {
+        error = "cannot run gnuplot";
+        return false;
+    }
+    char buffer[256];
+    while (fgets(buffer, sizeof buffer, pipe)) messages += buffer;
+    const int status = pclose(pipe);
+    std::error_code ec;
+    fs::remove(script_path, ec);
+    if (status != 0 || !fs::exists(partial)) {
+        fs::remove(partial, ec);
+        error = "gnuplot failed for " + out.string() + (messages.empty() ? "" : ": " + messages);
+        return false;
+    }
+    fs::rename(partial, out, ec);
+    if (ec) {
+        error = "cannot rename " + partial.string() + ": " + ec.message();
+        return false;
+    }
+    return true;
+}
+
+std::string working_set_script(const Results& r) {
+    std::map<std::string, std::vector<const WorkingSetPoint*>> series;
+    std::vector<std::string> order;
+    for (const WorkingSetPoint& p : r.working_set) {
+        const std::string name = p.page + " " + p.layout + (p.levels == 5 ? " 5-level" : "");
+        if (!series.count(name)) order.push_back(name);
+        series[name].push_back(&p);
+    }
+    std::ostringstream s;
+    s << "set title 'Translation latency against working set (measured in the guest)'\n"
+         "set xlabel 'working set (pages)'\nset ylabel 'translation cycles per load'\n"
+         "set logscale x 2\nset key top left\nset grid\n";
+    s << "plot ";
+    for (size_t i = 0; i < order.size(); ++i)
+        s << (i ? ", " : "") << "'-' using 1:2 with linespoints title " << quote(order[i]);
+    s << "\n";
+    for (const std::string& name : order) {
+        for (const WorkingSetPoint* p : series[name]) s << p->pages << " " << p->xlat_cycles << "\n";
+        s << "e\n";
+    }
+    return s.str();
+}
+
+std::string range_flush_script(const Results& r) {
+    std::ostringstream s;
+    s << "set title 'Range flush: INVLPG per page against a CR3 reload (flush + re-touch)'\n"
+         "set xlabel 'pages changed'\nset ylabel 'cycles'\nset logscale x 2\nset key top left\nset grid\n";
+    if (r.range_flush_crossover)
+        s << "set arrow from " << r.range_flush_crossover << ", graph 0 to " << r.range_flush_crossover
+          << ", graph 1 nohead dashtype 2\n";
+    s << "plot '-' using 1:2 with linespoints title 'INVLPG each', '-' using 1:2 with linespoints title 'INVPCID each', "
+         "'-' using 1:2 with linespoints title 'CR3 reload'\n";
+    for (const RangeFlushPoint& p : r.range_flush) s << p.pages << " " << p.invlpg_cycles << "\n";
+    s << "e\n";
+    for (const RangeFlushPoint& p : r.range_flush) s << p.pages << " " << p.invpcid_cycles << "\n";
+    s << "e\n";
+    for (const RangeFlushPoint& p : r.range_flush) s << p.pages << " " << p.full_cycles << "\n";
+    s << "e\n";
+    return s.str();
+}
+
+std::string context_switch_script(const Results& r) {
+    std::ostringstream s;
+    s << "set title 'Context switch: refill translation cycles after each CR3 write'\n"
+         "set ylabel 'cycles per switch'\nset style data histograms\nset style histogram clustered gap 1\n"
+         "set style fill solid 0.7 border -1\nset boxwidth 0.9\nset grid ytics\nset key top right\n"
+         "set yrange [0:*]\n";
+    s << "plot '-' using 2:xtic(1) title 'non-global kernel', '-' using 2:xtic(1) title 'global kernel'\n";
+    for (bool global : {false, true}) {
+        for (const ContextSwitchPoint& p : r.context_switch)
+            if (p.global_kernel == global) s << p.mode << " " << p.refill_xlat_cycles << "\n";
+        s << "e\n";
+    }
+    return s.str();
+}
+
+std::string allocator_script(const Results& r) {
+    std::ostringstream s;
+    s << "set title 'Buddy allocator: cycles per operation by order'\n"
+         "set xlabel 'order (block = 4 KiB << order)'\nset ylabel 'cycles'\nset key top left\nset grid\n"
+         "plot '-' using 1:2 with linespoints title 'warm alloc', '-' using 1:2 with linespoints title 'warm free', "
+         "'-' using 1:2 with linespoints title 'cold alloc (from one 4 MiB block)', "
+         "'-' using 1:2 with linespoints title 'cold free'\n";
+    for (const BuddyPoint& p : r.buddy) s << p.order << " " << p.alloc_cycles << "\n";
+    s << "e\n";
+    for (const BuddyPoint& p : r.buddy) s << p.order << " " << p.free_cycles << "\n";
+    s << "e\n";
+    for (const BuddyPoint& p : r.buddy) s << p.order << " " << p.cold_alloc_cycles << "\n";
+    s << "e\n";
+    for (const BuddyPoint& p : r.buddy) s << p.order << " " << p.cold_free_cycles << "\n";
+    s << "e\n";
+    return s.str();
+}
+
+}  // namespace
+
+std::vector<std::string> write_plots(const Results& r, const std::string& dir, std::string& error) {
+    std::vector<std::string> written;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        error = "cannot create " + dir + ": " + ec.message();
+        return written;
+    }
+    const std::pair<const char*, std::string> plots[] = {
+        {"experiments-working-set.png", working_set_script(r)},
+        {"experiments-context-switch.png", context_switch_script(r)},
+        {"experiments-range-flush.png", range_flush_script(r)},
+        {"experiments-buddy.png", allocator_script(r)},
+    };
+    for (const auto& [name, script] : plots) {
+        const fs::path out = fs::path(dir) / name;
+        if (!render(script, out, error)) return written;
+        written.push_back(out.string());
+    }
+    return written;
+}
+
+}  // namespace tlmmu::experiments
