@@ -6,8 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "convert_command.h"
 #include "demo_command.h"
+#include "generate_command.h"
+#include "plot_command.h"
 #include "scenario_command.h"
+#include "sweep_command.h"
+#include "trace_command.h"
 
 namespace {
 
@@ -18,10 +23,20 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"convert", "convert a trace (lackey, ChampSim, drmemtrace) to the native format or another one",
+     tlmmu::convert::run_convert_command},
     {"demo", "the default job: latency plateaus, context-switch and flush costs (no arguments runs it)",
      tlmmu::demo::run_demo_command},
+    {"generate", "write a synthetic trace (synth: spec) to a native trace file",
+     tlmmu::generate::run_generate_command},
+    {"plot", "PNG plots (gnuplot): miss rate against TLB size, latency distribution, walk breakdown",
+     tlmmu::plot::run_plot_command},
     {"scenario", "run scenario files (architectural litmus tests, docs/scenarios.md)",
      tlmmu::scenario::run_scenario_command},
+    {"sweep", "run a configuration sweep over traces on all cores, resumable, one CSV (docs/sweeps.md)",
+     tlmmu::sweep::run_sweep_command},
+    {"trace", "replay traces (lackey, ChampSim, drmemtrace, native, synth:) through the MMU and an OS model",
+     tlmmu::trace_command::run_trace_command},
 };
 
 const Command* find_command(const std::string& name) {
