@@ -6,10 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "convert_command.h"
 #include "demo_command.h"
 #include "experiments_command.h"
+#include "generate_command.h"
+#include "plot_command.h"
 #include "run_command.h"
 #include "scenario_command.h"
+#include "sweep_command.h"
+#include "trace_command.h"
 
 namespace {
 
@@ -19,15 +24,27 @@ struct Command {
     int (*run)(const std::vector<std::string>& args);
 };
 
+// Listed in the order a new user meets them: the execution-driven platform,
+// trace studies, then the core model's own tools.
 const Command kCommands[] = {
+    {"experiments", "the default job: the experiment firmware on the platform (latency, context switch, flush, allocators)",
+     tlmmu::experiments::run_experiments_command},
+    {"run", "run a bare-metal RISC-V ELF on the platform, every access through the MMU (docs/platform.md)",
+     tlmmu::run::run_run_command},
+    {"trace", "replay traces (lackey, ChampSim, drmemtrace, native, synth:) through the MMU and an OS model",
+     tlmmu::trace_command::run_trace_command},
+    {"sweep", "run a configuration sweep over traces on all cores, resumable, one CSV (docs/sweeps.md)",
+     tlmmu::sweep::run_sweep_command},
+    {"plot", "PNG plots (gnuplot): miss rate against TLB size, latency distribution, walk breakdown",
+     tlmmu::plot::run_plot_command},
+    {"convert", "convert a trace (lackey, ChampSim, drmemtrace) to the native format or another one",
+     tlmmu::convert::run_convert_command},
+    {"generate", "write a synthetic trace (synth: spec) to a native trace file",
+     tlmmu::generate::run_generate_command},
     {"demo", "latency plateaus, context-switch and flush costs measured on the core model alone",
      tlmmu::demo::run_demo_command},
     {"scenario", "run scenario files (architectural litmus tests, docs/scenarios.md)",
      tlmmu::scenario::run_scenario_command},
-    {"run", "run a bare-metal RISC-V ELF on the platform, every access through the MMU (docs/platform.md)",
-     tlmmu::run::run_run_command},
-    {"experiments", "the default job: the experiment firmware on the platform (latency, context switch, flush, allocators)",
-     tlmmu::experiments::run_experiments_command},
 };
 
 const Command* find_command(const std::string& name) {

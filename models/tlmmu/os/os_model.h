@@ -1,0 +1,243 @@
+// The operating-system model of trace mode: what a kernel does around the
+// MMU when a traced program runs. Physical frames come from a buddy
+// allocator, every process has real page tables in the simulated physical
+// memory (walked by the MMU's walker), pages are mapped on first touch after a
+// real #PF, the scheduler switches address spaces with MOV CR3 under one of
+// three PCID policies (Linux's six dynamic ASIDs among them), and KPTI gives
+// every process a second, user-only set of tables and PCID.
+// Every modelling choice is documented in docs/os-model.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tlmmu/core/memory.h"
+#include "tlmmu/core/mmu.h"
+#include "tlmmu/core/page_table_builder.h"
+#include "tlmmu/os/buddy.h"
+
+namespace tlmmu::os {
+
+// A bad OS-model setting or a resource the settings do not provide (memory
+// too small). what() names the key to change.
+class OsError : public std::runtime_error {
+ public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class PcidMode : uint8_t {
+    off,      // CR4.PCIDE=0: every MOV CR3 flushes all non-global entries
+    on,       // a PCID per process; switches write CR3 without the no-flush bit
+    noflush,  // Linux: six per-CPU dynamic ASIDs, reused with the no-flush bit
+};
+const char* to_string(PcidMode mode);
+
+struct OsConfig {
+    PageSize page_size = PageSize::k4;  // largest page the fault handler may map
+    uint64_t quantum = 100000;          // trace records a thread runs before the timer interrupt
+    PcidMode pcid = PcidMode::noflush;
+    bool kpti = false;
+    uint64_t memory_bytes = 4ull << 30;
+    unsigned levels = 4;                // 4- or 5-level paging
+    uint64_t seed = 1;                  // placement of the frames pinned by `fragment`
+    unsigned fragment_percent = 0;      // share of frames pinned at boot, scattered (fragmentation)
+    int64_t gigantic_pages = -1;        // boot-time 1 GiB pool; -1: 1 with page_size=1g, else 0
+    unsigned memory_latency = 20;       // cycles per page-table access of the walker
+    uint64_t fault_cycles = 2000;       // page-fault handler cost, besides zeroing
+    uint64_t zero_cycles = 100;         // cycles to zero 4 KiB (data pages and page tables)
+    unsigned kernel_pages = 0;          // kernel pages touched on every kernel entry (0: none)
+
+    uint64_t gigantic_pool() const { return gigantic_pages >= 0 ? uint64_t(gigantic_pages) : page_size == PageSize::g1; }
+};
+
+// Applies `key=value`; throws OsError naming the key and the accepted values.
+void apply_os_setting(OsConfig& config, const std::string& key, const std::string& value);
+// Splits "key=value" and applies it.
+void apply_os_setting(OsConfig& config, const std::string& key_equals_value);
+// The settings as (key, value) text pairs, in a fixed order (reports).
+std::vector<std::pair<std::string, std::string>> os_settings(const OsConfig& config);
+
+struct OsStats {
+    uint64_t processes = 0;
+    uint64_t pinned_frames = 0;      // frames pinned at boot by `fragment`
+    uint64_t demand_faults = 0;      // #PF on a not-present page, resolved by mapping it
+    uint64_t protection_faults = 0;  // #PF on a present page, resolved by a permission upgrade
+    uint64_t unresolved_faults = 0;  // accesses that still fault (#GP: non-canonical, ...): skipped
+    uint64_t mapped[kPageSizes] = {};  // pages mapped, by size
+    uint64_t table_pages = 0;        // page-table pages allocated (roots included)
+    uint64_t thp_fallbacks = 0;      // 2 MiB wanted, 4 KiB mapped (region in use or no order-9 block)
+    uint64_t gigantic_fallbacks = 0; // 1 GiB wanted, smaller mapped (region in use or pool empty)
+    uint64_t fault_cycles = 0;       // handler cost of all faults (zeroing included)
+    uint64_t timer_ticks = 0;        // quantum ends (kernel entries by the scheduler)
+    uint64_t kernel_entries = 0;     // all kernel entries (ticks, switches, exits of threads)
+    uint64_t mm_switches = 0;        // address-space switches (switch_mm with a new mm)
+    uint64_t thread_switches = 0;    // switches between threads of one process (no CR3 write)
+    uint64_t cr3_writes = 0;         // MOV CR3 by the OS model (switches and KPTI entry/exit)
+    uint64_t cr3_noflush = 0;        //   of which with the no-flush bit
+    uint64_t asid_reuses = 0;        // pcid=noflush: the process still owned a slot (no flush)
+    uint64_t asid_allocations = 0;   // pcid=noflush: a slot was taken over (flush)
+    uint64_t kernel_accesses = 0;    // translations made for the modelled kernel footprint
+    uint64_t control_events = 0;     // control records of native traces applied
+    uint64_t control_faults = 0;     //   of which the MMU refused (#GP)
+    uint64_t pcid_ignored = 0;       // trace CR3 writes whose PCID/no-flush was dropped (pcid=off)
+    // Page-walk memory references by the level of the table read ([1] = PT ..
+    // [5] = PML5; [0] = a frame that is no page table, never expected).
+    uint64_t walk_reads[6] = {};
+    uint64_t walk_ad_updates[6] = {};
+};
+
+// The walker's port onto the simulated memory: a fixed latency per access,
+// as DirectPhysicalAccess, and a count of references per paging level (the
+// OS model knows which frame holds which level's table).
+class LevelCountingPort : public PhysicalAccess {
+ public:
+    LevelCountingPort(SparseMemory& memory, unsigned latency, const std::vector<uint8_t>& table_level, OsStats& stats)
+        : m_memory(memory), m_latency(latency), m_level(table_level), m_stats(stats) {}
+    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override {
+        cycles += m_latency;
+        ++m_stats.walk_reads[level_of(pa)];
+        return m_memory.read64(pa, value);
+    }
+    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+                         uint64_t& cycles) override {
+        cycles += 2 * m_latency;  // locked read, then write
+        ++m_stats.walk_ad_updates[level_of(pa)];
+        if (!m_memory.read64(pa, observed)) return false;
+        if (observed == expected) m_memory.write64(pa, expected | bits);
+        return true;
+    }
+    bool debug_read_entry(uint64_t pa, uint64_t& value) override { return m_memory.read64(pa, value); }
+
+ private:
+    unsigned level_of(uint64_t pa) const {
+        const uint64_t pfn = pa >> 12;
+        return pfn < m_level.size() ? m_level[pfn] : 0;
+    }
+    SparseMemory& m_memory;
+    unsigned m_latency;
+    const std::vector<uint8_t>& m_level;
+    OsStats& m_stats;
+};
+
+class OsModel {
+ public:
+    static constexpr unsigned kDynamicAsids = 6;       // TLB_NR_DYN_ASIDS
+    static constexpr uint16_t kUserPcidBit = 0x800;    // X86_CR3_PTI_PCID_USER_BIT (11)
+
+    // Boots: memory, buddy allocator, gigantic pool, kernel mappings, the MMU
+    // in long mode with PGE (and PCIDE unless pcid=off). Throws OsError or
+    // ConfigError on bad settings.
+    OsModel(const MmuConfig& mmu_config, const OsConfig& config);
+
+    Mmu& mmu() { return m_mmu; }
+    const Mmu& mmu() const { return m_mmu; }
+    const OsConfig& config() const { return m_config; }
+    const OsStats& stats() const { return m_stats; }
+    const BuddyAllocator& buddy() const { return m_buddy; }
+    SparseMemory& memory() { return m_memory; }
+    const PageTableBuilder& builder() const { return m_builder; }
+
+    // A new address space (process); returns its index.
+    unsigned create_process();
+    unsigned processes() const { return unsigned(m_processes.size()); }
+    // Root of the process's full tables (its kernel CR3), and of the
+    // user-only tables under KPTI (the same root without KPTI).
+    uint64_t kernel_root(unsigned process) const { return m_processes.at(process).kernel_root; }
+    uint64_t user_root(unsigned process) const { return m_processes.at(process).user_root; }
+    // The process whose tables CR3 holds; -1 before the first schedule.
+    int active() const { return m_active; }
+
+    // The timer interrupt or an exit hands the CPU to a thread of `process`:
+    // kernel entry, switch_mm if the process changes, return to user.
+    void schedule(unsigned process, bool timer_tick);
+    // A MOV CR3 recorded in a native trace: `process`'s tables, with the
+    // trace's PCID and no-flush hint (dropped when PCIDs are off).
+    void trace_cr3_write(unsigned process, uint16_t pcid, bool noflush);
+    // Other control events of native traces.
+    void trace_invlpg(uint64_t va);
+    void trace_invpcid(unsigned type, uint16_t pcid, uint64_t va);
+
+    // A user-mode access with demand paging: translate; on a #PF the handler
+    // maps the page or upgrades its rights and the access is retried.
+    Translation access(uint64_t va, AccessType type) {
+        Access a;
+        a.va = va;
+        a.type = type;
+        a.user = true;
+        Translation t = m_mmu.translate(a);
+        if (__builtin_expect(bool(t.fault), 0)) return resolve(a, t.fault);
+        return t;
+    }
+
+    // access() for the replay loop, which needs no result: the translation
+    // stays local, so the compiler drops what the caller would not read.
+    void replay_access(uint64_t va, AccessType type) {
+        Access a;
+        a.va = va;
+        a.type = type;
+        a.user = true;
+        const Translation t = m_mmu.translate(a);
+        if (__builtin_expect(bool(t.fault), 0)) resolve(a, t.fault);
+    }
+
+    // The entry at `level` translating va in the tables at `root`, or 0 when
+    // a higher level is not present (a leaf above `level` is returned as is).
+    uint64_t entry_at(uint64_t root, uint64_t va, unsigned level) const;
+
+    // The MMU statistics counted from now on (boot excluded).
+    void start_measuring() { m_mmu.reset_stats(); }
+
+ private:
+    struct Process {
+        uint64_t kernel_root = 0;
+        uint64_t user_root = 0;
+        uint64_t ctx_id = 0;   // mm->context.ctx_id: never reused
+        uint64_t tlb_gen = 0;  // mm->context.tlb_gen
+    };
+    struct AsidSlot {
+        uint64_t ctx_id = 0;  // 0: never used
+        uint64_t tlb_gen = 0;
+    };
+
+    Translation resolve(const Access& access, Fault fault);  // out of line: the rare path
+    bool fix_fault(const Access& access, uint32_t error_code);
+    void map_on_demand(uint64_t va, AccessType type);
+    uint64_t allocate_frames(unsigned order, const char* what);
+    uint64_t allocate_table();
+    void share_top_entry(const Process& p, uint64_t va);  // KPTI: user tables see the user half
+    void write_cr3(uint64_t value);
+    void switch_mm(unsigned next);
+    void kernel_entry();
+    void kernel_exit();
+    void touch_kernel();
+    void boot_kernel_mappings();
+    void pin_fragments();
+
+    void tag_tables(uint64_t root, uint64_t va, unsigned leaf);  // records the level of every table on va's path
+
+    OsConfig m_config;
+    OsStats m_stats;
+    SparseMemory m_memory;
+    std::vector<uint8_t> m_table_level;  // by frame: level of the table it holds, 0 for other frames
+    LevelCountingPort m_port;
+    BuddyAllocator m_buddy;
+    PageTableBuilder m_builder;
+    Mmu m_mmu;
+
+    std::vector<Process> m_processes;
+    uint64_t m_template_root = 0;        // swapper_pg_dir: the kernel half every process copies
+    std::vector<uint64_t> m_gigantic_pool;  // free 1 GiB frames (physical addresses)
+    std::vector<uint64_t> m_kernel_text, m_kernel_data;  // kernel footprint (virtual addresses)
+    uint64_t m_trampoline = 0;           // entry code mapped in the user tables too (KPTI)
+    int m_active = -1;
+    uint16_t m_kernel_pcid = 0;          // PCID of the active process's kernel tables
+    AsidSlot m_asids[kDynamicAsids];
+    unsigned m_next_asid = 0;
+    std::vector<bool> m_user_pcid_flush;  // KPTI: the user PCID must be flushed on return to user
+};
+
+}  // namespace tlmmu::os

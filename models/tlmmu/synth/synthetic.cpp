@@ -1,0 +1,357 @@
+// Synthetic trace generators (see synthetic.h and traces/README.md).
+#include "tlmmu/synth/synthetic.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+#include <sstream>
+#include <vector>
+
+namespace tlmmu::synth {
+namespace {
+
+using trace::Record;
+using trace::RecordKind;
+using trace::TraceError;
+
+constexpr const char* kPrefix = "synth:";
+constexpr uint64_t kUserTop = uint64_t(1) << 47;  // first non-canonical user address (4-level paging)
+constexpr uint64_t kMaxChasePages = uint64_t(1) << 26;
+
+// splitmix64: tiny, fast, and its output is fixed by the seed on every
+// platform (unlike std:: distributions), which keeps traces reproducible.
+class SplitMix64 {
+ public:
+    explicit SplitMix64(uint64_t seed) : m_state(seed) {}
+    uint64_t next() {
+        uint64_t z = (m_state += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    // Uniform in [0, bound) (multiply-shift; the bias is below 2^-32 for the bounds used here).
+    uint64_t below(uint64_t bound) { return uint64_t((static_cast<unsigned __int128>(next()) * bound) >> 64); }
+
+ private:
+    uint64_t m_state;
+};
+
+// Keys every pattern accepts.
+const char* const kCommonKeys[] = {"base", "page", "size", "write_percent", "fetch", "code_pages", "code_base", "seed"};
+
+struct PatternKeys {
+    SyntheticSpec::Pattern pattern;
+    const char* name;
+    std::vector<std::string> required;
+    std::vector<std::string> optional;
+};
+
+const std::vector<PatternKeys>& pattern_table() {
+    using P = SyntheticSpec::Pattern;
+    static const std::vector<PatternKeys> table = {
+        {P::sequential, "sequential", {"pages"}, {"passes", "stride"}},
+        {P::stride, "stride", {"stride", "count"}, {"passes"}},
+        {P::random, "random", {"pages", "accesses"}, {}},
+        {P::chase, "chase", {"pages"}, {"passes", "accesses"}},
+        {P::mixed, "mixed", {"hot", "cold", "accesses"}, {"hot_percent"}},
+    };
+    return table;
+}
+
+[[noreturn]] void fail(const std::string& spec, const std::string& what) { throw TraceError(spec + ": " + what); }
+
+// "4096", "0x1000", "4k", "2m", "1g" (binary multiples).
+uint64_t parse_number(const std::string& spec, const std::string& key, const std::string& text) {
+    if (text.empty()) fail(spec, "key '" + key + "' has no value");
+    std::string digits = text;
+    uint64_t scale = 1;
+    const char last = char(std::tolower(static_cast<unsigned char>(digits.back())));
+    const bool hex = digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+    if (!hex && (last == 'k' || last == 'm' || last == 'g')) {
+        scale = last == 'k' ? (1ull << 10) : last == 'm' ? (1ull << 20) : (1ull << 30);
+        digits.pop_back();
+    }
+    const std::string body = hex ? digits.substr(2) : digits;
+    if (body.empty()) fail(spec, "key '" + key + "': '" + text + "' is not a number");
+    uint64_t value = 0;
+    for (char c : body) {
+        unsigned d;
+        if (c >= '0' && c <= '9') d = unsigned(c - '0');
+        else if (hex && c >= 'a' && c <= 'f') d = unsigned(c - 'a' + 10);
+        else if (hex && c >= 'A' && c <= 'F') d = unsigned(c - 'A' + 10);
+        else fail(spec, "key '" + key + "': '" + text + "' is not a number");
+        const uint64_t radix = hex ? 16 : 10;
+        if (value > (UINT64_MAX - d) / radix) fail(spec, "key '" + key + "': '" + text + "' is too large");
+        value = value * radix + d;
+    }
+    if (value != 0 && scale > UINT64_MAX / value) fail(spec, "key '" + key + "': '" + text + "' is too large");
+    return value * scale;
+}
+
+uint64_t checked_mul(const std::string& spec, uint64_t a, uint64_t b, const char* what) {
+    if (a != 0 && b > UINT64_MAX / a) fail(spec, std::string(what) + " overflows 64 bits");
+    return a * b;
+}
+
+}  // namespace
+
+bool is_synthetic_spec(const std::string& arg) { return arg.compare(0, std::strlen(kPrefix), kPrefix) == 0; }
+
+uint64_t SyntheticSpec::data_accesses() const {
+    switch (pattern) {
+        case Pattern::sequential: return pages * ((page + stride - 1) / stride) * passes;
+        case Pattern::stride: return count * passes;
+        case Pattern::random:
+        case Pattern::chase:
+        case Pattern::mixed: return accesses;
+    }
+    return 0;
+}
+
+SyntheticSpec parse_synthetic_spec(const std::string& spec) {
+    if (!is_synthetic_spec(spec)) fail(spec, "a synthetic trace spec starts with 'synth:'");
+    std::vector<std::string> fields;
+    {
+        std::stringstream in(spec.substr(std::strlen(kPrefix)));
+        std::string field;
+        while (std::getline(in, field, ',')) fields.push_back(field);
+    }
+    if (fields.empty() || fields[0].empty())
+        fail(spec, "missing pattern (sequential, stride, random, chase or mixed)");
+    const PatternKeys* keys = nullptr;
+    for (const PatternKeys& k : pattern_table())
+        if (fields[0] == k.name) keys = &k;
+    if (!keys) fail(spec, "unknown pattern '" + fields[0] + "' (known: sequential, stride, random, chase, mixed)");
+
+    std::set<std::string> allowed(std::begin(kCommonKeys), std::end(kCommonKeys));
+    allowed.insert(keys->required.begin(), keys->required.end());
+    allowed.insert(keys->optional.begin(), keys->optional.end());
+
+    std::map<std::string, uint64_t> values;
+    for (size_t i = 1; i < fields.size(); ++i) {
+        const std::string& field = fields[i];
+        const size_t eq = field.find('=');
+        if (eq == std::string::npos || eq == 0) fail(spec, "'" + field + "' is not key=value");
+        const std::string key = field.substr(0, eq);
+        if (!allowed.count(key)) {
+            std::string known;
+            for (const std::string& k : allowed) known += (known.empty() ? "" : ", ") + k;
+            fail(spec, "unknown key '" + key + "' for pattern '" + keys->name + "' (known: " + known + ")");
+        }
+        if (values.count(key)) fail(spec, "key '" + key + "' given twice");
+        values[key] = parse_number(spec, key, field.substr(eq + 1));
+    }
+    for (const std::string& k : keys->required)
+        if (!values.count(k)) fail(spec, "pattern '" + std::string(keys->name) + "' needs key '" + k + "'");
+
+    SyntheticSpec s;
+    s.pattern = keys->pattern;
+    auto take = [&](const char* key, uint64_t& field) {
+        auto it = values.find(key);
+        if (it != values.end()) field = it->second;
+    };
+    take("base", s.base);
+    take("page", s.page);
+    take("pages", s.pages);
+    take("passes", s.passes);
+    take("stride", s.stride);
+    take("count", s.count);
+    take("accesses", s.accesses);
+    take("hot", s.hot);
+    take("cold", s.cold);
+    take("hot_percent", s.hot_percent);
+    take("seed", s.seed);
+    take("size", s.size);
+    take("write_percent", s.write_percent);
+    take("fetch", s.fetch);
+    take("code_pages", s.code_pages);
+    take("code_base", s.code_base);
+    if (s.pattern == SyntheticSpec::Pattern::sequential && !values.count("stride")) s.stride = s.page;
+    if (s.pattern == SyntheticSpec::Pattern::chase && !values.count("accesses"))
+        s.accesses = checked_mul(spec, s.pages, s.passes, "pages*passes");
+
+    auto positive = [&](const char* key, uint64_t v) {
+        if (v == 0) fail(spec, std::string("key '") + key + "' must be positive");
+    };
+    positive("page", s.page);
+    positive("size", s.size);
+    positive("passes", s.passes);
+    if (s.size > 255 || s.size > s.page) fail(spec, "key 'size' must be at most 255 and at most the page size");
+    if (s.write_percent > 100) fail(spec, "key 'write_percent' must be 0..100");
+    if (s.hot_percent > 100) fail(spec, "key 'hot_percent' must be 0..100");
+    if (s.fetch > 0) positive("code_pages", s.code_pages);
+
+    uint64_t extent = 0;  // bytes of data address space the pattern spans
+    switch (s.pattern) {
+        case SyntheticSpec::Pattern::sequential:
+            positive("pages", s.pages);
+            positive("stride", s.stride);
+            if (s.stride > s.page) fail(spec, "key 'stride' must be at most the page size (use pattern 'stride' for larger steps)");
+            extent = checked_mul(spec, s.pages, s.page, "pages*page");
+            break;
+        case SyntheticSpec::Pattern::stride:
+            positive("stride", s.stride);
+            positive("count", s.count);
+            extent = checked_mul(spec, s.count, s.stride, "count*stride");
+            break;
+        case SyntheticSpec::Pattern::random:
+        case SyntheticSpec::Pattern::chase:
+            positive("pages", s.pages);
+            // The chase keeps its permutation in memory: 4 bytes a page, at most 256 MiB.
+            if (s.pattern == SyntheticSpec::Pattern::chase && s.pages > kMaxChasePages)
+                fail(spec, "key 'pages' must be at most " + std::to_string(kMaxChasePages) + " for a chase");
+            extent = checked_mul(spec, s.pages, s.page, "pages*page");
+            break;
+        case SyntheticSpec::Pattern::mixed:
+            positive("hot", s.hot);
+            positive("cold", s.cold);
+            extent = checked_mul(spec, s.hot + s.cold, s.page, "(hot+cold)*page");
+            break;
+    }
+    if (s.base >= kUserTop || extent > kUserTop - s.base)
+        fail(spec, "the data region (key 'base' + pattern extent) leaves the 47-bit user address space");
+    const uint64_t code_extent = checked_mul(spec, s.code_pages, s.page, "code_pages*page");
+    if (s.fetch > 0 && (s.code_base >= kUserTop || code_extent > kUserTop - s.code_base))
+        fail(spec, "the code region (key 'code_base') leaves the 47-bit user address space");
+    checked_mul(spec, s.data_accesses(), s.fetch + 1, "the number of records");
+    return s;
+}
+
+namespace {
+
+class SyntheticReader : public trace::Reader {
+ public:
+    SyntheticReader(const SyntheticSpec& spec, std::string name)
+        : m_spec(spec),
+          m_name(std::move(name)),
+          m_total(spec.data_accesses()),
+          m_pattern_rng(spec.seed),
+          m_store_rng(spec.seed ^ 0x5f0e5f0e5f0e5f0eull),
+          m_code_instructions(std::max<uint64_t>(1, spec.code_pages * spec.page / 4)) {
+        if (spec.pattern == SyntheticSpec::Pattern::sequential)
+            m_per_page = (spec.page + spec.stride - 1) / spec.stride;
+        if (spec.pattern == SyntheticSpec::Pattern::chase) build_cycle();
+    }
+
+    size_t read(Record* out, size_t capacity) override {
+        size_t n = 0;
+        while (n < capacity) {
+            if (m_fetches_left > 0) {
+                Record& r = out[n++];
+                r = Record{};
+                r.kind = RecordKind::fetch;
+                r.size = 4;
+                r.address = m_spec.code_base + m_pc * 4;
+                if (++m_pc == m_code_instructions) m_pc = 0;
+                --m_fetches_left;
+                continue;
+            }
+            if (m_data_done == m_total) break;
+            if (m_spec.fetch > 0 && !m_fetched_for_current) {
+                m_fetches_left = m_spec.fetch;
+                m_fetched_for_current = true;
+                continue;
+            }
+            Record& r = out[n++];
+            r = Record{};
+            r.size = uint8_t(m_spec.size);
+            r.address = next_data_address();
+            r.kind = is_store() ? RecordKind::store : RecordKind::load;
+            ++m_data_done;
+            m_fetched_for_current = false;
+        }
+        m_records += n;
+        return n;
+    }
+
+    std::string position() const override { return m_name + ": record " + std::to_string(m_records); }
+    const char* format() const override { return "synthetic"; }
+
+ private:
+    bool is_store() {
+        if (m_spec.write_percent == 0) return false;
+        if (m_spec.write_percent >= 100) return true;
+        return m_store_rng.below(100) < m_spec.write_percent;
+    }
+
+    // A random offset inside a page, aligned to the access size.
+    uint64_t random_offset() { return m_pattern_rng.below(m_spec.page / m_spec.size) * m_spec.size; }
+
+    uint64_t next_data_address() {
+        const SyntheticSpec& s = m_spec;
+        switch (s.pattern) {
+            case SyntheticSpec::Pattern::sequential: {
+                const uint64_t a = s.base + m_page_index * s.page + m_in_page * s.stride;
+                if (++m_in_page == m_per_page) {
+                    m_in_page = 0;
+                    if (++m_page_index == s.pages) m_page_index = 0;
+                }
+                return a;
+            }
+            case SyntheticSpec::Pattern::stride: {
+                const uint64_t a = s.base + m_page_index * s.stride;
+                if (++m_page_index == s.count) m_page_index = 0;
+                return a;
+            }
+            case SyntheticSpec::Pattern::random: {
+                const uint64_t page = m_pattern_rng.below(s.pages);
+                return s.base + page * s.page + random_offset();
+            }
+            case SyntheticSpec::Pattern::chase: {
+                const uint64_t page = m_page_index;
+                m_page_index = m_next[page];
+                // One fixed line per page (as a linked list would have), chosen by the page.
+                const uint64_t lines = std::max<uint64_t>(1, s.page / 64);
+                uint64_t offset = (SplitMix64(s.seed + page).next() % lines) * 64 % s.page;
+                if (offset + s.size > s.page) offset = s.page - s.size;  // stay inside the page
+                return s.base + page * s.page + offset / s.size * s.size;
+            }
+            case SyntheticSpec::Pattern::mixed: {
+                const bool hot = m_pattern_rng.below(100) < s.hot_percent;
+                const uint64_t page = hot ? m_pattern_rng.below(s.hot) : s.hot + m_pattern_rng.below(s.cold);
+                return s.base + page * s.page + random_offset();
+            }
+        }
+        return s.base;
+    }
+
+    // Sattolo's algorithm: a uniformly random permutation with a single cycle,
+    // so the chase visits every page once per pass, in a fixed random order.
+    void build_cycle() {
+        std::vector<uint32_t> order(m_spec.pages);
+        for (uint64_t i = 0; i < m_spec.pages; ++i) order[i] = uint32_t(i);
+        for (uint64_t i = m_spec.pages - 1; i > 0; --i) std::swap(order[i], order[m_pattern_rng.below(i)]);
+        m_next.assign(m_spec.pages, 0);
+        for (uint64_t i = 0; i < m_spec.pages; ++i) m_next[order[i]] = order[(i + 1) % m_spec.pages];
+        m_page_index = order[0];
+    }
+
+    SyntheticSpec m_spec;
+    std::string m_name;
+    uint64_t m_total;
+    SplitMix64 m_pattern_rng;
+    SplitMix64 m_store_rng;
+    uint64_t m_code_instructions;
+    uint64_t m_per_page = 1;
+    uint64_t m_page_index = 0;  // sequential/chase: the current page; stride: the access within the pass
+    uint64_t m_in_page = 0;
+    uint64_t m_data_done = 0;
+    uint64_t m_fetches_left = 0;
+    bool m_fetched_for_current = false;
+    uint64_t m_pc = 0;
+    uint64_t m_records = 0;
+    std::vector<uint32_t> m_next;  // chase: the page after each page
+};
+
+}  // namespace
+
+std::unique_ptr<trace::Reader> make_synthetic_reader(const SyntheticSpec& spec, const std::string& name) {
+    return std::make_unique<SyntheticReader>(spec, name);
+}
+
+std::unique_ptr<trace::Reader> open_synthetic(const std::string& spec) {
+    return make_synthetic_reader(parse_synthetic_spec(spec), spec);
+}
+
+}  // namespace tlmmu::synth

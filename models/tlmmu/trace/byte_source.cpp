@@ -1,0 +1,212 @@
+#include "byte_source.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace tlmmu::trace::detail {
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+// A plain file read with large read() calls.
+class FileSource : public ByteSource {
+ public:
+    explicit FileSource(const std::string& path) : m_path(path) {
+        m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (m_fd < 0) throw TraceError(path + ": cannot open: " + errno_text());
+    }
+    ~FileSource() override { ::close(m_fd); }
+    size_t read(uint8_t* dst, size_t n) override {
+        for (;;) {
+            const ssize_t got = ::read(m_fd, dst, n);
+            if (got >= 0) return size_t(got);
+            if (errno != EINTR) throw TraceError(m_path + ": read error: " + errno_text());
+        }
+    }
+
+ private:
+    std::string m_path;
+    int m_fd = -1;
+};
+
+// libarchive reading: a compressed single stream (format "raw" with every
+// decompression filter) or the chunk members of a zip.
+class ArchiveSource : public ByteSource {
+ public:
+    // `compression`: the one decompression filter to enable. Enabling them all
+    // would let libarchive re-bid on the decompressed bytes and misread binary
+    // trace data as another filter's input.
+    ArchiveSource(const std::string& path, bool zip, Compression compression) : m_path(path), m_zip(zip) {
+        m_owner.reset(archive_read_new());
+        m_archive = m_owner.get();
+        if (!m_archive) throw TraceError(path + ": out of memory");
+        switch (compression) {
+            case Compression::gzip: archive_read_support_filter_gzip(m_archive); break;
+            case Compression::xz: archive_read_support_filter_xz(m_archive); break;
+            case Compression::zstd: archive_read_support_filter_zstd(m_archive); break;
+            case Compression::bzip2: archive_read_support_filter_bzip2(m_archive); break;
+            case Compression::none: break;
+        }
+        if (zip) archive_read_support_format_zip(m_archive);
+        else archive_read_support_format_raw(m_archive);
+        if (archive_read_open_filename(m_archive, path.c_str(), size_t(1) << 17) != ARCHIVE_OK) fail("cannot open");
+        m_in_entry = next_entry();
+    }
+
+    size_t read(uint8_t* dst, size_t n) override {
+        while (m_in_entry) {
+            const la_ssize_t got = archive_read_data(m_archive, dst, n);
+            if (got < 0) fail("decompression error");
+            if (got > 0) return size_t(got);
+            m_in_entry = m_zip && next_entry();
+        }
+        return 0;
+    }
+
+ private:
+    [[noreturn]] void fail(const char* what) {
+        const char* detail = archive_error_string(m_archive);
+        throw TraceError(m_path + ": " + what + (detail ? std::string(": ") + detail : std::string()));
+    }
+
+    // Advances to the next entry to read; false at the end of the archive.
+    bool next_entry() {
+        for (;;) {
+            archive_entry* entry = nullptr;
+            const int r = archive_read_next_header(m_archive, &entry);
+            if (r == ARCHIVE_EOF) {
+                if (m_zip && m_chunks == 0) throw TraceError(m_path + ": zip archive holds no chunk.NNNN member");
+                return false;
+            }
+            if (r != ARCHIVE_OK && r != ARCHIVE_WARN) fail("corrupt archive");
+            if (!m_zip) return true;
+            const char* raw_name = archive_entry_pathname(entry);
+            const std::string name = raw_name ? raw_name : "";
+            const size_t slash = name.rfind('/');
+            const std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
+            if (base.rfind("chunk.", 0) != 0) continue;  // not trace data
+            const std::string digits = base.substr(6);
+            if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+                throw TraceError(m_path + ": zip member '" + name + "' is not named chunk.NNNN");
+            const long number = std::stol(digits);
+            if (m_chunks > 0 && number <= m_last_chunk)
+                throw TraceError(m_path + ": zip member '" + name + "' is out of order (after chunk " +
+                                 std::to_string(m_last_chunk) + ")");
+            m_last_chunk = number;
+            ++m_chunks;
+            return true;
+        }
+    }
+
+    struct Free {
+        void operator()(archive* a) const { archive_read_free(a); }
+    };
+    std::string m_path;
+    bool m_zip;
+    std::unique_ptr<archive, Free> m_owner;  // freed even when the constructor throws
+    archive* m_archive = nullptr;
+    bool m_in_entry = false;
+    long m_last_chunk = -1;
+    unsigned m_chunks = 0;
+};
+
+}  // namespace
+
+Compression sniff_compression(const uint8_t* b, size_t n) {
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return Compression::gzip;
+    if (n >= 6 && std::memcmp(b, "\xfd" "7zXZ\0", 6) == 0) return Compression::xz;
+    if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) return Compression::zstd;
+    if (n >= 3 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h') return Compression::bzip2;
+    return Compression::none;
+}
+
+const char* to_string(Compression c) {
+    switch (c) {
+        case Compression::none: return "none";
+        case Compression::gzip: return "gzip";
+        case Compression::xz: return "xz";
+        case Compression::zstd: return "zstd";
+        case Compression::bzip2: return "bzip2";
+    }
+    return "?";
+}
+
+std::vector<uint8_t> read_head(const std::string& path, size_t n) {
+    FileSource file(path);
+    std::vector<uint8_t> head(n);
+    size_t got = 0;
+    while (got < n) {
+        const size_t r = file.read(head.data() + got, n - got);
+        if (r == 0) break;
+        got += r;
+    }
+    head.resize(got);
+    return head;
+}
+
+std::unique_ptr<ByteSource> open_file_source(const std::string& path) {
+    const std::vector<uint8_t> head = read_head(path, 8);
+    const Compression c = sniff_compression(head.data(), head.size());
+    if (c == Compression::none) return std::make_unique<FileSource>(path);
+    return std::make_unique<ArchiveSource>(path, false, c);
+}
+
+std::unique_ptr<ByteSource> open_zip_chunks_source(const std::string& path) {
+    return std::make_unique<ArchiveSource>(path, true, Compression::none);
+}
+
+InputBuffer::InputBuffer(std::unique_ptr<ByteSource> source, std::string name, size_t capacity)
+    : m_source(std::move(source)), m_name(std::move(name)), m_data(capacity + kPadding, 0), m_capacity(capacity) {
+    cur = end = m_data.data();
+}
+
+bool InputBuffer::refill(size_t min_bytes) {
+    if (available() >= min_bytes) return true;
+    if (m_eof) return false;
+    // Move the unread tail to the front, then read until enough or the end.
+    const size_t keep = available();
+    uint8_t* base = m_data.data();
+    m_base_offset += uint64_t(cur - base);
+    std::memmove(base, cur, keep);
+    cur = base;
+    size_t have = keep;
+    min_bytes = std::min(min_bytes, m_capacity);
+    while (have < m_capacity) {
+        const size_t got = m_source->read(base + have, m_capacity - have);
+        if (got == 0) {
+            m_eof = true;
+            break;
+        }
+        have += got;
+        if (have >= min_bytes && have >= m_capacity / 2) break;
+    }
+    end = base + have;
+    std::memset(base + have, 0, kPadding);
+    return have >= min_bytes;
+}
+
+std::string InputBuffer::where(const uint8_t* p) const { return m_name + ": byte " + std::to_string(offset_of(p)); }
+
+size_t BatchReader::read(Record* out, size_t capacity) {
+    if (capacity == 0) return 0;
+    if (m_stage_pos == m_stage_len) {
+        if (capacity >= kMinBatch) return fill(out, capacity);
+        m_stage_pos = 0;
+        m_stage_len = fill(m_stage, sizeof m_stage / sizeof m_stage[0]);
+        if (m_stage_len == 0) return 0;
+    }
+    const size_t n = std::min(capacity, m_stage_len - m_stage_pos);
+    std::copy(m_stage + m_stage_pos, m_stage + m_stage_pos + n, out);
+    m_stage_pos += n;
+    return n;
+}
+
+}  // namespace tlmmu::trace::detail

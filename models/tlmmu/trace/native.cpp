@@ -1,0 +1,300 @@
+// The native format (docs/trace-formats.md, "Native format"):
+//   header  "TLMMUTRC" u16 version=1 u16 flags=0 u32 reserved=0   (16 bytes, little-endian)
+//   records tag byte [context varint] [size byte] payload
+//   end     0x07 u64 record count, then the end of the file
+// The tag holds the kind (bits 0-2), "context follows" (bit 3) and the access
+// size 1-15 (bits 4-7; 0 = a size byte follows). Accesses carry the zigzag
+// varint delta from the previous address of the same class (instruction or
+// data); control events carry their fields in full.
+#include "tlmmu/trace/native.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "byte_source.h"
+#include "readers.h"
+
+namespace tlmmu::trace {
+
+namespace {
+
+constexpr uint8_t kEndTag = 0x07;
+constexpr uint8_t kContextBit = 0x08;
+constexpr size_t kHeaderBytes = NativeEncoder::kHeaderBytes;
+constexpr size_t kMaxRecordBytes = NativeEncoder::kMaxRecordBytes;  // 21 in practice
+
+inline uint8_t* put_varint(uint8_t* p, uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = uint8_t(v) | 0x80;
+        v >>= 7;
+    }
+    *p++ = uint8_t(v);
+    return p;
+}
+
+inline uint64_t zigzag(uint64_t delta) { return (delta << 1) ^ uint64_t(int64_t(delta) >> 63); }
+inline uint64_t unzigzag(uint64_t v) { return (v >> 1) ^ (~(v & 1) + 1); }
+
+inline bool is_access(RecordKind k) { return k == RecordKind::fetch || k == RecordKind::load || k == RecordKind::store; }
+
+void put_u64(uint8_t* p, uint64_t v) {
+    for (int i = 0; i < 8; ++i) p[i] = uint8_t(v >> (8 * i));
+}
+uint64_t get_u64(const uint8_t* p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= uint64_t(p[i]) << (8 * i);
+    return v;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Reads the native format out of an InputBuffer.
+class NativeReader : public Reader {
+ public:
+    NativeReader(std::unique_ptr<detail::ByteSource> source, const std::string& name)
+        : m_in(std::move(source), name) {
+        if (!m_in.refill(kHeaderBytes)) throw TraceError(name + ": byte 0: truncated native header");
+        const uint8_t* h = m_in.cur;
+        if (std::memcmp(h, detail::kNativeMagic, 8) != 0) throw TraceError(name + ": byte 0: not a native trace (bad magic)");
+        const unsigned version = unsigned(h[8]) | unsigned(h[9]) << 8;
+        if (version != detail::kNativeVersion)
+            throw TraceError(name + ": byte 8: native format version " + std::to_string(version) +
+                             " is not supported (this build reads version " + std::to_string(detail::kNativeVersion) + ")");
+        if (h[10] | h[11] | h[12] | h[13] | h[14] | h[15])
+            throw TraceError(name + ": byte 10: unknown native header flags");
+        m_in.cur += kHeaderBytes;
+    }
+
+    size_t read(Record* out, size_t capacity) override {
+        size_t n = 0;
+        while (n < capacity && !m_done) {
+            if (m_in.available() < kMaxRecordBytes && !m_in.refill(kMaxRecordBytes) && m_in.available() == 0)
+                throw TraceError(m_in.where(m_in.cur) + ": truncated: the file ends without the end marker (" +
+                                 std::to_string(m_count) + " records read)");
+            const uint8_t* const start = m_in.cur;
+            const uint8_t* p = start;
+            const uint8_t tag = *p++;
+            const unsigned kind = tag & 7u;
+            if (kind == kEndTag) {
+                finish();
+                break;
+            }
+            Record& r = out[n];
+            if (tag & kContextBit) {
+                uint64_t context;
+                if (!get_varint(p, context) || context > UINT32_MAX) corrupt(start, "bad context");
+                m_context = uint32_t(context);
+            }
+            r.context = m_context;
+            r.size = uint8_t(tag >> 4);
+            if (r.size == 0) r.size = *p++;
+            r.kind = RecordKind(kind);
+            uint64_t value;
+            if (!get_varint(p, value)) corrupt(start, "bad address");
+            if (kind <= unsigned(RecordKind::store)) {
+                uint64_t& last = kind == 0 ? m_last_fetch : m_last_data;
+                last += unzigzag(value);
+                r.address = last;
+                r.pcid = 0;
+                r.type = 0;
+                r.noflush = false;
+            } else {
+                r.address = value;
+                uint64_t pcid;
+                if (!get_varint(p, pcid) || pcid > 0xfff) corrupt(start, "bad PCID");
+                r.pcid = uint16_t(pcid);
+                const uint8_t flags = *p++;
+                r.type = flags & 0x7f;
+                r.noflush = flags & 0x80;
+                if (r.type > 3) corrupt(start, "bad INVPCID type");
+            }
+            if (p > m_in.end)
+                throw TraceError(m_in.where(start) + ": truncated record (the file ends inside it)");
+            m_in.cur = p;
+            ++n;
+            ++m_count;
+        }
+        return n;
+    }
+
+    std::string position() const override { return m_in.where(m_in.cur); }
+    const char* format() const override { return "native"; }
+
+ private:
+    static bool get_varint(const uint8_t*& p, uint64_t& v) {
+        uint64_t b = *p++;
+        v = b & 0x7f;
+        for (unsigned shift = 7; b & 0x80; shift += 7) {
+            if (shift > 63) return false;
+            b = *p++;
+            if (shift == 63 && b > 1) return false;
+            v |= (b & 0x7f) << shift;
+        }
+        return true;
+    }
+
+    [[noreturn]] void corrupt(const uint8_t* at, const char* what) const {
+        throw TraceError(m_in.where(at) + ": corrupt native record: " + what);
+    }
+
+    void finish() {
+        if (*m_in.cur != kEndTag) corrupt(m_in.cur, "bad end marker tag");
+        // refill() may move the window: take the marker's address after it.
+        if (!m_in.refill(NativeEncoder::kEndBytes)) throw TraceError(m_in.where(m_in.cur) + ": truncated end marker");
+        const uint8_t* const start = m_in.cur;
+        const uint64_t expected = get_u64(start + 1);
+        if (expected != m_count)
+            throw TraceError(m_in.where(start) + ": end marker counts " + std::to_string(expected) +
+                             " records but " + std::to_string(m_count) + " were read (corrupt file)");
+        m_in.cur = start + NativeEncoder::kEndBytes;
+        if (m_in.refill(1)) throw TraceError(m_in.where(m_in.cur) + ": data after the end marker");
+        m_done = true;
+    }
+
+    detail::InputBuffer m_in;
+    uint64_t m_last_fetch = 0;
+    uint64_t m_last_data = 0;
+    uint64_t m_count = 0;
+    uint32_t m_context = 0;
+    bool m_done = false;
+};
+
+}  // namespace
+
+void NativeEncoder::header(uint8_t* p) {
+    std::memcpy(p, detail::kNativeMagic, 8);
+    p[8] = uint8_t(detail::kNativeVersion);
+    p[9] = uint8_t(detail::kNativeVersion >> 8);
+    std::memset(p + 10, 0, 6);
+}
+
+uint8_t* NativeEncoder::encode(const Record& r, uint8_t* p) {
+    if (unsigned(r.kind) > unsigned(RecordKind::context_switch))
+        throw TraceError("native writer: invalid record kind " + std::to_string(unsigned(r.kind)));
+    uint8_t tag = uint8_t(r.kind);
+    const bool new_context = r.context != m_context;
+    if (new_context) tag |= kContextBit;
+    if (r.size >= 1 && r.size <= 15) tag |= uint8_t(r.size << 4);
+    *p++ = tag;
+    if (new_context) {
+        p = put_varint(p, r.context);
+        m_context = r.context;
+    }
+    if (r.size == 0 || r.size > 15) *p++ = r.size;
+    if (is_access(r.kind)) {
+        uint64_t& last = r.kind == RecordKind::fetch ? m_last_fetch : m_last_data;
+        p = put_varint(p, zigzag(r.address - last));
+        last = r.address;
+    } else {
+        p = put_varint(p, r.address);
+        p = put_varint(p, r.pcid);
+        *p++ = uint8_t((r.type & 0x7f) | (r.noflush ? 0x80 : 0));
+    }
+    return p;
+}
+
+void NativeEncoder::end(uint64_t record_count, uint8_t* p) {
+    p[0] = kEndTag;
+    put_u64(p + 1, record_count);
+}
+
+namespace detail {
+std::unique_ptr<Reader> make_native_reader(std::unique_ptr<ByteSource> source, const std::string& name) {
+    return std::make_unique<NativeReader>(std::move(source), name);
+}
+}  // namespace detail
+
+NativeWriter::NativeWriter(const std::string& path) : m_path(path), m_buffer(size_t(1) << 20) {
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    std::error_code ec;
+    if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+    std::string pattern = path + ".partial-XXXXXX";
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0) throw TraceError(path + ": cannot create: " + errno_text());
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd, 0666 & ~mask);
+    m_temp_path = pattern;
+    m_file = ::fdopen(fd, "wb");
+    if (!m_file) {
+        ::close(fd);
+        ::unlink(m_temp_path.c_str());
+        throw TraceError(path + ": cannot create: " + errno_text());
+    }
+    NativeEncoder::header(m_buffer.data());
+    m_used = kHeaderBytes;
+}
+
+NativeWriter::~NativeWriter() {
+    if (!m_committed) abandon();
+}
+
+void NativeWriter::abandon() noexcept {
+    if (m_file) std::fclose(m_file);
+    m_file = nullptr;
+    if (!m_temp_path.empty()) ::unlink(m_temp_path.c_str());
+    m_temp_path.clear();
+}
+
+void NativeWriter::write(const Record& record) { write(&record, 1); }
+
+void NativeWriter::write(const Record* records, size_t count) {
+    if (m_committed || !m_file) throw TraceError(m_path + ": write after commit");
+    for (size_t i = 0; i < count; ++i) {
+        if (m_buffer.size() - m_used < kMaxRecordBytes) flush_buffer();
+        m_used = size_t(m_encoder.encode(records[i], m_buffer.data() + m_used) - m_buffer.data());
+    }
+    m_count += count;
+}
+
+void NativeWriter::flush_buffer() {
+    if (m_used && std::fwrite(m_buffer.data(), 1, m_used, m_file) != m_used) {
+        const std::string why = errno_text();
+        abandon();
+        throw TraceError(m_path + ": write error: " + why);
+    }
+    m_used = 0;
+}
+
+void NativeWriter::commit() {
+    if (m_committed || !m_file) throw TraceError(m_path + ": commit twice");
+    if (m_buffer.size() - m_used < 9) flush_buffer();
+    NativeEncoder::end(m_count, m_buffer.data() + m_used);
+    m_used += NativeEncoder::kEndBytes;
+    flush_buffer();
+    const bool ok = std::fflush(m_file) == 0;
+    const int close_result = std::fclose(m_file);
+    m_file = nullptr;
+    if (!ok || close_result != 0) {
+        const std::string why = errno_text();
+        abandon();
+        throw TraceError(m_path + ": write error: " + why);
+    }
+    if (std::rename(m_temp_path.c_str(), m_path.c_str()) != 0) {
+        const std::string why = errno_text();
+        abandon();
+        throw TraceError(m_path + ": cannot rename the finished file into place: " + why);
+    }
+    m_temp_path.clear();
+    m_committed = true;
+}
+
+std::vector<uint8_t> encode_native(const std::vector<Record>& records) {
+    std::vector<uint8_t> bytes(kHeaderBytes + records.size() * kMaxRecordBytes + 9);
+    NativeEncoder::header(bytes.data());
+    NativeEncoder encoder;
+    uint8_t* p = bytes.data() + kHeaderBytes;
+    for (const Record& r : records) p = encoder.encode(r, p);
+    NativeEncoder::end(records.size(), p);
+    p += NativeEncoder::kEndBytes;
+    bytes.resize(size_t(p - bytes.data()));
+    return bytes;
+}
+
+}  // namespace tlmmu::trace

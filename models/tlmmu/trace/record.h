@@ -1,0 +1,57 @@
+// One decoded trace event, whatever format it came from. Readers turn their
+// format into a stream of these; the replay engine (os model + MMU) consumes
+// them. Kept small and trivially copyable so readers can fill batches.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace tlmmu::trace {
+
+enum class RecordKind : uint8_t {
+    fetch,           // an instruction: fetch of `size` bytes at `address` (counts one instruction)
+    load,            // data read of `size` bytes at `address`
+    store,           // data write of `size` bytes at `address`
+    // Control events (native format only; other formats never produce them).
+    cr3_write,       // MOV to CR3 for `context`: `pcid` and `noflush` (CR3 bit 63)
+    invlpg,          // INVLPG `address` in the current context
+    invpcid,         // INVPCID type `type` with descriptor {pcid, address}
+    context_switch,  // the scheduler switches to `context` (the OS model picks CR3/PCID)
+};
+
+const char* to_string(RecordKind kind);
+
+struct Record {
+    uint64_t address = 0;  // virtual (linear) address
+    uint32_t context = 0;  // thread / process / ASID the event belongs to (0 if the format has none)
+    uint16_t pcid = 0;     // cr3_write, invpcid
+    uint8_t size = 0;      // bytes accessed (0 when the format does not say)
+    RecordKind kind = RecordKind::load;
+    uint8_t type = 0;      // invpcid type 0-3
+    bool noflush = false;  // cr3_write: CR3 bit 63
+};
+
+// A malformed, truncated or unreadable trace. what() names the file and the
+// line (text formats) or byte offset (binary formats) of the problem.
+class TraceError : public std::runtime_error {
+ public:
+    using std::runtime_error::runtime_error;
+};
+
+// A streaming reader: memory use is constant whatever the trace length.
+class Reader {
+ public:
+    virtual ~Reader() = default;
+    // Fills up to `capacity` records; returns how many. 0 means the end of the
+    // trace. Throws TraceError on malformed input.
+    virtual size_t read(Record* out, size_t capacity) = 0;
+    // Where the reader is, for messages: "FILE:LINE" or "FILE: byte N".
+    virtual std::string position() const = 0;
+    // Format name as accepted by open_trace ("lackey", "champsim", ...).
+    virtual const char* format() const = 0;
+};
+
+}  // namespace tlmmu::trace

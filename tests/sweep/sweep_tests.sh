@@ -1,0 +1,238 @@
+#!/bin/bash
+# Behaviour of `tlmmu sweep` as a user sees it. Usage: sweep_tests.sh TEST TLMMU WORKDIR
+# Each TEST is one ctest case (tests/sweep/CMakeLists.txt).
+set -u
+test_name=$1
+tlmmu=$2
+work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+
+# A small real sweep: 2 synthetic traces x 2 L1D sizes x 2 page-size policies = 8 jobs.
+write_small_spec() {
+    cat > small.json <<'JSON'
+{
+  "description": "test sweep",
+  "traces": ["synth:sequential,pages=256,passes=2", "synth:random,pages=512,accesses=4000,seed=3"],
+  "base": {"set": {"l1d.latency": 1}},
+  "axes": [
+    {"set": "l1d.arrays", "name": "l1d", "values": ["4k:16x4:lru", "4k:64x4:lru"]},
+    {"os": "page_size", "values": ["4k", "2m"]}
+  ]
+}
+JSON
+}
+
+# Spec for the fake job command: 6 jobs.
+write_fake_spec() {
+    cat > fake.json <<'JSON'
+{
+  "traces": ["a.trace", "b.trace", "c.trace"],
+  "axes": [{"set": "l1d.arrays", "values": ["4k:16x4:lru", "4k:32x4:lru"]}]
+}
+JSON
+    touch a.trace b.trace c.trace
+}
+
+case "$test_name" in
+rows)
+    write_small_spec
+    "$tlmmu" sweep --jobs 2 --out out small.json 2> err.txt || { cat err.txt; fail "sweep failed"; }
+    [ -f out/results.csv ] || fail "no results.csv"
+    check_eq "$(wc -l < out/results.csv)" 9 "header + 8 rows"
+    head -1 out/results.csv | grep -q '^job,trace,l1d,l1d.entries,os.page_size,' || fail "header: $(head -1 out/results.csv | cut -c1-80)"
+    # Spec order: traces outermost, last axis fastest.
+    python3 - out/results.csv <<'PY' || fail "CSV content"
+import csv, sys
+header = next(csv.reader(open(sys.argv[1])))
+assert len(header) == len(set(header)), "duplicate columns: %s" % sorted(c for c in header if header.count(c) > 1)
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 8, len(rows)
+assert len({r["job"] for r in rows}) == 8, "job ids not unique"
+expect = [(t, l, p) for t in ("synth:sequential,pages=256,passes=2", "synth:random,pages=512,accesses=4000,seed=3")
+          for l in ("4k:16x4:lru", "4k:64x4:lru") for p in ("4k", "2m")]
+got = [(r["trace"], r["l1d"], r["os.page_size"]) for r in rows]
+assert got == expect, got
+for r in rows:
+    assert r["l1d.entries"] == ("64" if r["l1d"] == "4k:16x4:lru" else "256"), r
+    assert float(r["l1d.miss_rate"]) >= 0
+# Sequential, 256 pages, 2 passes (traces/README.md): 64 entries thrash, every access
+# misses, plus the faulting first touches (PK + P); 256 entries hold them all (2P).
+seq = [r for r in rows if r["trace"].startswith("synth:sequential") and r["os.page_size"] == "4k"]
+assert int(seq[0]["stats.tlb.l1d.misses"]) == 768, seq[0]["stats.tlb.l1d.misses"]
+assert int(seq[1]["stats.tlb.l1d.misses"]) == 512, seq[1]["stats.tlb.l1d.misses"]
+PY
+    # The job list names the same result files the run wrote.
+    "$tlmmu" sweep --list --out out small.json > list.txt || fail "--list failed"
+    check_eq "$(wc -l < list.txt)" 8 "--list lines"
+    for id in $(cut -d, -f1 out/results.csv | tail -n +2); do
+        grep -q "out/jobs/$id.json" list.txt || fail "job $id not in --list"
+        [ -f "out/jobs/$id.json" ] || fail "no out/jobs/$id.json"
+    done
+    ;;
+example)
+    # The example sweeps shipped in traces/sweeps/ parse; the small default one runs.
+    for spec in "$here"/../../traces/sweeps/*.json; do
+        "$tlmmu" sweep --list --out x "$spec" > /dev/null 2> err.txt || fail "$spec: $(cat err.txt)"
+    done
+    "$tlmmu" sweep --out small "$here/../../traces/sweeps/small.json" 2> err.txt || { cat err.txt; fail "small.json"; }
+    check_eq "$(wc -l < small/results.csv)" 10 "small.json: header + 9 rows"
+    ;;
+list-job)
+    write_small_spec
+    # A cluster array runs the --list lines (or --job K); the sweep then only aggregates.
+    "$tlmmu" sweep --list --out a small.json > list.txt || fail "--list failed"
+    sh -c "$(sed -n 3p list.txt)" || fail "running line 3 of --list failed"
+    for k in 0 1 3 4 5 6 7; do "$tlmmu" sweep --job $k --out a small.json 2>> err.txt || fail "--job $k failed"; done
+    "$tlmmu" sweep --aggregate --out a small.json 2>> err.txt || { cat err.txt; fail "--aggregate"; }
+    "$tlmmu" sweep --out b small.json 2>> err.txt || fail "full sweep failed"
+    cmp a/results.csv b/results.csv || fail "job-array CSV differs from a single sweep's"
+    "$tlmmu" sweep --job 8 --out a small.json 2> err.txt && fail "--job 8 of 8 jobs accepted"
+    grep -q "the spec has 8 jobs" err.txt || fail "bad --job message: $(cat err.txt)"
+    ;;
+resume)
+    write_small_spec
+    "$tlmmu" sweep --out ref small.json 2> /dev/null || fail "reference sweep failed"
+    # Half the jobs first (as if the sweep had been killed), then the whole sweep.
+    for k in 0 2 5; do "$tlmmu" sweep --job $k --out part small.json 2> /dev/null || fail "--job $k"; done
+    stamps_before=$(stat -c '%n %.9Y' part/jobs/*.json)
+    "$tlmmu" sweep --out part small.json 2> err.txt || { cat err.txt; fail "resumed sweep failed"; }
+    grep -q "5 ran, 3 already done, 0 failed" err.txt || fail "resume summary: $(cat err.txt)"
+    while read -r f t; do check_eq "$(stat -c '%.9Y' "$f")" "$t" "finished job $f was run again"; done <<< "$stamps_before"
+    cmp ref/results.csv part/results.csv || fail "resumed CSV differs from an uninterrupted sweep's"
+    # A second rerun runs nothing and rewrites the same CSV.
+    "$tlmmu" sweep --out part small.json 2> err.txt || fail "second rerun failed"
+    grep -q "0 ran, 8 already done" err.txt || fail "second rerun: $(cat err.txt)"
+    cmp ref/results.csv part/results.csv || fail "CSV changed on a no-op rerun"
+    check_eq "$(tail -n +2 part/results.csv | cut -d, -f1 | sort | uniq -d | wc -l)" 0 "duplicate rows"
+    # A corrupt (truncated) result is not taken as finished: it is run again.
+    victim=$(ls part/jobs/*.json | head -1)
+    head -c 20 "$victim" > "$victim.tmp" && mv "$victim.tmp" "$victim"
+    "$tlmmu" sweep --out part small.json 2> err.txt || fail "rerun after corruption failed"
+    grep -q "1 ran, 7 already done" err.txt || fail "corrupt result not rerun: $(cat err.txt)"
+    cmp ref/results.csv part/results.csv || fail "CSV differs after rerunning a corrupt result"
+    ;;
+kill)
+    write_fake_spec
+    export FAKE_TRACE_SLEEP=0.4
+    "$tlmmu" sweep --program "$here/fake-trace.sh" --jobs 1 --out ref fake.json 2> /dev/null || fail "reference sweep failed"
+    for sig in KILL TERM; do
+        rm -rf run
+        "$tlmmu" sweep --program "$here/fake-trace.sh" --jobs 1 --out run fake.json 2> err.txt &
+        pid=$!
+        # Kill it once the first job has finished (at most 30 s on a loaded machine).
+        for _ in $(seq 300); do
+            [ -n "$(ls run/jobs/*.json 2>/dev/null)" ] && break
+            sleep 0.1
+        done
+        kill -$sig $pid
+        wait $pid
+        status=$?
+        [ $status -ne 0 ] || fail "SIGKILL/SIGTERM'd sweep exited 0"
+        if [ $sig = TERM ]; then grep -q "interrupted" err.txt || fail "no interruption message: $(cat err.txt)"; fi
+        sleep 0.6  # a job orphaned by SIGKILL is stopped by its parent-death signal
+        [ ! -f run/results.csv ] || fail "killed sweep left a results.csv"
+        done_jobs=$(ls run/jobs/*.json 2>/dev/null | wc -l)
+        [ "$done_jobs" -ge 1 ] && [ "$done_jobs" -lt 6 ] || fail "SIG$sig: $done_jobs jobs done (expected some, not all)"
+        for f in run/jobs/*.json; do python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$f" || fail "corrupt $f"; done
+        "$tlmmu" sweep --program "$here/fake-trace.sh" --jobs 2 --out run fake.json 2> err.txt || fail "rerun failed"
+        grep -q "already done" err.txt || fail "rerun did not skip: $(cat err.txt)"
+        cmp ref/results.csv run/results.csv || fail "SIG$sig: CSV after rerun differs"
+        check_eq "$(wc -l < run/results.csv)" 7 "SIG$sig rows"
+    done
+    ;;
+lock)
+    write_fake_spec
+    export FAKE_TRACE_SLEEP=0.5
+    "$tlmmu" sweep --program "$here/fake-trace.sh" --jobs 1 --out run fake.json 2> first.txt &
+    pid=$!
+    sleep 0.3
+    "$tlmmu" sweep --program "$here/fake-trace.sh" --out run fake.json 2> err.txt
+    check_eq $? 1 "second sweep on a busy directory"
+    grep -q "another sweep is running in .*run" err.txt || fail "lock message: $(cat err.txt)"
+    # A job of a cluster array needs no lock.
+    FAKE_TRACE_SLEEP=0 "$tlmmu" sweep --program "$here/fake-trace.sh" --job 5 --out run fake.json 2> err.txt ||
+        fail "--job while a sweep runs: $(cat err.txt)"
+    wait $pid || fail "first sweep failed: $(cat first.txt)"
+    grep -q "5 ran, 1 already done" first.txt || fail "first sweep summary: $(cat first.txt)"
+    ;;
+failing-job)
+    write_fake_spec
+    sed -i 's/"b.trace"/"missing.trace"/' fake.json
+    "$tlmmu" sweep --program "$here/fake-trace.sh" --jobs 2 --out out fake.json 2> err.txt
+    status=$?
+    check_eq $status 1 "exit status with a failing job"
+    check_eq "$(grep -c 'failed: exit status 1: .*missing.trace: cannot open the trace' err.txt)" 2 "failure reports"
+    grep -q "log: .*out/logs/missing_trace-" err.txt || fail "no log named: $(cat err.txt)"
+    [ ! -f out/results.csv ] || fail "results.csv written although jobs failed"
+    check_eq "$(wc -l < out/results.partial.csv)" 5 "partial CSV rows (4 good jobs)"
+    grep -q "2 of 6 jobs have no result" err.txt || fail "missing-rows message: $(cat err.txt)"
+    # The real command: a bad trace among good ones.
+    cat > real.json <<'JSON'
+{"traces": ["synth:sequential,pages=16", "no-such-file.lackey", "synth:sequential,pages=32"]}
+JSON
+    "$tlmmu" sweep --out real real.json 2> err.txt
+    check_eq $? 1 "exit status (real command)"
+    grep -q "no-such-file.lackey" err.txt || fail "failing job's trace not named: $(cat err.txt)"
+    check_eq "$(wc -l < real/results.partial.csv)" 3 "partial CSV rows (real command)"
+    ;;
+bad-spec)
+    expect_error() {  # SPEC-TEXT PATTERN
+        printf '%s\n' "$1" > bad.json
+        "$tlmmu" sweep --out out bad.json > /dev/null 2> err.txt
+        check_eq $? 2 "exit status for: $1"
+        grep -q -- "bad.json: $2" err.txt || fail "for '$1': expected 'bad.json: $2', got: $(cat err.txt)"
+    }
+    expect_error '{"traces": ["synth:sequential,pages=1"], "axis": []}' "key 'axis': unknown key"
+    expect_error '{"axes": []}' "key 'traces': missing"
+    expect_error '{"traces": []}' "key 'traces': must be a non-empty array"
+    expect_error '{"traces": ["x"], "axes": [{"set": "l1d.arrays"}]}' "key 'axes\[0\].values': missing"
+    expect_error '{"traces": ["x"], "axes": [{"set": "a", "values": [1]}, {"os": "b", "values": [{}]}]}' "key 'axes\[1\].values\[0\]'"
+    expect_error '{"traces": ["x"], "base": {"limit": -3}}' "key 'base.limit'"
+    expect_error '{"traces": ["x"], "base": {"set": {"l1d.latency": [1]}}}' "key 'base.set.l1d.latency'"
+    expect_error '{"traces": ["x"], "axes": [{"set": "k", "os": "k", "values": [1]}]}' "key 'axes\[0\]': give exactly one"
+    expect_error '{
+  "traces": ["x"],
+  "axes": [ {"set": "k" "values": [1]} ]
+}' ".*line 3"
+    "$tlmmu" sweep --out out does-not-exist.json 2> err.txt
+    check_eq $? 2 "missing spec"
+    grep -q "does-not-exist.json: cannot open" err.txt || fail "missing spec message: $(cat err.txt)"
+    ;;
+plots)
+    command -v gnuplot > /dev/null || { echo "gnuplot not installed: skipped"; exit 0; }
+    write_small_spec
+    "$tlmmu" sweep --out out small.json 2> /dev/null || fail "sweep failed"
+    png_ok() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "$1 is not a PNG"; }
+    "$tlmmu" plot miss-rate out/results.csv miss.png 2> err.txt || { cat err.txt; fail "miss-rate plot"; }
+    png_ok miss.png
+    [ -f miss.gp ] && [ -f miss.dat ] || fail "script/data not kept"
+    job=$(ls out/jobs/*.json | head -1)
+    "$tlmmu" plot latency "$job" latency.png 2> err.txt || { cat err.txt; fail "latency plot"; }
+    png_ok latency.png
+    "$tlmmu" plot walks "$job" walks.png 2> err.txt || { cat err.txt; fail "walks plot"; }
+    png_ok walks.png
+    # The kept script redraws the plot on its own.
+    rm miss.png && gnuplot miss.gp 2> err.txt && png_ok miss.png || fail "gnuplot miss.gp: $(cat err.txt)"
+    # Bad input: a clear message, no PNG.
+    echo "not json" > bad.json
+    "$tlmmu" plot latency bad.json bad.png 2> err.txt && fail "bad JSON accepted"
+    grep -q "bad.json: not JSON" err.txt || fail "bad JSON message: $(cat err.txt)"
+    [ ! -e bad.png ] || fail "bad input left a PNG"
+    "$tlmmu" plot miss-rate out/results.csv x.png --x no.such.column 2> err.txt && fail "bad column accepted"
+    grep -q "no column 'no.such.column'" err.txt || fail "bad column message: $(cat err.txt)"
+    # No gnuplot on PATH: a clear message, not a crash.
+    PATH=/nonexistent "$tlmmu" plot walks "$job" nognuplot.png 2> err.txt
+    check_eq $? 1 "exit status without gnuplot"
+    grep -q "gnuplot not found" err.txt || fail "missing-gnuplot message: $(cat err.txt)"
+    ;;
+*)
+    fail "unknown test '$test_name'"
+    ;;
+esac
+echo "PASS: $test_name"

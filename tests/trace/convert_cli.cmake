@@ -1,0 +1,50 @@
+# `tlmmu convert` on bad input: non-zero exit, a message naming the file and
+# line or byte, and no output file (nor a temporary one) left behind.
+# Run: cmake -DTLMMU=path/to/tlmmu -DWORK=scratch-dir -P convert_cli.cmake
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(expect_failure name expected_status expected_message)
+  execute_process(COMMAND ${TLMMU} convert ${ARGN} RESULT_VARIABLE status ERROR_VARIABLE err OUTPUT_VARIABLE out)
+  if(NOT status EQUAL expected_status)
+    message(FATAL_ERROR "${name}: exit status ${status}, expected ${expected_status}\n${out}${err}")
+  endif()
+  string(FIND "${err}" "${expected_message}" found)
+  if(found EQUAL -1)
+    message(FATAL_ERROR "${name}: message lacks '${expected_message}':\n${err}")
+  endif()
+  file(GLOB left ${WORK}/out*)
+  if(left)
+    message(FATAL_ERROR "${name}: output left behind: ${left}")
+  endif()
+endfunction()
+
+# A lackey file whose third line is damaged, long enough that output was being written.
+set(lines "")
+foreach(i RANGE 1 3000)
+  string(APPEND lines "I  0040${i},4\n L 7ff0${i},8\n")
+endforeach()
+file(WRITE ${WORK}/bad.lackey "I  1000,4\n L 2000,8\n S nothex,8\n${lines}")
+expect_failure("bad lackey line" 1 "${WORK}/bad.lackey:3: not a lackey line" ${WORK}/bad.lackey ${WORK}/out.native)
+file(WRITE ${WORK}/late.lackey "${lines}I  oops\n")
+expect_failure("bad line at the end" 1 "${WORK}/late.lackey:6001:" ${WORK}/late.lackey ${WORK}/out.native)
+expect_failure("bad line, other output format" 1 "late.lackey:6001:" ${WORK}/late.lackey ${WORK}/out.zip --to drmemtrace)
+
+file(WRITE ${WORK}/mystery.bin "\x01\x02\x03\x04 not a trace")
+expect_failure("unknown format" 1 "mystery.bin: unknown trace format" ${WORK}/mystery.bin ${WORK}/out.native)
+expect_failure("unknown --from" 1 "unknown trace format 'pin'" ${WORK}/bad.lackey ${WORK}/out.native --from pin)
+expect_failure("missing input" 1 "absent.lackey" ${WORK}/absent.lackey ${WORK}/out.native)
+expect_failure("no output path" 2 "needs an input and an output" ${WORK}/bad.lackey)
+expect_failure("unknown --to" 2 "unknown output format 'pin'" ${WORK}/bad.lackey ${WORK}/out.x --to pin)
+
+# A good conversion, then a truncated copy of its output.
+file(WRITE ${WORK}/good.lackey "==1== Lackey\n${lines}")
+execute_process(COMMAND ${TLMMU} convert ${WORK}/good.lackey ${WORK}/good.native RESULT_VARIABLE status OUTPUT_VARIABLE out)
+if(NOT status EQUAL 0 OR NOT EXISTS ${WORK}/good.native OR NOT out MATCHES "6000 records")
+  message(FATAL_ERROR "good conversion failed (${status}): ${out}")
+endif()
+file(SIZE ${WORK}/good.native size)
+math(EXPR keep "${size} - 10")
+execute_process(COMMAND head -c ${keep} ${WORK}/good.native OUTPUT_FILE ${WORK}/truncated.native)
+expect_failure("truncated native" 1 "truncated.native: byte" ${WORK}/truncated.native ${WORK}/out.lackey --to lackey)
+message(STATUS "tlmmu convert: bad input rejected, nothing left behind")

@@ -1,0 +1,252 @@
+#include "replay.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <tuple>
+
+#include "tlmmu/synth/synthetic.h"
+#include "tlmmu/trace/open.h"
+
+namespace tlmmu::replay {
+
+namespace {
+
+using trace::Record;
+using trace::RecordKind;
+
+constexpr size_t kBatch = 4096;  // records per reader call: amortises the virtual call
+
+// One thread of a traced process: a stream and its batch buffer.
+struct Thread {
+    std::unique_ptr<trace::Reader> reader;
+    unsigned argument = 0;         // index of the TRACE argument (the process, unless contexts)
+    uint32_t stream_process = 0;   // process id the format recorded (drmemtrace)
+    bool contexts = false;         // records carry the address space in `context` (native, cloudsuite)
+    bool bound = false;            // `process` is known
+    unsigned process = 0;          // address space the thread runs in now
+    uint32_t context = 0;
+    std::unique_ptr<Record[]> buffer{new Record[kBatch]};
+    size_t pos = 0, count = 0;
+    bool done = false;
+
+    // True when at least one record is buffered.
+    bool refill() {
+        if (pos < count) return true;
+        if (done) return false;
+        pos = 0;
+        count = reader->read(buffer.get(), kBatch);
+        if (!count) done = true;
+        return count != 0;
+    }
+};
+
+std::vector<trace::Stream> open_argument(const std::string& arg, const std::string& format) {
+    std::vector<trace::Stream> streams;
+    if (synth::is_synthetic_spec(arg)) {
+        trace::Stream s;
+        s.reader = synth::open_synthetic(arg);
+        s.name = arg;
+        streams.push_back(std::move(s));
+    } else {
+        streams = trace::open_streams(arg, format);
+        if (streams.empty()) throw trace::TraceError(arg + ": no trace streams found");
+    }
+    return streams;
+}
+
+class Replayer {
+ public:
+    Replayer(const std::vector<std::string>& traces, const ReplayOptions& options)
+        : m_options(options), m_os(options.mmu, options.os) {
+        m_result.traces = traces;
+        for (unsigned i = 0; i < traces.size(); ++i) {
+            std::vector<trace::Stream> streams = open_argument(traces[i], options.format);
+            const std::string format = synth::is_synthetic_spec(traces[i]) ? "synthetic" : streams[0].reader->format();
+            m_result.formats.push_back(format);
+            for (trace::Stream& s : streams) {
+                Thread t;
+                t.reader = std::move(s.reader);
+                t.argument = i;
+                t.stream_process = s.process;
+                t.contexts = format == "native" || format == "champsim-cloudsuite";
+                m_threads.push_back(std::move(t));
+            }
+        }
+        m_result.streams = m_threads.size();
+    }
+
+    ReplayResult run() {
+        const auto start = std::chrono::steady_clock::now();
+        const uint64_t quantum = m_options.os.quantum;
+        m_left = m_options.limit ? m_options.limit : ~0ull;
+        m_next_progress = kProgressStep;
+        m_os.start_measuring();
+
+        size_t current = m_threads.size();
+        if (!next_runnable(m_threads.size() - 1, current)) return finish(start);
+        m_os.schedule(m_threads[current].process, false);
+        for (;;) {
+            Thread& t = m_threads[current];
+            uint64_t budget = quantum;
+            bool ended = false;
+            while (budget && m_left) {
+                if (!t.refill()) {
+                    ended = true;
+                    break;
+                }
+                const size_t n = size_t(std::min<uint64_t>({t.count - t.pos, budget, m_left}));
+                run_records(t, n);
+                budget -= n;
+                m_left -= n;
+                m_result.records += n;
+                if (m_result.records >= m_next_progress) {
+                    m_next_progress += kProgressStep;
+                    if (m_options.progress) m_options.progress(m_result.records);
+                }
+            }
+            if (!m_left) {
+                size_t next = current;
+                m_result.limited = next_runnable(current, next);  // records were left
+                break;
+            }
+            size_t next = current;
+            if (!next_runnable(current, next)) break;
+            m_os.schedule(m_threads[next].process, !ended);
+            current = next;
+        }
+        return finish(start);
+    }
+
+ private:
+    static constexpr uint64_t kProgressStep = 1u << 20;
+
+    unsigned process_of(const Thread& t, uint32_t context) {
+        const auto key = std::make_tuple(t.argument, t.stream_process, context);
+        auto it = m_processes.find(key);
+        if (it != m_processes.end()) return it->second;
+        const unsigned p = m_os.create_process();
+        m_processes.emplace(key, p);
+        return p;
+    }
+
+    // The first thread after `from` (round robin, `from` itself last) that
+    // still has records; binds it to its address space.
+    bool next_runnable(size_t from, size_t& next) {
+        for (size_t i = 1; i <= m_threads.size(); ++i) {
+            const size_t k = (from + i) % m_threads.size();
+            Thread& t = m_threads[k];
+            if (!t.refill()) continue;
+            if (!t.bound) {
+                t.context = t.contexts ? t.buffer[t.pos].context : 0;
+                t.process = process_of(t, t.context);
+                t.bound = true;
+            }
+            next = k;
+            return true;
+        }
+        return false;
+    }
+
+    // A record of another address space in a trace that carries them: the
+    // OS switches to it (kernel entry, switch_mm, return to user).
+    void switch_context(Thread& t, uint32_t context) {
+        t.context = context;
+        t.process = process_of(t, context);
+        m_os.schedule(t.process, false);
+    }
+
+    void control(Thread& t, const Record& r) {
+        switch (r.kind) {
+            case RecordKind::cr3_write:
+                t.context = r.context;
+                t.process = process_of(t, r.context);
+                m_os.trace_cr3_write(t.process, r.pcid, r.noflush);
+                break;
+            case RecordKind::invlpg: m_os.trace_invlpg(r.address); break;
+            case RecordKind::invpcid: m_os.trace_invpcid(r.type, r.pcid, r.address); break;
+            case RecordKind::context_switch: switch_context(t, r.context); break;
+            default: break;
+        }
+    }
+
+    // The hot loop: no allocation, no virtual call per record.
+    void run_records(Thread& t, size_t n) {
+        static constexpr AccessType kTypes[3] = {AccessType::fetch, AccessType::read, AccessType::write};
+        const Record* r = t.buffer.get() + t.pos;
+        const Record* const end = r + n;
+        t.pos += n;
+        uint64_t counts[3] = {};
+        uint64_t crossings = 0;
+        for (; r != end; ++r) {
+            const unsigned kind = unsigned(r->kind);
+            if (__builtin_expect(kind > 2, 0)) {
+                control(t, *r);
+                continue;
+            }
+            if (t.contexts && __builtin_expect(r->context != t.context, 0)) switch_context(t, r->context);
+            ++counts[kind];
+            const AccessType type = kTypes[kind];
+            m_os.replay_access(r->address, type);
+            // An access that spills into the next page translates that page too.
+            if (__builtin_expect((r->address & 4095) + r->size > 4096, 0)) {
+                ++crossings;
+                m_os.replay_access((r->address | 4095) + 1, type);
+            }
+        }
+        m_result.instructions += counts[0];
+        m_result.loads += counts[1];
+        m_result.stores += counts[2];
+        m_result.page_crossings += crossings;
+    }
+
+    ReplayResult finish(std::chrono::steady_clock::time_point start) {
+        m_result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        m_result.accesses = m_result.instructions + m_result.loads + m_result.stores;
+        m_result.translations = m_result.accesses + m_result.page_crossings;
+        m_result.mmu = m_os.mmu().stats();
+        m_result.os = m_os.stats();
+        const os::BuddyAllocator& b = m_os.buddy();
+        m_result.free_frames = b.free_frames();
+        m_result.unusable_index_order9 = b.unusable_index(9);
+        m_result.buddy_splits = b.stats().splits;
+        m_result.buddy_merges = b.stats().merges;
+        return std::move(m_result);
+    }
+
+    const ReplayOptions& m_options;
+    os::OsModel m_os;
+    std::vector<Thread> m_threads;
+    std::map<std::tuple<unsigned, uint32_t, uint32_t>, unsigned> m_processes;
+    ReplayResult m_result;
+    uint64_t m_left = 0;
+    uint64_t m_next_progress = 0;
+};
+
+}  // namespace
+
+ReplayResult replay(const std::vector<std::string>& traces, const ReplayOptions& options) {
+    if (traces.empty()) throw trace::TraceError("no trace given");
+    Replayer replayer(traces, options);
+    return replayer.run();
+}
+
+uint64_t decode_only(const std::vector<std::string>& traces, const std::string& format) {
+    std::unique_ptr<Record[]> buffer(new Record[kBatch]);
+    uint64_t records = 0;
+    uint64_t checksum = 0;
+    for (const std::string& arg : traces) {
+        for (trace::Stream& s : open_argument(arg, format)) {
+            for (size_t n; (n = s.reader->read(buffer.get(), kBatch));) {
+                records += n;
+                for (size_t i = 0; i < n; ++i) checksum += buffer[i].address;  // touch what was decoded
+            }
+        }
+    }
+    asm volatile("" : : "r"(checksum));  // keeps the decoded addresses live
+    return records;
+}
+
+}  // namespace tlmmu::replay

@@ -1,0 +1,60 @@
+// The replay engine of trace mode: streams records from trace readers in
+// batches, schedules the threads of every traced process on one simulated
+// CPU (tlmmu::os::OsModel) and sends every access through Mmu::translate.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tlmmu/core/config.h"
+#include "tlmmu/core/stats.h"
+#include "tlmmu/os/os_model.h"
+
+namespace tlmmu::replay {
+
+struct ReplayOptions {
+    MmuConfig mmu = MmuConfig::skylake();
+    os::OsConfig os;
+    std::string format = "auto";  // for every path argument
+    uint64_t limit = 0;           // stop after this many records in total (0: whole traces)
+    // Called about every million records with the records replayed so far.
+    std::function<void(uint64_t records)> progress;
+};
+
+struct ReplayResult {
+    std::vector<std::string> traces;
+    std::vector<std::string> formats;  // per trace argument, as detected
+    uint64_t streams = 0;
+    uint64_t records = 0;        // records consumed, control events included
+    uint64_t accesses = 0;       // fetch + load + store records
+    uint64_t instructions = 0;   // fetch records
+    uint64_t loads = 0, stores = 0;
+    uint64_t page_crossings = 0; // accesses that also translated the next page
+    uint64_t translations = 0;   // accesses + page crossings (before fault retries)
+    bool limited = false;        // --limit stopped the replay early
+    double seconds = 0;
+    MmuStats mmu;
+    os::OsStats os;
+    // Buddy allocator state at the end.
+    uint64_t free_frames = 0;
+    double unusable_index_order9 = 0;
+    uint64_t buddy_splits = 0, buddy_merges = 0;
+
+    // Misses per thousand instructions, 0 without instructions.
+    double per_kilo_instruction(uint64_t events) const {
+        return instructions ? 1000.0 * double(events) / double(instructions) : 0.0;
+    }
+};
+
+// Replays `traces` (paths of any format, or synth: specs): each argument is a
+// process, each stream of an argument a thread of it. Throws
+// trace::TraceError for a bad trace, os::OsError / ConfigError for settings.
+ReplayResult replay(const std::vector<std::string>& traces, const ReplayOptions& options);
+
+// Reads the traces to the end without replaying (the decode-only baseline of
+// the benchmark). Returns the number of records.
+uint64_t decode_only(const std::vector<std::string>& traces, const std::string& format = "auto");
+
+}  // namespace tlmmu::replay

@@ -1,0 +1,215 @@
+#include "report.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace tlmmu::replay {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json mpki_json(const ReplayResult& r) {
+    if (!r.instructions) return nullptr;  // no instructions in the trace: MPKI is undefined
+    const MmuStats& s = r.mmu;
+    return {{"l1i_misses", r.per_kilo_instruction(s.l1i.total_misses())},
+            {"l1d_misses", r.per_kilo_instruction(s.l1d.total_misses())},
+            {"l2_misses", r.per_kilo_instruction(s.l2.total_misses())},
+            {"walks", r.per_kilo_instruction(s.walk.walks)},
+            {"page_faults", r.per_kilo_instruction(r.os.demand_faults + r.os.protection_faults)}};
+}
+
+ordered_json walk_references_json(const ReplayResult& r, unsigned levels) {
+    ordered_json reads = ordered_json::object(), ad = ordered_json::object();
+    for (unsigned l = levels; l >= 1; --l) {
+        reads[level_name(l)] = r.os.walk_reads[l];
+        ad[level_name(l)] = r.os.walk_ad_updates[l];
+    }
+    return {{"reads", reads}, {"ad_updates", ad}, {"total_reads", r.mmu.walk.pt_reads}};
+}
+
+ordered_json os_stats_json(const ReplayResult& r) {
+    const os::OsStats& o = r.os;
+    return {{"processes", o.processes},
+            {"threads", r.streams},
+            {"demand_faults", o.demand_faults},
+            {"protection_faults", o.protection_faults},
+            {"unresolved_faults", o.unresolved_faults},
+            {"mapped", {{"4k", o.mapped[0]}, {"2m", o.mapped[1]}, {"1g", o.mapped[2]}}},
+            {"table_pages", o.table_pages},
+            {"thp_fallbacks", o.thp_fallbacks},
+            {"gigantic_fallbacks", o.gigantic_fallbacks},
+            {"fault_cycles", o.fault_cycles},
+            {"timer_ticks", o.timer_ticks},
+            {"kernel_entries", o.kernel_entries},
+            {"mm_switches", o.mm_switches},
+            {"thread_switches", o.thread_switches},
+            {"cr3_writes", o.cr3_writes},
+            {"cr3_noflush", o.cr3_noflush},
+            {"asid_reuses", o.asid_reuses},
+            {"asid_allocations", o.asid_allocations},
+            {"kernel_accesses", o.kernel_accesses},
+            {"control_events", o.control_events},
+            {"control_faults", o.control_faults},
+            {"pcid_ignored", o.pcid_ignored},
+            {"pinned_frames", o.pinned_frames},
+            {"buddy",
+             {{"free_frames", r.free_frames},
+              {"splits", r.buddy_splits},
+              {"merges", r.buddy_merges},
+              {"unusable_index_order9", r.unusable_index_order9}}}};
+}
+
+ordered_json mmu_config_json(const MmuConfig& config) {
+    ordered_json j = ordered_json::object();
+    std::istringstream lines(dump_config(config));
+    for (std::string line; std::getline(lines, line);) {
+        const auto eq = line.find('=');
+        if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+        auto trim = [](std::string s) {
+            const auto b = s.find_first_not_of(' ');
+            return b == std::string::npos ? std::string() : s.substr(b, s.find_last_not_of(' ') - b + 1);
+        };
+        j[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+    }
+    return j;
+}
+
+void flatten(const ordered_json& j, const std::string& prefix, std::vector<std::string>& names,
+             std::vector<std::string>& values) {
+    if (j.is_object()) {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (it.key() == "histogram") continue;  // per-bucket counts belong in the JSON, not a row
+            flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), names, values);
+        }
+        return;
+    }
+    if (j.is_array()) {
+        if (prefix != "traces" && prefix != "formats") return;
+        std::string joined;
+        for (const auto& v : j) joined += (joined.empty() ? "" : ";") + (v.is_string() ? v.get<std::string>() : v.dump());
+        names.push_back(prefix);
+        values.push_back(joined);
+        return;
+    }
+    names.push_back(prefix);
+    values.push_back(j.is_string() ? j.get<std::string>() : j.is_null() ? "" : j.dump());
+}
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+}  // namespace
+
+std::string result_json(const ReplayResult& r, const ReplayOptions& options, const std::string& format, int indent) {
+    ordered_json j;
+    j["tlmmu_trace"] = 1;
+    j["traces"] = r.traces;
+    std::string detected;
+    for (const std::string& f : r.formats)
+        if (detected.find(f) == std::string::npos) detected += (detected.empty() ? "" : ",") + f;
+    j["format"] = format == "auto" ? detected : format;
+    j["formats"] = r.formats;
+    j["mmu_config"] = mmu_config_json(options.mmu);
+    ordered_json os = ordered_json::object();
+    for (const auto& kv : os::os_settings(options.os)) os[kv.first] = kv.second;
+    j["os"] = os;
+    j["limit"] = options.limit;
+    j["limited"] = r.limited;
+    j["records"] = r.records;
+    j["accesses"] = r.accesses;
+    j["instructions"] = r.instructions;
+    j["loads"] = r.loads;
+    j["stores"] = r.stores;
+    j["page_crossings"] = r.page_crossings;
+    j["seconds"] = r.seconds;
+    j["accesses_per_second"] = r.seconds > 0 ? double(r.accesses) / r.seconds : 0.0;
+    j["mpki"] = mpki_json(r);
+    j["walk_references"] = walk_references_json(r, options.os.levels);
+    j["stats"] = ordered_json::parse(stats_to_json(r.mmu, -1));
+    j["os_stats"] = os_stats_json(r);
+    return j.dump(indent);
+}
+
+std::string result_csv(const std::string& json) {
+    std::vector<std::string> names, values;
+    ordered_json j = ordered_json::parse(json);
+    j.erase("mmu_config");  // dozens of geometry strings; the JSON keeps them
+    flatten(j, "", names, values);
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) out += (i ? "," : "") + csv_field(names[i]);
+    out += "\n";
+    for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + csv_field(values[i]);
+    return out + "\n";
+}
+
+std::string result_summary(const ReplayResult& r) {
+    const MmuStats& s = r.mmu;
+    const os::OsStats& o = r.os;
+    std::ostringstream out;
+    char line[512];
+    auto pct = [](uint64_t a, uint64_t b) { return b ? 100.0 * double(a) / double(b) : 0.0; };
+    auto ull = [](uint64_t v) { return (unsigned long long)v; };
+    auto emit = [&](const char* fmt, auto... args) {
+        std::snprintf(line, sizeof line, fmt, args...);
+        out << line;
+    };
+    emit("records %llu: %llu accesses (%llu instructions, %llu loads, %llu stores), %llu page-crossing%s\n",
+         ull(r.records), ull(r.accesses), ull(r.instructions), ull(r.loads), ull(r.stores), ull(r.page_crossings),
+         r.limited ? "; stopped by --limit" : "");
+    emit("processes %llu, threads %llu; replayed in %.3f s (%.1f M accesses/s)\n\n", ull(o.processes), ull(r.streams),
+         r.seconds, r.seconds > 0 ? double(r.accesses) / r.seconds / 1e6 : 0.0);
+
+    emit("%-10s %12s %12s %12s %8s %9s\n", "tlb", "lookups", "hits", "misses", "hit%", "MPKI");
+    auto tlb_row = [&](const char* name, const StructureStats& st) {
+        const uint64_t misses = st.total_misses();
+        if (r.instructions)
+            emit("%-10s %12llu %12llu %12llu %8.2f %9.3f\n", name, ull(st.lookups), ull(st.total_hits()), ull(misses),
+                 pct(st.total_hits(), st.lookups), r.per_kilo_instruction(misses));
+        else
+            emit("%-10s %12llu %12llu %12llu %8.2f %9s\n", name, ull(st.lookups), ull(st.total_hits()), ull(misses),
+                 pct(st.total_hits(), st.lookups), "-");
+    };
+    tlb_row("l1i", s.l1i);
+    tlb_row("l1d", s.l1d);
+    tlb_row("l2", s.l2);
+    char walk_mpki[32] = "-";
+    if (r.instructions) std::snprintf(walk_mpki, sizeof walk_mpki, "%.3f", r.per_kilo_instruction(s.walk.walks));
+    emit("\nwalks %llu (%s MPKI), %.2f references each, %llu A/D updates\n", ull(s.walk.walks), walk_mpki,
+         s.walk.walks ? double(s.walk.pt_reads) / double(s.walk.walks) : 0.0, ull(s.walk.ad_updates));
+    out << "walk references by level:";
+    for (unsigned l = 5; l >= 1; --l)
+        if (o.walk_reads[l] || l <= 4)
+            emit(" %s %llu (%.1f%%)", level_name(l), ull(o.walk_reads[l]), pct(o.walk_reads[l], s.walk.pt_reads));
+    out << "\npaging-structure caches (hit%):";
+    for (unsigned l = 5; l >= 2; --l)
+        if (s.psc[l].lookups) emit(" %s %.2f", level_name(l), pct(s.psc[l].hits, s.psc[l].lookups));
+    out << "\n\n";
+
+    emit("page faults: %llu demand (mapped 4k %llu, 2m %llu, 1g %llu), %llu protection, %llu unresolved; "
+         "handler %llu cycles\n",
+         ull(o.demand_faults), ull(o.mapped[0]), ull(o.mapped[1]), ull(o.mapped[2]), ull(o.protection_faults),
+         ull(o.unresolved_faults), ull(o.fault_cycles));
+    emit("page tables: %llu pages; THP fallbacks %llu, 1G fallbacks %llu\n", ull(o.table_pages), ull(o.thp_fallbacks),
+         ull(o.gigantic_fallbacks));
+    uint64_t invalidated = s.l1i.total_invalidations() + s.l1d.total_invalidations() + s.l2.total_invalidations();
+    emit("flushes: MOV CR3 %llu (%llu with no-flush), INVLPG %llu, INVPCID %llu; TLB entries invalidated %llu\n",
+         ull(s.ops[unsigned(Operation::mov_cr3)].count), ull(o.cr3_noflush), ull(s.ops[unsigned(Operation::invlpg)].count),
+         ull(s.ops[unsigned(Operation::invpcid)].count), ull(invalidated));
+    emit("scheduler: %llu timer ticks, %llu address-space switches, %llu thread switches, %llu kernel entries",
+         ull(o.timer_ticks), ull(o.mm_switches), ull(o.thread_switches), ull(o.kernel_entries));
+    if (o.asid_reuses || o.asid_allocations)
+        emit("; ASIDs reused %llu, allocated %llu", ull(o.asid_reuses), ull(o.asid_allocations));
+    out << "\n";
+    const LatencyHistogram& h = s.latency;
+    emit("translation latency (cycles): mean %.2f, p50 %llu, p99 %llu, max %llu over %llu translations\n", h.mean(),
+         ull(h.percentile(0.5)), ull(h.percentile(0.99)), ull(h.max), ull(h.count));
+    return out.str();
+}
+
+}  // namespace tlmmu::replay
