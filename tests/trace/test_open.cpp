@@ -107,6 +107,20 @@ TEST_CASE("compression: raw and gzip and xz and zstd give identical records", "[
     }
 }
 
+TEST_CASE("compression: a cut-off compressed file names its byte offset", "[open][compression][errors]") {
+    ScratchDir dir;
+    const std::vector<Record> records = program_records(5000);
+    for (const char* suffix : {".gz", ".xz", ".zst"}) {
+        INFO(suffix);
+        const std::string path = dir.path(std::string("t.lackey") + suffix);
+        export_to(path, "lackey", records);
+        std::vector<uint8_t> bytes = read_bytes(path);
+        bytes.resize(bytes.size() / 2);
+        write_bytes(path, bytes);
+        CHECK_THAT(trace_error([&] { read_all(path, "lackey"); }), Catch::Contains(path + ": byte "));
+    }
+}
+
 TEST_CASE("streaming: reading a trace much larger than the buffers keeps memory flat", "[open][memory]") {
     ScratchDir dir;
     // About 50 MB of lackey text (zstd-compressed on disk): far larger than the allowed growth below.

@@ -72,9 +72,14 @@ class ArchiveSource : public ByteSource {
     }
 
  private:
+    // Names the offset in the file as stored (compressed bytes read so far)
+    // and, in a zip, the member being read: a corrupt or cut-off archive is
+    // located even though no record around it could be decoded.
     [[noreturn]] void fail(const char* what) {
         const char* detail = archive_error_string(m_archive);
-        throw TraceError(m_path + ": " + what + (detail ? std::string(": ") + detail : std::string()));
+        std::string where = m_path + ": byte " + std::to_string(archive_filter_bytes(m_archive, -1)) + " of the file";
+        if (m_zip && !m_member.empty()) where += " (zip member '" + m_member + "')";
+        throw TraceError(where + ": " + what + (detail ? std::string(": ") + detail : std::string()));
     }
 
     // Advances to the next entry to read; false at the end of the archive.
@@ -101,6 +106,7 @@ class ArchiveSource : public ByteSource {
                 throw TraceError(m_path + ": zip member '" + name + "' is out of order (after chunk " +
                                  std::to_string(m_last_chunk) + ")");
             m_last_chunk = number;
+            m_member = name;
             ++m_chunks;
             return true;
         }
@@ -116,6 +122,7 @@ class ArchiveSource : public ByteSource {
     bool m_in_entry = false;
     long m_last_chunk = -1;
     unsigned m_chunks = 0;
+    std::string m_member;  // the zip member being read, for messages
 };
 
 }  // namespace
