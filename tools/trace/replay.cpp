@@ -180,13 +180,14 @@ class Replayer {
         t.pos += n;
         uint64_t counts[3] = {};
         uint64_t crossings = 0;
+        const bool contexts = t.contexts;  // kept in a register across the loop
         for (; r != end; ++r) {
             const unsigned kind = unsigned(r->kind);
             if (__builtin_expect(kind > 2, 0)) {
                 control(t, *r);
                 continue;
             }
-            if (t.contexts && __builtin_expect(r->context != t.context, 0)) switch_context(t, r->context);
+            if (contexts && __builtin_expect(r->context != t.context, 0)) switch_context(t, r->context);
             ++counts[kind];
             const AccessType type = kTypes[kind];
             m_os.replay_access(r->address, type);

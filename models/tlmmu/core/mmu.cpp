@@ -41,13 +41,15 @@ Mmu::Mmu(const MmuConfig& config, PhysicalAccess& memory)
 
 const MmuStats& Mmu::stats() const {
     m_snapshot = m_stats;
-    m_snapshot.latency.record(m_l1d.latency(), m_fast_hits[0]);
-    m_snapshot.latency.record(m_l1i.latency(), m_fast_hits[1]);
+    m_snapshot.latency.record(m_l1d.latency(), m_stats.l1d.total_hits() - m_slow_l1_hits[0]);
+    m_snapshot.latency.record(m_l1i.latency(), m_stats.l1i.total_hits() - m_slow_l1_hits[1]);
     m_snapshot.derive();
     return m_snapshot;
 }
 
 void Mmu::refresh_lookup_tables() {
+    m_canonical_bias = 1ull << (m_va_bits - 1);
+    m_fast_window = m_regs.paging() ? m_canonical_bias << 1 : 0;
     for (unsigned level = 1; level <= 5; ++level)
         for (unsigned large = 0; large < 2; ++large)
             m_reserved[level][large] =
@@ -63,7 +65,11 @@ void Mmu::refresh_lookup_tables() {
                 a.type = AccessType(type);
                 a.user = mode == 0;
                 a.implicit = mode == 2;
-                m_fault_codes[rc][access_class(a)] = uint8_t(check_access(a, r, rc >> 3, m_regs));
+                const uint8_t code = uint8_t(check_access(a, r, rc >> 3, m_regs));
+                m_fault_codes[rc][access_class(a)] = code;
+                for (unsigned dirty = 0; dirty < 2; ++dirty)
+                    m_hit_refused[rc | dirty << 7][access_class(a)] =
+                        code != 0 || (a.type == AccessType::write && !dirty);
             }
         }
     }
@@ -99,6 +105,18 @@ void Mmu::translate_without_tlb(const Access& access, Translation& t) {
     record(t);
 }
 
+Translation Mmu::translate_bypassing_tlb(Access access) {
+    Translation t;
+    translate_without_tlb(access, t);
+    return t;
+}
+
+Translation Mmu::translate_after_l1(Access access, const TlbEntry* l1_hit) {
+    Translation t;
+    translate_slow(access, l1_hit, t);
+    return t;
+}
+
 // Everything but the plain L1 hit that translate() finishes inline.
 void Mmu::translate_slow(const Access& access, const TlbEntry* l1_hit, Translation& t) {
     const bool fetch = access.type == AccessType::fetch;
@@ -109,6 +127,7 @@ void Mmu::translate_slow(const Access& access, const TlbEntry* l1_hit, Translati
     if (l1.enabled()) t.cycles += l1.latency();
     if (l1_hit) {
         ++l1_stats.hits[unsigned(access.type)][unsigned(l1_hit->page)];
+        ++m_slow_l1_hits[fetch];
         use_entry(access, *l1_hit, Source::l1, t);
         record(t);
         return;

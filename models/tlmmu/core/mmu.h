@@ -77,24 +77,22 @@ class Mmu {
     // access may use as it is, is finished inline; everything else goes to
     // translate_slow (which does not repeat the L1 lookup).
     Translation translate(const Access& access) {
-        Translation t;
-        if (!m_regs.paging() || !canonical(access.va)) {
-            translate_without_tlb(access, t);
-            return t;
-        }
+        // Paging on and va canonical in one compare (see m_fast_window).
+        if (__builtin_expect(access.va + m_canonical_bias >= m_fast_window, 0)) return translate_bypassing_tlb(access);
         const bool fetch = access.type == AccessType::fetch;
         TlbLevel& l1 = fetch ? m_l1i : m_l1d;
         const TlbEntry* e = l1.lookup(access.va & m_va_mask, m_pcid);  // a disabled level never hits
-        if (e && !m_fault_codes[e->rights_class][access_class(access)] &&
-            (e->dirty || access.type != AccessType::write)) {
+        if (e && !m_hit_refused[e->hit_class][access_class(access)]) {
+            // Latency l1.latency(): stats() adds these hits to the histogram.
             ++(fetch ? m_stats.l1i : m_stats.l1d).hits[unsigned(access.type)][unsigned(e->page)];
-            ++m_fast_hits[fetch];  // latency l1.latency(): added to the histogram by stats()
+            // Built here, not before the lookup, so that a caller that reads
+            // only some fields lets the compiler drop the other stores.
+            Translation t;
             t.cycles = l1.latency();
             describe_hit(access, *e, Source::l1, t);
             return t;
         }
-        translate_slow(access, e, t);
-        return t;
+        return translate_after_l1(access, e);
     }
     // Walks the current page tables with debug reads: no fills, no A/D writes,
     // no counters, no time. Permission faults are reported as translate would.
@@ -124,7 +122,7 @@ class Mmu {
     const MmuStats& stats() const;
     void reset_stats() {
         m_stats = MmuStats();
-        m_fast_hits[0] = m_fast_hits[1] = 0;
+        m_slow_l1_hits[0] = m_slow_l1_hits[1] = 0;
     }
 
     // Inspection for tests and scenarios.
@@ -154,6 +152,11 @@ class Mmu {
     }
     void translate_without_tlb(const Access& access, Translation& t);  // paging off or #GP
     void translate_slow(const Access& access, const TlbEntry* l1_hit, Translation& t);
+    // Out-of-line entries of translate's rare paths: the Translation lives
+    // in them, so the inline path never has to build it in memory.
+    // The Access goes by value (16 bytes, two registers): the caller need not store it.
+    Translation translate_bypassing_tlb(Access access);
+    Translation translate_after_l1(Access access, const TlbEntry* l1_hit);
     void use_entry(const Access& access, const TlbEntry& entry, Source source, Translation& t);
     void page_fault(const Access& access, uint32_t code, Translation& t);
     void record(const Translation& t) {
@@ -180,16 +183,26 @@ class Mmu {
     uint16_t m_pcid = 0;
     uint64_t m_va_mask = (1ull << 48) - 1;
     unsigned m_va_bits = 48;
+    // va is canonical iff va + 2^(m_va_bits-1) < 2^m_va_bits (unsigned): the
+    // fast path takes va + m_canonical_bias < m_fast_window, the window being
+    // 0 while paging is off. Set by refresh_lookup_tables.
+    uint64_t m_canonical_bias = 1ull << 47;
+    uint64_t m_fast_window = 0;
     // check_access for every (rights class, access class) under the current
     // control registers: the TLB-hit path looks its answer up here.
     std::array<std::array<uint8_t, kAccessClasses>, kRightsClasses> m_fault_codes{};
+    // By [TlbEntry::hit_class][access class]: 1 when an L1 hit cannot finish
+    // inline (a fault, or a write to an entry with D=0).
+    std::array<std::array<uint8_t, kAccessClasses>, 2 * kRightsClasses> m_hit_refused{};
     TlbLevel m_l1i, m_l1d, m_l2;
     std::array<PagingStructureCache, 6> m_psc;
     bool m_any_psc = false;
     uint64_t m_epoch = 0;
     std::function<void()> m_on_change;
     MmuStats m_stats;
-    uint64_t m_fast_hits[2] = {};  // inline L1 hits not yet in the latency histogram: [l1d, l1i]
+    // L1 hits counted by translate_slow (refused by the inline check): [l1d, l1i].
+    // The other L1 hits are the inline ones, not yet in the latency histogram.
+    uint64_t m_slow_l1_hits[2] = {};
     mutable MmuStats m_snapshot;
     // Reserved-bit masks of a present entry by [level][large leaf], for the current EFER.NXE.
     uint64_t m_reserved[6][2] = {};

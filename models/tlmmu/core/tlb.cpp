@@ -22,20 +22,22 @@ TlbLevel::TlbLevel(const TlbLevelConfig& config, uint64_t seed) : m_config(confi
         const ArrayConfig& a = config.arrays[i];
         m_arrays.emplace_back(a.sets, a.ways, a.policy, seed + 0x1000 * (i + 1));
     }
-    uint8_t held = 0;
     for (unsigned s = 0; s < kPageSizes; ++s) {
         for (unsigned i = 0; i < config.arrays.size(); ++i) {
             if (config.arrays[i].holds(PageSize(s))) {
                 auto& array = m_arrays[i];
-                m_probes[m_probe_count++] = {i, PageSize(s), array.ways(), array.set_mask(), array.data(),
+                m_probes[m_probe_count++] = {i,
+                                             PageSize(s),
+                                             page_shift(PageSize(s)),
+                                             uint64_t(s) << 1 | 1,
+                                             array.ways(),
+                                             array.set_mask(),
+                                             array.data(),
                                              &array.replacement()};
-                held |= uint8_t(1u << s);
             }
         }
     }
-    // A page size that is not held but has a smaller held size is splintered.
-    for (unsigned s = 1; s < kPageSizes && config.splinter; ++s)
-        if (!(held & (1u << s)) && (held & ((1u << s) - 1))) m_may_splinter = true;
+    if (m_probe_count) m_min_shift = m_probes[0].shift;  // probes run in increasing size
 }
 
 bool TlbLevel::granule_for(PageSize s, PageSize& granule, unsigned& array) const {
@@ -82,9 +84,12 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
     e.dirty = m.dirty;
     e.pkey = m.pkey;
     e.rights_class = tlmmu::rights_class(m.rights, m.pkey);
+    e.hit_class = uint8_t(e.rights_class | unsigned(e.dirty) << 7);
     e.rights = m.rights;
 
     auto& array = m_arrays[index];
+    forget_last_hit();
+    if (granule != m.size) m_has_fragments = true;
     result.stored = true;
     // Replace an entry the lookup could return for the same address, never add a twin.
     result.evicted = array.insert(array.set_of(e.vpn()), e,
@@ -93,18 +98,22 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
 }
 
 unsigned TlbLevel::flush_all() {
+    forget_last_hit();
+    m_has_fragments = false;  // nothing is left
     unsigned n = 0;
     for (auto& a : m_arrays) n += a.erase_all([](const TlbEntry&) { return true; });
     return n;
 }
 
 unsigned TlbLevel::flush_nonglobal() {
+    forget_last_hit();
     unsigned n = 0;
     for (auto& a : m_arrays) n += a.erase_all([](const TlbEntry& e) { return !e.global; });
     return n;
 }
 
 unsigned TlbLevel::flush_pcid(uint16_t pcid, bool keep_global) {
+    forget_last_hit();
     unsigned n = 0;
     for (auto& a : m_arrays)
         n += a.erase_all([&](const TlbEntry& e) { return e.pcid == pcid && !(keep_global && e.global); });
@@ -112,12 +121,13 @@ unsigned TlbLevel::flush_pcid(uint16_t pcid, bool keep_global) {
 }
 
 unsigned TlbLevel::flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid, bool global_any_pcid) {
+    forget_last_hit();
     auto selected = [&](const TlbEntry& e) {
         if (!e.covers_page_of(va)) return false;
         return e.global ? global_any_pcid : (nonglobal_of_pcid && e.pcid == pcid);
     };
     unsigned n = 0;
-    if (m_may_splinter) {
+    if (m_has_fragments) {
         // Fragments of one large page sit in different sets: look at all of them.
         for (auto& a : m_arrays) n += a.erase_all(selected);
         return n;

@@ -37,6 +37,7 @@ struct TlbEntry {
     bool dirty = false;
     uint8_t pkey = 0;
     uint8_t rights_class = 0;  // rights_class(rights, pkey), the permission-table key
+    uint8_t hit_class = 0;     // rights_class | dirty << 7, the key of the MMU's inline hit check
     Rights rights;
 
     static uint64_t make_tag(uint64_t va, PageSize granule) {
@@ -64,15 +65,25 @@ class TlbLevel {
 
     // Entry translating va for `pcid` (or a global entry); marks it used.
     TlbEntry* lookup(uint64_t va, uint16_t pcid) {
+        // Accesses cluster in pages: the last hit answers again while the
+        // level is unchanged (every fill and flush forgets it). The result
+        // depends only on va's page number at each probed size, all fixed by
+        // the smallest, and on pcid, so it is the entry the probes would find.
+        const uint64_t page = va >> m_min_shift;
+        if (page == m_last.page && pcid == m_last.pcid) {
+            m_last.replacement->touch(m_last.set, m_last.way);
+            return m_last.entry;
+        }
         for (unsigned i = 0; i < m_probe_count; ++i) {
             const Probe& p = m_probes[i];
-            const uint64_t vpn = va >> page_shift(p.size);
-            const uint64_t tag = vpn << 3 | unsigned(p.size) << 1 | 1;  // TlbEntry::make_tag
+            const uint64_t vpn = va >> p.shift;
+            const uint64_t tag = vpn << 3 | p.tag_low;  // TlbEntry::make_tag
             const unsigned set = unsigned(vpn & p.set_mask);
             TlbEntry* row = p.entries + size_t(set) * p.ways;
             for (unsigned w = 0; w < p.ways; ++w) {
                 if (row[w].tag == tag && (row[w].global || row[w].pcid == pcid)) {
                     p.replacement->touch(set, w);
+                    m_last = {page, pcid, &row[w], p.replacement, set, w};
                     return &row[w];
                 }
             }
@@ -110,11 +121,23 @@ class TlbLevel {
     struct Probe {
         unsigned array;
         PageSize size;
+        unsigned shift;     // page_shift(size)
+        uint64_t tag_low;   // granule and valid bits of the tags this probe matches
         unsigned ways;
         uint64_t set_mask;
         TlbEntry* entries;
         Replacement* replacement;
     };
+    // The last hit of lookup, for the page number va >> m_min_shift and pcid.
+    struct LastHit {
+        uint64_t page = 0;
+        uint32_t pcid = kNoPcid;  // kNoPcid: nothing remembered
+        TlbEntry* entry = nullptr;
+        Replacement* replacement = nullptr;
+        unsigned set = 0, way = 0;
+    };
+    static constexpr uint32_t kNoPcid = 0x10000;  // no 16-bit pcid equals it
+    void forget_last_hit() { m_last.pcid = kNoPcid; }
     // Granule the level stores a page of size s as, or false if it cannot.
     bool granule_for(PageSize s, PageSize& granule, unsigned& array) const;
 
@@ -122,7 +145,11 @@ class TlbLevel {
     std::vector<SetAssoc<TlbEntry>> m_arrays;
     Probe m_probes[kPageSizes] = {};  // (array, size) in 4K, 2M, 1G order
     unsigned m_probe_count = 0;
-    bool m_may_splinter = false;   // some page size is stored as smaller granules
+    // A fragment (granule smaller than its page) was stored since the last
+    // flush_all: only then must flush_page search every set.
+    bool m_has_fragments = false;
+    unsigned m_min_shift = 12;     // page shift of the first (smallest) probe
+    LastHit m_last;
 };
 
 }  // namespace tlmmu
