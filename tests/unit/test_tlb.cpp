@@ -92,3 +92,46 @@ TEST_CASE("a 2 MiB and a 4 KiB page with the same numeric tag do not alias in a 
     CHECK_FALSE(tlb.lookup(0x1000, 0));
     CHECK(tlb.lookup(0x200000 + 0x1000, 0)->frame == 0x600000);
 }
+
+// lookup() answers a repeated page from the last hit it remembers; peek()
+// always probes the arrays. Whatever fills and flushes happen in between,
+// both must name the same entry (or none).
+TEST_CASE("the remembered last hit always names the entry the probes would find") {
+    TlbLevel tlb(level({array(0b001, 4, 2), array(0b010, 2, 2), array(0b100, 1, 2)}), 7);
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&state] {  // xorshift64: fixed sequence
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    const PageSize sizes[] = {PageSize::k4, PageSize::m2, PageSize::g1};
+    // Addresses inside two 1 GiB regions, so 4K, 2M and 1G entries overlap.
+    auto random_va = [&] { return (next() % 2) << 30 | (next() % 4) << 21 | (next() % 8) << 12 | (next() & 0xfff); };
+    unsigned hits = 0;
+    for (int step = 0; step < 200000; ++step) {
+        const uint64_t va = random_va();
+        const uint16_t pcid = uint16_t(next() % 3);
+        switch (next() % 16) {
+            case 0: {
+                const PageSize size = sizes[next() % 3];
+                const uint64_t base = va & ~(page_bytes(size) - 1);
+                tlb.fill(mapping(base, (next() % 64) << 30, size, pcid, next() % 4 == 0), va);
+                break;
+            }
+            case 1: tlb.flush_page(va, pcid, true, next() % 2 == 0); break;
+            case 2: if (next() % 8 == 0) tlb.flush_pcid(pcid, next() % 2 == 0); break;
+            case 3: if (next() % 32 == 0) tlb.flush_nonglobal(); break;
+            default: {
+                const TlbEntry* expected = tlb.peek(va, pcid);
+                const TlbEntry* got = tlb.lookup(va, pcid);
+                REQUIRE(got == expected);
+                if (got) {
+                    ++hits;
+                    REQUIRE(tlb.lookup(va, pcid) == got);  // the remembered path
+                }
+            }
+        }
+    }
+    CHECK(hits > 10000);
+}
