@@ -96,7 +96,7 @@ TEST_CASE("a 2 MiB and a 4 KiB page with the same numeric tag do not alias in a 
 // lookup() answers a repeated page from the last hit it remembers; peek()
 // always probes the arrays. Whatever fills and flushes happen in between,
 // both must name the same entry (or none).
-TEST_CASE("the remembered last hit always names the entry the probes would find") {
+TEST_CASE("a remembered recent hit always names the entry the probes would find") {
     TlbLevel tlb(level({array(0b001, 4, 2), array(0b010, 2, 2), array(0b100, 1, 2)}), 7);
     uint64_t state = 0x9e3779b97f4a7c15ull;
     auto next = [&state] {  // xorshift64: fixed sequence
@@ -128,7 +128,7 @@ TEST_CASE("the remembered last hit always names the entry the probes would find"
                 REQUIRE(got == expected);
                 if (got) {
                     ++hits;
-                    REQUIRE(tlb.lookup(va, pcid) == got);  // the remembered path
+                    REQUIRE(tlb.lookup(va, pcid) == got);  // the recent-hit table
                 }
             }
         }

@@ -82,7 +82,8 @@ void Mmu::refresh_lookup_tables() {
 // the resulting spurious fault). A write to an entry cached with D=0 must set D
 // in memory, so it re-walks with a locked update (a "D-bit assist").
 void Mmu::use_entry(const Access& access, const TlbEntry& e, Source source, Translation& t) {
-    describe_hit(access, e, source, t);
+    describe_hit(e, source, t);
+    t.pa = (access.va & m_va_mask) + e.va_to_pa;
     if (const uint32_t code = m_fault_codes[e.rights_class][access_class(access)]) {
         t.pa = 0;
         page_fault(access, code, t);

@@ -81,7 +81,8 @@ class Mmu {
         if (__builtin_expect(access.va + m_canonical_bias >= m_fast_window, 0)) return translate_bypassing_tlb(access);
         const bool fetch = access.type == AccessType::fetch;
         TlbLevel& l1 = fetch ? m_l1i : m_l1d;
-        const TlbEntry* e = l1.lookup(access.va & m_va_mask, m_pcid);  // a disabled level never hits
+        const uint64_t va = access.va & m_va_mask;
+        const TlbEntry* e = l1.lookup(va, m_pcid);  // a disabled level never hits
         if (e && !m_hit_refused[e->hit_class][access_class(access)]) {
             // Latency l1.latency(): stats() adds these hits to the histogram.
             ++(fetch ? m_stats.l1i : m_stats.l1d).hits[unsigned(access.type)][unsigned(e->page)];
@@ -89,7 +90,8 @@ class Mmu {
             // only some fields lets the compiler drop the other stores.
             Translation t;
             t.cycles = l1.latency();
-            describe_hit(access, *e, Source::l1, t);
+            describe_hit(*e, Source::l1, t);
+            t.pa = va + e->va_to_pa;
             return t;
         }
         return translate_after_l1(access, e);
@@ -141,14 +143,14 @@ class Mmu {
     void walk_and_fill(const Access& access, Translation& t);
     bool canonical(uint64_t va) const { return PagingGeometry::is_canonical(va, m_va_bits); }
     // What a TLB hit tells, whether or not the access may use it.
-    static void describe_hit(const Access& access, const TlbEntry& e, Source source, Translation& t) {
+    // (The physical address is the caller's: it has the masked linear address.)
+    static void describe_hit(const TlbEntry& e, Source source, Translation& t) {
         t.source = source;
         t.size = e.page;
         t.global = e.global;
         t.pkey = e.pkey;
         t.rights = e.rights;
         t.dirty = e.dirty;
-        t.pa = e.frame + (access.va & (page_bytes(e.granule) - 1));
     }
     void translate_without_tlb(const Access& access, Translation& t);  // paging off or #GP
     void translate_slow(const Access& access, const TlbEntry* l1_hit, Translation& t);

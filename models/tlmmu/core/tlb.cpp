@@ -38,6 +38,9 @@ TlbLevel::TlbLevel(const TlbLevelConfig& config, uint64_t seed) : m_config(confi
         }
     }
     if (m_probe_count) m_min_shift = m_probes[0].shift;  // probes run in increasing size
+    m_page_mask = ~((1ull << m_min_shift) - 1);
+    static_assert(sizeof(RecentHit) == 64, "recent_slot scales the page number by a shift of 6");
+    m_recent_shift = m_min_shift - 6;
 }
 
 bool TlbLevel::granule_for(PageSize s, PageSize& granule, unsigned& array) const {
@@ -52,6 +55,33 @@ bool TlbLevel::granule_for(PageSize s, PageSize& granule, unsigned& array) const
         }
     }
     return false;
+}
+
+TlbEntry* TlbLevel::probe(uint64_t va, uint64_t key, RecentHit& recent) {
+    const uint16_t pcid = uint16_t(key & 0xfff);
+    for (unsigned i = 0; i < m_probe_count; ++i) {
+        const Probe& p = m_probes[i];
+        const uint64_t vpn = va >> p.shift;
+        const uint64_t tag = vpn << 3 | p.tag_low;  // TlbEntry::make_tag
+        const unsigned set = unsigned(vpn & p.set_mask);
+        TlbEntry* row = p.entries + size_t(set) * p.ways;
+        for (unsigned w = 0; w < p.ways; ++w) {
+            if (row[w].tag == tag && (row[w].global || row[w].pcid == pcid)) {
+                recent.touch = p.replacement->touch_of(set, w);
+                recent.touch.apply();
+                recent.entry = &row[w];
+                recent.key = key;
+                return &row[w];
+            }
+        }
+    }
+    return nullptr;
+}
+
+void TlbLevel::forget_recent_hits() {
+    m_generation += 1ull << kGenerationShift;
+    if (m_generation == 0)  // the 7-bit generation wrapped: keys of old generations would match again
+        for (RecentHit& r : m_recent) r.key = kNoKey;
 }
 
 const TlbEntry* TlbLevel::peek(uint64_t va, uint16_t pcid) const {
@@ -77,6 +107,7 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
     TlbEntry e;
     e.tag = TlbEntry::make_tag(va, granule);
     e.frame = m.pa_base + ((va & page_mask) & ~granule_mask);
+    e.va_to_pa = e.frame - (e.vpn() << page_shift(granule));
     e.pcid = m.pcid;
     e.granule = granule;
     e.page = m.size;
@@ -88,7 +119,7 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
     e.rights = m.rights;
 
     auto& array = m_arrays[index];
-    forget_last_hit();
+    forget_recent_hits();
     if (granule != m.size) m_has_fragments = true;
     result.stored = true;
     // Replace an entry the lookup could return for the same address, never add a twin.
@@ -98,7 +129,7 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
 }
 
 unsigned TlbLevel::flush_all() {
-    forget_last_hit();
+    forget_recent_hits();
     m_has_fragments = false;  // nothing is left
     unsigned n = 0;
     for (auto& a : m_arrays) n += a.erase_all([](const TlbEntry&) { return true; });
@@ -106,14 +137,14 @@ unsigned TlbLevel::flush_all() {
 }
 
 unsigned TlbLevel::flush_nonglobal() {
-    forget_last_hit();
+    forget_recent_hits();
     unsigned n = 0;
     for (auto& a : m_arrays) n += a.erase_all([](const TlbEntry& e) { return !e.global; });
     return n;
 }
 
 unsigned TlbLevel::flush_pcid(uint16_t pcid, bool keep_global) {
-    forget_last_hit();
+    forget_recent_hits();
     unsigned n = 0;
     for (auto& a : m_arrays)
         n += a.erase_all([&](const TlbEntry& e) { return e.pcid == pcid && !(keep_global && e.global); });
@@ -121,7 +152,7 @@ unsigned TlbLevel::flush_pcid(uint16_t pcid, bool keep_global) {
 }
 
 unsigned TlbLevel::flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid, bool global_any_pcid) {
-    forget_last_hit();
+    forget_recent_hits();
     auto selected = [&](const TlbEntry& e) {
         if (!e.covers_page_of(va)) return false;
         return e.global ? global_any_pcid : (nonglobal_of_pcid && e.pcid == pcid);

@@ -30,6 +30,9 @@ struct TlbEntry {
     // One compare checks page number, granule and validity.
     uint64_t tag = 0;
     uint64_t frame = 0;  // physical base of the stored granule
+    // frame minus the linear base of the granule (modulo 2^64): a hit's
+    // physical address is the masked linear address plus this, one add.
+    uint64_t va_to_pa = 0;
     uint16_t pcid = 0;
     PageSize granule = PageSize::k4;  // size this entry covers
     PageSize page = PageSize::k4;     // size of the page it came from (>= granule)
@@ -65,30 +68,20 @@ class TlbLevel {
 
     // Entry translating va for `pcid` (or a global entry); marks it used.
     TlbEntry* lookup(uint64_t va, uint16_t pcid) {
-        // Accesses cluster in pages: the last hit answers again while the
-        // level is unchanged (every fill and flush forgets it). The result
-        // depends only on va's page number at each probed size, all fixed by
-        // the smallest, and on pcid, so it is the entry the probes would find.
-        const uint64_t page = va >> m_min_shift;
-        if (page == m_last.page && pcid == m_last.pcid) {
-            m_last.replacement->touch(m_last.set, m_last.way);
-            return m_last.entry;
+        // Accesses cluster in a few pages: a small direct-mapped table remembers
+        // the recent hits. Its answer depends only on va's page number at the
+        // smallest probed size (which fixes it at every larger size) and on pcid,
+        // and stays the entry the probes would find until the level changes:
+        // every fill and flush starts a new generation, which empties the table.
+        RecentHit& recent = recent_slot(va);
+        const uint64_t key = recent_key(va, pcid);
+        if (__builtin_expect(recent.key == key, 1)) {
+            TlbEntry* entry = recent.entry;  // read before the touch's store, which might alias it
+            if (!entry) __builtin_unreachable();  // a remembered hit: lets callers skip their null test
+            recent.touch.apply();
+            return entry;
         }
-        for (unsigned i = 0; i < m_probe_count; ++i) {
-            const Probe& p = m_probes[i];
-            const uint64_t vpn = va >> p.shift;
-            const uint64_t tag = vpn << 3 | p.tag_low;  // TlbEntry::make_tag
-            const unsigned set = unsigned(vpn & p.set_mask);
-            TlbEntry* row = p.entries + size_t(set) * p.ways;
-            for (unsigned w = 0; w < p.ways; ++w) {
-                if (row[w].tag == tag && (row[w].global || row[w].pcid == pcid)) {
-                    p.replacement->touch(set, w);
-                    m_last = {page, pcid, &row[w], p.replacement, set, w};
-                    return &row[w];
-                }
-            }
-        }
-        return nullptr;
+        return probe(va, key, recent);
     }
     // The same lookup without side effects.
     const TlbEntry* peek(uint64_t va, uint16_t pcid) const;
@@ -128,16 +121,29 @@ class TlbLevel {
         TlbEntry* entries;
         Replacement* replacement;
     };
-    // The last hit of lookup, for the page number va >> m_min_shift and pcid.
-    struct LastHit {
-        uint64_t page = 0;
-        uint32_t pcid = kNoPcid;  // kNoPcid: nothing remembered
+    // A recent hit of lookup: the entry found for one page number and pcid,
+    // and how to mark it used again.
+    struct alignas(64) RecentHit {  // one cache line; the index scales by a shift
+        uint64_t key = kNoKey;
         TlbEntry* entry = nullptr;
-        Replacement* replacement = nullptr;
-        unsigned set = 0, way = 0;
+        Replacement::Touch touch;
     };
-    static constexpr uint32_t kNoPcid = 0x10000;  // no 16-bit pcid equals it
-    void forget_last_hit() { m_last.pcid = kNoPcid; }
+    static constexpr unsigned kRecentHits = 64;  // a power of two
+    // Linear addresses have at most 57 bits and pages at least 4 KiB: the key
+    // packs the page's address bits, the 12-bit pcid below them and a 7-bit
+    // generation above them; kNoKey matches no key.
+    static constexpr unsigned kGenerationShift = 57;
+    static constexpr uint64_t kNoKey = ~0ull;
+    uint64_t recent_key(uint64_t va, uint16_t pcid) const { return (va & m_page_mask) | pcid | m_generation; }
+    RecentHit& recent_slot(uint64_t va) {  // indexed by the low bits of the page number
+        const uint64_t offset = (va >> m_recent_shift) & ((kRecentHits - 1) * sizeof(RecentHit));
+        return *reinterpret_cast<RecentHit*>(reinterpret_cast<char*>(m_recent) + offset);
+    }
+    // The probes of every array for va and the pcid in `key`, remembering a
+    // hit under `key` in `recent`.
+    TlbEntry* probe(uint64_t va, uint64_t key, RecentHit& recent);
+    // The level changed: no recent hit may answer again.
+    void forget_recent_hits();
     // Granule the level stores a page of size s as, or false if it cannot.
     bool granule_for(PageSize s, PageSize& granule, unsigned& array) const;
 
@@ -149,7 +155,10 @@ class TlbLevel {
     // flush_all: only then must flush_page search every set.
     bool m_has_fragments = false;
     unsigned m_min_shift = 12;     // page shift of the first (smallest) probe
-    LastHit m_last;
+    uint64_t m_page_mask = ~0xfffull;  // va bits of the page number at m_min_shift
+    unsigned m_recent_shift = 6;       // m_min_shift - log2(sizeof(RecentHit))
+    uint64_t m_generation = 0;         // generation << kGenerationShift
+    RecentHit m_recent[kRecentHits];
 };
 
 }  // namespace tlmmu
