@@ -50,8 +50,9 @@ class SetAssoc {
     // Writes `entry` into `set`: over an entry for which same(entry) holds (so
     // there are never two entries for one key), else into an invalid way, else
     // over the replacement victim. Returns true when a valid entry was evicted.
+    // The valid entry overwritten, either way, is copied to *displaced if given.
     template <class Same>
-    bool insert(unsigned set, const Entry& entry, Same same) {
+    bool insert(unsigned set, const Entry& entry, Same same, Entry* displaced = nullptr) {
         Entry* row = &m_entries[size_t(set) * m_ways];
         unsigned way = m_ways;
         for (unsigned w = 0; w < m_ways; ++w) {
@@ -73,6 +74,7 @@ class SetAssoc {
             way = m_replacement.victim(set);
             evicted = true;
         }
+        if (displaced && row[way].valid()) *displaced = row[way];
         row[way] = entry;
         m_replacement.touch(set, way);
         return evicted;

@@ -119,12 +119,15 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
     e.rights = m.rights;
 
     auto& array = m_arrays[index];
-    forget_recent_hits();
     if (granule != m.size) m_has_fragments = true;
     result.stored = true;
     // Replace an entry the lookup could return for the same address, never add a twin.
-    result.evicted = array.insert(array.set_of(e.vpn()), e,
-                                  [&](const TlbEntry& x) { return x.tag == e.tag && (x.global || x.pcid == e.pcid); });
+    TlbEntry displaced;
+    result.evicted = array.insert(
+        array.set_of(e.vpn()), e, [&](const TlbEntry& x) { return x.tag == e.tag && (x.global || x.pcid == e.pcid); },
+        &displaced);
+    forget_recent_hits_of(e);
+    if (displaced.valid()) forget_recent_hits_of(displaced);
     return result;
 }
 
@@ -152,10 +155,11 @@ unsigned TlbLevel::flush_pcid(uint16_t pcid, bool keep_global) {
 }
 
 unsigned TlbLevel::flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid, bool global_any_pcid) {
-    forget_recent_hits();
     auto selected = [&](const TlbEntry& e) {
         if (!e.covers_page_of(va)) return false;
-        return e.global ? global_any_pcid : (nonglobal_of_pcid && e.pcid == pcid);
+        const bool drop = e.global ? global_any_pcid : (nonglobal_of_pcid && e.pcid == pcid);
+        if (drop) forget_recent_hits_of(e);
+        return drop;
     };
     unsigned n = 0;
     if (m_has_fragments) {

@@ -71,8 +71,10 @@ class TlbLevel {
         // Accesses cluster in a few pages: a small direct-mapped table remembers
         // the recent hits. Its answer depends only on va's page number at the
         // smallest probed size (which fixes it at every larger size) and on pcid,
-        // and stays the entry the probes would find until the level changes:
-        // every fill and flush starts a new generation, which empties the table.
+        // and stays the entry the probes would find until an entry that matches
+        // the page is stored, overwritten or dropped: such a change forgets the
+        // page's slot when the entry covers one smallest page, and the whole
+        // table (a new generation) when it covers more.
         RecentHit& recent = recent_slot(va);
         const uint64_t key = recent_key(va, pcid);
         if (__builtin_expect(recent.key == key, 1)) {
@@ -144,6 +146,12 @@ class TlbLevel {
     TlbEntry* probe(uint64_t va, uint64_t key, RecentHit& recent);
     // The level changed: no recent hit may answer again.
     void forget_recent_hits();
+    // An entry matching the pages `entry` covers was stored, overwritten or
+    // dropped: the recent hits of those pages may be wrong now.
+    void forget_recent_hits_of(const TlbEntry& entry) {
+        if (page_shift(entry.granule) == m_min_shift) recent_slot(entry.va_base()).key = kNoKey;
+        else forget_recent_hits();
+    }
     // Granule the level stores a page of size s as, or false if it cannot.
     bool granule_for(PageSize s, PageSize& granule, unsigned& array) const;
 
