@@ -73,7 +73,12 @@ class ArchiveWriter {
             archive_write_set_format_zip(m_archive);
         } else {
             archive_write_set_format_raw(m_archive);
-            if (ends_with(path, ".xz")) archive_write_add_filter_xz(m_archive);
+            if (ends_with(path, ".xz")) {
+                archive_write_add_filter_xz(m_archive);
+                // Several threads make several blocks, each with its sizes in
+                // its header: readers can then decompress on several cores.
+                archive_write_set_filter_option(m_archive, "xz", "threads", "2");
+            }
             else if (ends_with(path, ".gz")) archive_write_add_filter_gzip(m_archive);
             else if (ends_with(path, ".zst")) archive_write_add_filter_zstd(m_archive);
             else archive_write_add_filter_none(m_archive);
