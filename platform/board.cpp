@@ -125,6 +125,14 @@ RunResult Board::run(const std::function<void(uint64_t cycles)>& sync) {
             }
             break;
         }
+        if (m_hart.trap_storm()) {
+            result.stop = StopReason::trap_storm;
+            result.message = "no progress: " + std::to_string(Hart::kTrapStormLimit) +
+                             " traps in a row with no instruction retired; the last at pc " +
+                             hex(m_hart.last_trap_pc()) + ", mcause " + hex(m_hart.last_trap_cause()) +
+                             ", mtval " + hex(m_hart.last_trap_value()) + " (mtvec " + hex(m_hart.mtvec()) + ")";
+            break;
+        }
         if (m_hart.instructions() >= max_instr) {
             result.stop = StopReason::instruction_limit;
             result.message = "instruction limit reached: " + std::to_string(max_instr) +

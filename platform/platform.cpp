@@ -117,6 +117,7 @@ const char* to_string(StopReason r) {
         case StopReason::time_limit: return "time-limit";
         case StopReason::bad_elf: return "bad-elf";
         case StopReason::error: return "error";
+        case StopReason::trap_storm: return "trap-storm";
     }
     return "?";
 }
@@ -130,6 +131,7 @@ int process_exit_code(const RunResult& r) {
         case StopReason::time_limit: return kExitTimeLimit;
         case StopReason::bad_elf: return kExitBadElf;
         case StopReason::error: return kExitError;
+        case StopReason::trap_storm: return kExitTrapStorm;
     }
     return kExitError;
 }

@@ -80,6 +80,7 @@ enum class StopReason : uint8_t {
     time_limit,         // max_cycles or max_wall_seconds reached
     bad_elf,            // the ELF was refused (message says why)
     error,              // bad option, or a second systemc run in one process
+    trap_storm,         // traps followed one another with no instruction retired (message: pc, mcause, mtval)
 };
 const char* to_string(StopReason r);
 
@@ -91,6 +92,7 @@ constexpr int kExitInstructionLimit = 120;
 constexpr int kExitTimeLimit = 121;
 constexpr int kExitBadElf = 122;
 constexpr int kExitError = 123;  // bad usage or option
+constexpr int kExitTrapStorm = 125;  // the hart could make no progress (a fault in the trap path)
 
 struct HartCounters {
     uint64_t instructions = 0;       // retired (minstret)

@@ -41,6 +41,8 @@ void Hart::reset(uint64_t pc) {
     m_mcounteren = ~0ull;
     m_pferr = 0;
     m_stop = false;
+    m_instret_at_last_trap = ~0ull;
+    m_traps_without_progress = 0;
     m_irq_check_at = m_next_event = 0;
     m_fetch_block = kNoBlock;
 }
@@ -68,6 +70,9 @@ void Hart::take_trap(uint64_t cause, uint64_t tval) { take_trap_at(m_pc, cause, 
 
 void Hart::take_trap_at(uint64_t pc, uint64_t cause, uint64_t tval) {
     ++m_counters.traps;
+    if (m_instret != m_instret_at_last_trap) m_traps_without_progress = 0;
+    m_instret_at_last_trap = m_instret;
+    if (++m_traps_without_progress >= kTrapStormLimit) stop();
     m_mepc = pc;
     m_mcause = cause;
     m_mtval = tval;

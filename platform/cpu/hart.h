@@ -104,6 +104,16 @@ class Hart {
         m_next_event = 0;
     }
     bool stopped() const { return m_stop; }
+    // Traps taken one after another with no instruction retired in between
+    // (a fault before mtvec is set, a handler address that faults): run()
+    // stops itself after kTrapStormLimit of them, since nothing else, not
+    // even time, would move. The last trap is what the message names.
+    static constexpr unsigned kTrapStormLimit = 64;
+    bool trap_storm() const { return m_traps_without_progress >= kTrapStormLimit; }
+    uint64_t last_trap_pc() const { return m_mepc; }
+    uint64_t last_trap_cause() const { return m_mcause; }
+    uint64_t last_trap_value() const { return m_mtval; }
+    uint64_t mtvec() const { return m_mtvec; }
     // A device changed state the interrupt logic reads (mtimecmp, msip).
     void interrupts_changed() { m_irq_check_at = m_next_event = 0; }
 
@@ -221,6 +231,8 @@ class Hart {
     uint64_t m_mcounteren = ~0ull;
     uint32_t m_pferr = 0;
     bool m_stop = false;
+    uint64_t m_instret_at_last_trap = ~0ull;
+    unsigned m_traps_without_progress = 0;
     uint64_t m_irq_check_at = 0;  // cycle at which an interrupt may become takeable
     uint64_t m_next_event = 0;    // min(cycle limit, m_irq_check_at); 0 after stop() or a change
 

@@ -116,15 +116,22 @@ class HartModule : public sc_core::sc_module, public HartBus {
     void attach(Board* board) { m_board = board; }
     const RunResult& result() const { return m_result; }
 
+    // A device mapped over a page of RAM (tohost) answers for that page, so
+    // DMI is asked for page by page until RAM grants a region covering the
+    // whole block. The hart itself keeps such a page's data accesses off DMI
+    // (exclude_from_dmi), exactly as the direct backend does.
     uint8_t* dmi_block(uint64_t block_offset) override {
-        tlm::tlm_generic_payload trans;
-        tlm::tlm_dmi dmi;
-        const uint64_t pa = m_ram_base + block_offset;
-        trans.set_address(pa);
-        trans.set_command(tlm::TLM_WRITE_COMMAND);
-        if (!out->get_direct_mem_ptr(trans, dmi) || !dmi.is_read_write_allowed()) return nullptr;
-        if (pa < dmi.get_start_address() || pa + 0xffff > dmi.get_end_address()) return nullptr;
-        return dmi.get_dmi_ptr() + (pa - dmi.get_start_address());
+        const uint64_t block = m_ram_base + block_offset;
+        for (uint64_t pa = block; pa < block + 0x10000; pa += 0x1000) {
+            tlm::tlm_generic_payload trans;
+            tlm::tlm_dmi dmi;
+            trans.set_address(pa);
+            trans.set_command(tlm::TLM_WRITE_COMMAND);
+            if (!out->get_direct_mem_ptr(trans, dmi) || !dmi.is_read_write_allowed()) continue;
+            if (block < dmi.get_start_address() || block + 0xffff > dmi.get_end_address()) continue;
+            return dmi.get_dmi_ptr() + (block - dmi.get_start_address());
+        }
+        return nullptr;
     }
 
     bool io_access(bool write, uint64_t pa, uint8_t* data, unsigned len, uint64_t now, uint64_t& latency) override {

@@ -164,6 +164,7 @@ lock)
 failing-job)
     write_fake_spec
     sed -i 's/"b.trace"/"missing.trace"/' fake.json
+    touch missing.trace  # exists, so the spec check passes; the job itself fails on it
     "$tlmmu" sweep --program "$here/fake-trace.sh" --jobs 2 --out out fake.json 2> err.txt
     status=$?
     check_eq $status 1 "exit status with a failing job"
@@ -172,13 +173,14 @@ failing-job)
     [ ! -f out/results.csv ] || fail "results.csv written although jobs failed"
     check_eq "$(wc -l < out/results.partial.csv)" 5 "partial CSV rows (4 good jobs)"
     grep -q "2 of 6 jobs have no result" err.txt || fail "missing-rows message: $(cat err.txt)"
-    # The real command: a bad trace among good ones.
+    # The real command: a corrupt trace among good ones (readable, so only its job can find out).
+    printf 'I  0400zzzz,4\n' > corrupt-file.lackey
     cat > real.json <<'JSON'
-{"traces": ["synth:sequential,pages=16", "no-such-file.lackey", "synth:sequential,pages=32"]}
+{"traces": ["synth:sequential,pages=16", "corrupt-file.lackey", "synth:sequential,pages=32"]}
 JSON
     "$tlmmu" sweep --out real real.json 2> err.txt
     check_eq $? 1 "exit status (real command)"
-    grep -q "no-such-file.lackey" err.txt || fail "failing job's trace not named: $(cat err.txt)"
+    grep -q "corrupt-file.lackey" err.txt || fail "failing job's trace not named: $(cat err.txt)"
     check_eq "$(wc -l < real/results.partial.csv)" 3 "partial CSV rows (real command)"
     ;;
 bad-spec)
@@ -203,6 +205,31 @@ bad-spec)
     "$tlmmu" sweep --out out does-not-exist.json 2> err.txt
     check_eq $? 2 "missing spec"
     grep -q "does-not-exist.json: cannot open" err.txt || fail "missing spec message: $(cat err.txt)"
+    ;;
+bad-values)
+    # Values and traces are checked before any job runs or is listed.
+    expect_refused() {  # SPEC-TEXT PATTERN
+        printf '%s\n' "$1" > values.json
+        for mode in "" --list; do
+            "$tlmmu" sweep $mode --out out values.json > out.txt 2> err.txt
+            check_eq $? 2 "exit status ${mode:-run} for: $1"
+            grep -q -- "values.json: $2" err.txt || fail "for '$1': expected 'values.json: $2', got: $(cat err.txt)"
+            [ ! -s out.txt ] || fail "--list printed jobs of a bad spec: $(cat out.txt)"
+            [ ! -d out/jobs ] || fail "a job directory was made for a bad spec"
+        done
+    }
+    expect_refused '{"traces": ["synth:sequential,pages=8"], "base": {"set": {"l1d.nope": 1}}}' "set: unknown setting 'l1d.nope'"
+    expect_refused '{"traces": ["synth:sequential,pages=8"], "axes": [{"set": "l1d.latency", "values": [1, "abc"]}]}' "axes.l1d.latency: l1d.latency: expected a number, got 'abc'"
+    expect_refused '{"traces": ["synth:sequential,pages=8"], "axes": [{"os": "pcid", "values": ["sometimes"]}]}' "axes.os.pcid: .*pcid=sometimes"
+    expect_refused '{"traces": ["no-such.lackey"]}' "traces: .*no-such.lackey: cannot be read (no such file)"
+    expect_refused '{"traces": ["synth:sequential,pagez=8"]}' "traces: "
+    # An output directory that cannot be made is not a held lock.
+    write_small_spec
+    touch a_file
+    "$tlmmu" sweep --out a_file/out small.json > /dev/null 2> err.txt
+    check_eq $? 1 "unwritable output directory"
+    grep -q "cannot write to the output directory .*a_file/out" err.txt || fail "unwritable message: $(cat err.txt)"
+    ! grep -q "another sweep" err.txt || fail "an unwritable directory reported as a lock: $(cat err.txt)"
     ;;
 plots)
     command -v gnuplot > /dev/null || { echo "gnuplot not installed: skipped"; exit 0; }

@@ -1,6 +1,7 @@
 #include "support.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "tlmmu/trace/open.h"
 
@@ -98,6 +99,12 @@ TEST_CASE("drmemtrace: a directory of per-thread zips gives one stream per threa
         const std::vector<uint8_t> body = sample_body(expected[t], 100 + t);
         all.insert(all.end(), body.begin(), body.end());
         write_zip(trace_dir + "/trace/drmemtrace.app.10" + std::to_string(t) + ".trace.zip", {{"chunk.0000", all}});
+    }
+    // The schedule files a real run writes beside the threads are not threads.
+    write_zip(trace_dir + "/trace/cpu_schedule.bin.zip", {{"cpu0", {1, 2, 3, 4}}});
+    {
+        std::ofstream serial(trace_dir + "/trace/serial_schedule.bin.gz", std::ios::binary);
+        serial << "not a thread";
     }
     auto streams = tlmmu::trace::open_streams(trace_dir);
     REQUIRE(streams.size() == 2);

@@ -107,6 +107,37 @@ TEST_CASE("compression: raw and gzip and xz and zstd give identical records", "[
     }
 }
 
+TEST_CASE("gzip: a wrong CRC-32 or length is refused with the byte offset, as gzip -t refuses it", "[open][compression][errors]") {
+    ScratchDir dir;
+    const std::vector<Record> records = program_records(2000);
+    const std::string path = dir.path("t.lackey.gz");
+    export_to(path, "lackey", records);
+    const std::vector<uint8_t> clean = read_bytes(path);
+    REQUIRE(read_all(path, "lackey").size() == records.size());
+    // The member ends with CRC-32 (4 bytes) then ISIZE (4 bytes), little-endian.
+    for (const size_t from_end : {8u, 1u}) {
+        std::vector<uint8_t> bytes = clean;
+        bytes[bytes.size() - from_end] ^= 0x01;
+        write_bytes(path, bytes);
+        INFO("byte flipped " << from_end << " from the end");
+        const std::string message = trace_error([&] { read_all(path, "lackey"); });
+        CHECK_THAT(message, Catch::Contains(path + ": byte "));
+        CHECK_THAT(message, Catch::Contains(from_end == 8 ? "incorrect data check" : "incorrect length check"));
+    }
+}
+
+TEST_CASE("gzip: every member of a multi-member file is read", "[open][compression]") {
+    ScratchDir dir;
+    const std::vector<Record> first = program_records(700), second = program_records(300);
+    export_to(dir.path("a.lackey.gz"), "lackey", first);
+    export_to(dir.path("b.lackey.gz"), "lackey", second);
+    std::vector<uint8_t> joined = read_bytes(dir.path("a.lackey.gz"));
+    const std::vector<uint8_t> tail = read_bytes(dir.path("b.lackey.gz"));
+    joined.insert(joined.end(), tail.begin(), tail.end());
+    write_bytes(dir.path("both.lackey.gz"), joined);
+    CHECK(read_all(dir.path("both.lackey.gz"), "lackey").size() == first.size() + second.size());
+}
+
 TEST_CASE("compression: a cut-off compressed file names its byte offset", "[open][compression][errors]") {
     ScratchDir dir;
     const std::vector<Record> records = program_records(5000);

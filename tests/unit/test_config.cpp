@@ -58,6 +58,12 @@ TEST_CASE("invalid geometry is refused with the reason") {
     CHECK_THAT(load_error("maxphyaddr = 60\n"), Catch::Contains("between 32 and 52"));
 }
 
+TEST_CASE("oversized structures are refused with the limit and the structure named") {
+    CHECK_THAT(load_error("l1d.arrays = 4k:4194304x64:lru\n"), Catch::Contains("l1d.arrays[0]: at most 65536 sets"));
+    CHECK_THAT(load_error("l2.arrays = 4k:65536x8:lru\n"), Catch::Contains("l2.arrays[0]: at most 262144 entries"));
+    CHECK_THAT(load_error("psc.pd = 1073741824x4\n"), Catch::Contains("psc.pd: at most 65536 sets"));
+}
+
 TEST_CASE("syntax errors name the file and line") {
     CHECK_THAT(load_error("# comment\n\nl1d.latency = 1\nl1d.policy = lru\n"),
                Catch::Contains("bad.cfg:4:") && Catch::Contains("unknown setting 'l1d.policy'"));

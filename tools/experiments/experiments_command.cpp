@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <filesystem>
 #include <sstream>
 
 #include "atomic_file.h"
@@ -52,7 +53,19 @@ std::string tail_lines(const std::string& text, unsigned n) {
 
 }  // namespace
 
-std::string default_firmware_path() { return TLMMU_FIRMWARE_ELF; }
+// An installed tlmmu (PREFIX/bin/tlmmu) uses PREFIX/share/tlmmu's firmware;
+// a tlmmu in the build tree, the firmware built beside it.
+std::string default_firmware_path() {
+#if defined(TLMMU_FIRMWARE_INSTALLED) && defined(TLMMU_BINDIR)
+    std::error_code ec;
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec && exe.parent_path().filename() == std::filesystem::path(TLMMU_BINDIR).filename()) {
+        const std::filesystem::path installed = exe.parent_path().parent_path() / TLMMU_FIRMWARE_INSTALLED;
+        if (std::filesystem::exists(installed, ec)) return installed.string();
+    }
+#endif
+    return TLMMU_FIRMWARE_ELF;
+}
 
 SuiteRun run_suite(const std::string& firmware, const platform::PlatformOptions& options) {
     SuiteRun s;

@@ -1,6 +1,7 @@
 // PNG plots of the experiment results, drawn by gnuplot from data written
-// inline into its script. Each image is written to NAME.png.partial and
-// renamed, so a failed run never leaves a truncated plot behind.
+// inline into its script. Each image is written to a temporary file and
+// installed at the end (tools/common/atomic_file.h), so a failed run never
+// leaves a truncated plot behind.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "atomic_file.h"
 #include "results.h"
 
 namespace tlmmu::experiments {
@@ -18,10 +20,12 @@ namespace fs = std::filesystem;
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
-// Runs gnuplot on `script` (which writes `out_partial`), then renames.
+// Runs gnuplot on `script` (which writes a temporary file), then installs
+// the image at `out` (tools/common/atomic_file.h).
 bool render(const std::string& script, const fs::path& out, std::string& error) {
-    const fs::path partial = out.string() + ".partial";
-    const fs::path script_path = out.string() + ".gp.partial";
+    const fs::path partial = tools::temporary_output_path(out.string(), &error);
+    if (partial.empty()) return false;
+    const fs::path script_path = partial.string() + ".gp";
     {
         std::ofstream f(script_path);
         f << "set terminal pngcairo size 900,560 noenhanced font 'sans,10'\n"
@@ -29,6 +33,7 @@ bool render(const std::string& script, const fs::path& out, std::string& error) 
           << script;
         if (!f) {
             error = "cannot write " + script_path.string();
+            std::remove(partial.c_str());
             return false;
         }
     }
@@ -37,6 +42,8 @@ bool render(const std::string& script, const fs::path& out, std::string& error) 
     FILE* pipe = popen(command.c_str(), "r");
     if (!pipe) {
         error = "cannot run gnuplot";
+        std::remove(script_path.c_str());
+        std::remove(partial.c_str());
         return false;
     }
     char buffer[256];
@@ -44,17 +51,12 @@ bool render(const std::string& script, const fs::path& out, std::string& error) 
     const int status = pclose(pipe);
     std::error_code ec;
     fs::remove(script_path, ec);
-    if (status != 0 || !fs::exists(partial)) {
+    if (status != 0 || fs::file_size(partial, ec) == 0) {
         fs::remove(partial, ec);
         error = "gnuplot failed for " + out.string() + (messages.empty() ? "" : ": " + messages);
         return false;
     }
-    fs::rename(partial, out, ec);
-    if (ec) {
-        error = "cannot rename " + partial.string() + ": " + ec.message();
-        return false;
-    }
-    return true;
+    return tools::install_output(partial.string(), out.string(), &error);
 }
 
 std::string working_set_script(const Results& r) {

@@ -111,8 +111,9 @@ std::string render(const std::string& png, const std::string& script_body, const
         return "gnuplot not found on PATH (Debian: apt-get install gnuplot-nox); the script and data are in " +
                script_path + " and " + data_path;
 
-    const std::string temp_png = png + ".partial";
-    std::remove(temp_png.c_str());
+    std::string why;
+    const std::string temp_png = tools::temporary_output_path(png, &why);
+    if (temp_png.empty()) return why;
     const std::string log_path = png + ".gnuplot.log";
     const pid_t pid = ::fork();
     if (pid < 0) return std::string("cannot start gnuplot: ") + std::strerror(errno);
@@ -144,12 +145,7 @@ std::string render(const std::string& png, const std::string& script_body, const
         while (!log_text.empty() && log_text.back() == '\n') log_text.pop_back();
         return "gnuplot failed on " + script_path + (log_text.empty() ? "" : ":\n" + log_text);
     }
-    std::error_code ec;
-    fs::rename(temp_png, png, ec);
-    if (ec) {
-        std::remove(temp_png.c_str());
-        return "cannot write " + png + ": " + ec.message();
-    }
+    if (!tools::install_output(temp_png, png, &why)) return why;
     return "";
 }
 

@@ -137,8 +137,9 @@ int run_run_command(const std::vector<std::string>& args) {
                   << r.hart.device_accesses << "\n"
                   << stats_summary(r.stats);
     }
-    if (!json_path.empty() && !tools::write_file_atomically(json_path, platform::result_to_json(r) + "\n")) {
-        std::cerr << "tlmmu run: cannot write " << json_path << "\n";
+    std::string why;
+    if (!json_path.empty() && !tools::write_file_atomically(json_path, platform::result_to_json(r) + "\n", &why)) {
+        std::cerr << "tlmmu run: " << why << "\n";
         return platform::kExitError;
     }
     return code;

@@ -124,6 +124,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
     SweepSpec spec;
     try {
         spec = load_spec(spec_path);
+        if (!aggregate_only) check_values_and_traces(spec);  // before any job runs, or is listed
     } catch (const SpecError& e) {
         std::cerr << "tlmmu sweep: " << e.what() << "\n";
         return 2;
@@ -172,6 +173,11 @@ int run_sweep_command(const std::vector<std::string>& args) {
         options.lock = false;
     }
     const RunSummary summary = run_jobs(have_job ? selected : jobs, options);
+    if (!summary.unwritable.empty()) {
+        std::cerr << "tlmmu sweep: cannot write to the output directory " << options.output << ": "
+                  << summary.unwritable << "\n";
+        return 1;
+    }
     if (summary.locked_out) {
         std::cerr << "tlmmu sweep: another sweep is running in " << options.output << " (" << options.output
                   << "/.lock); wait for it or choose another --out\n";

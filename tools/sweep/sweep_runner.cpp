@@ -137,7 +137,15 @@ RunSummary run_jobs(const std::vector<Job>& jobs, const RunOptions& options) {
     // of a cluster array (--job) touch one file each and need no lock.
     const std::string lock_path = (fs::path(options.output) / ".lock").string();
     const int lock_fd = options.lock ? ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644) : -1;
-    if (options.lock && (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)) {
+    if (options.lock && lock_fd < 0) {  // not a held lock: the directory itself refuses
+        summary.unwritable = std::strerror(errno);
+        return summary;
+    }
+    if (!options.lock && ::access(options.output.c_str(), W_OK) != 0) {
+        summary.unwritable = std::strerror(errno);
+        return summary;
+    }
+    if (options.lock && ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
         if (lock_fd >= 0) ::close(lock_fd);
         summary.locked_out = true;
         return summary;

@@ -23,6 +23,7 @@ struct RunSummary {
     std::vector<size_t> failed;  // job indices
     bool interrupted = false;    // SIGINT/SIGTERM arrived; running jobs were stopped
     bool locked_out = false;     // another sweep holds the output directory; nothing ran
+    std::string unwritable;      // why the output directory cannot be written; nothing ran
 };
 
 std::string result_path(const std::string& output, const Job& job);

@@ -6,6 +6,10 @@
 #include <set>
 #include <sstream>
 
+#include "tlmmu/core/config.h"
+#include "tlmmu/os/os_model.h"
+#include "tlmmu/synth/synthetic.h"
+
 namespace tlmmu::sweep {
 namespace {
 
@@ -257,6 +261,44 @@ std::vector<Job> expand_jobs(const SweepSpec& spec) {
         }
     }
     return jobs;
+}
+
+void check_values_and_traces(const SweepSpec& spec) {
+    auto check = [&](const std::string& option, const std::string& key, const std::string& value,
+                     const std::string& where) {
+        try {
+            if (option == "--set") {
+                MmuConfig scratch = MmuConfig::skylake();
+                apply_setting(scratch, key, value);
+            } else {
+                os::OsConfig scratch;
+                os::apply_os_setting(scratch, key, value);
+            }
+        } catch (const std::exception& e) {
+            throw SpecError(spec.path + ": " + where + ": " + e.what());  // the message names key and value
+        }
+    };
+    for (const auto& [key, value] : spec.base_set) check("--set", key, value, "set");
+    for (const auto& [key, value] : spec.base_os) check("--os", key, value, "os");
+    for (const Axis& axis : spec.axes)
+        for (const std::string& value : axis.values) check(axis.option, axis.key, value, "axes." + axis.column);
+    for (const TraceGroup& group : spec.traces) {
+        for (const std::string& trace : group.arguments) {
+            if (synth::is_synthetic_spec(trace)) {
+                try {
+                    synth::open_synthetic(trace);  // checks the spec's keys and values
+                } catch (const std::exception& e) {
+                    throw SpecError(spec.path + ": traces: " + e.what());
+                }
+                continue;
+            }
+            std::error_code ec;
+            if (fs::is_directory(trace, ec)) continue;  // a drmemtrace directory: its reader checks it
+            if (!std::ifstream(trace, std::ios::binary))
+                throw SpecError(spec.path + ": traces: " + trace + ": cannot be read (" +
+                                (fs::exists(trace, ec) ? "permission denied" : "no such file") + ")");
+        }
+    }
 }
 
 }  // namespace tlmmu::sweep

@@ -53,6 +53,12 @@ struct Job {
     std::vector<std::pair<std::string, std::string>> parameters;  // CSV columns: trace, axes
 };
 
+// Checks what only a run would otherwise find, before any job runs: every
+// --set and --os value (base and axis values) is applied to a configuration
+// of its own, and every trace file exists and can be read. Throws SpecError
+// naming the spec file, the key and the value (or the trace).
+void check_values_and_traces(const SweepSpec& spec);
+
 // Reads and validates a spec file. Throws SpecError.
 SweepSpec load_spec(const std::string& path);
 SweepSpec parse_spec(const std::string& text, const std::string& path);

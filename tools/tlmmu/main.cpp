@@ -3,6 +3,7 @@
 // adding one means adding a row to kCommands.
 #include <cstring>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -63,8 +64,23 @@ void print_usage(std::ostream& out) {
 
 }  // namespace
 
+int dispatch(const std::vector<std::string>& args);
+
+// Every command's last line of defence: a host allocation that fails (a
+// configuration asking for more memory than the machine has) or any other
+// escaped exception is a message and exit status 1, never an abort.
 int main(int argc, char** argv) {
-    const std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        return dispatch(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const std::bad_alloc&) {
+        std::cerr << "tlmmu: out of host memory (a structure or memory size too large for this machine?)\n";
+    } catch (const std::exception& e) {
+        std::cerr << "tlmmu: " << e.what() << "\n";
+    }
+    return 1;
+}
+
+int dispatch(const std::vector<std::string>& args) {
     if (args.empty()) return tlmmu::experiments::run_experiments_command({});  // the default job
     const std::string& name = args[0];
     if (name == "help" || name == "--help" || name == "-h") {

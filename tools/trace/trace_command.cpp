@@ -151,11 +151,11 @@ int run_trace_command(const std::vector<std::string>& args) {
     }
     options.format = format;
 
-    // A failed run leaves no result file behind, not even an old one.
+    // A failed run writes no result; what was at the output paths before
+    // (an older result, a device) is not the command's to delete. The exit
+    // status says the run failed.
     auto fail = [&](const std::string& message) {
         std::cerr << "tlmmu trace: " << message << "\n";
-        for (const std::string& path : {json_path, csv_path})
-            if (!path.empty()) std::remove(path.c_str());
         return 1;
     };
     replay::ReplayResult result;
@@ -177,10 +177,9 @@ int run_trace_command(const std::vector<std::string>& args) {
     }
 
     const std::string json = replay::result_json(result, options, format);
-    if (!json_path.empty() && !tools::write_file_atomically(json_path, json + "\n"))
-        return fail("cannot write " + json_path);
-    if (!csv_path.empty() && !tools::write_file_atomically(csv_path, replay::result_csv(json)))
-        return fail("cannot write " + csv_path);
+    std::string why;
+    if (!json_path.empty() && !tools::write_file_atomically(json_path, json + "\n", &why)) return fail(why);
+    if (!csv_path.empty() && !tools::write_file_atomically(csv_path, replay::result_csv(json), &why)) return fail(why);
     if (result.os.unresolved_faults)
         std::cerr << "tlmmu trace: warning: " << result.os.unresolved_faults
                   << " accesses still faulted after the page-fault handler and were skipped (non-canonical or "

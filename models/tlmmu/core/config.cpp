@@ -40,6 +40,9 @@ constexpr uint8_t g1 = 1u << unsigned(PageSize::g1);
 
 bool is_pow2(unsigned v) { return v && !(v & (v - 1)); }
 
+constexpr unsigned kMaxSets = 1u << 16;     // per array
+constexpr uint64_t kMaxEntries = 1u << 18;  // per array
+
 std::string trim(const std::string& s) {
     size_t b = 0, e = s.size();
     while (b < e && std::isspace((unsigned char)s[b])) ++b;
@@ -127,6 +130,12 @@ void validate_array(const std::string& where, const ArrayConfig& a) {
     if (a.ways == 0) throw ConfigError(where + ": ways must be at least 1");
     if (!is_pow2(a.sets)) throw ConfigError(where + ": sets must be a power of two, got " + std::to_string(a.sets));
     if (a.ways > 64) throw ConfigError(where + ": at most 64 ways, got " + std::to_string(a.ways));
+    // Far beyond any real TLB or PSC, and small enough that a typo cannot ask
+    // for gigabytes of host memory (an entry is a few tens of bytes).
+    if (a.sets > kMaxSets) throw ConfigError(where + ": at most " + std::to_string(kMaxSets) + " sets, got " + std::to_string(a.sets));
+    if (uint64_t(a.sets) * a.ways > kMaxEntries)
+        throw ConfigError(where + ": at most " + std::to_string(kMaxEntries) + " entries (sets x ways), got " +
+                          std::to_string(uint64_t(a.sets) * a.ways));
     if (a.policy == ReplacementPolicy::tree_plru && !is_pow2(a.ways))
         throw ConfigError(where + ": tree pseudo-LRU needs a power-of-two number of ways, got " +
                           std::to_string(a.ways));

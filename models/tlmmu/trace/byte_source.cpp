@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <lzma.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -98,6 +100,66 @@ class XzSource : public ByteSource {
     bool m_ended = false;
 };
 
+// gzip through zlib, which checks the CRC-32 and length (ISIZE) that end
+// every member; multi-member files (concatenated gzip streams, as `cat a.gz
+// b.gz` or pigz make) are read member after member.
+class GzipSource : public ByteSource {
+ public:
+    explicit GzipSource(const std::string& path) : m_path(path), m_file(path), m_in(size_t(1) << 17) {
+        if (inflateInit2(&m_stream, 16 + MAX_WBITS) != Z_OK) throw TraceError(path + ": cannot start the gzip decoder");
+    }
+    ~GzipSource() override { inflateEnd(&m_stream); }
+
+    size_t read(uint8_t* dst, size_t n) override {
+        m_stream.next_out = dst;
+        m_stream.avail_out = unsigned(std::min<size_t>(n, 1u << 30));
+        const unsigned want = m_stream.avail_out;
+        while (m_stream.avail_out == want && !m_ended) {
+            if (m_stream.avail_in == 0) {
+                const size_t got = m_file.read(m_in.data(), m_in.size());
+                if (got == 0) {
+                    if (m_in_member) fail("truncated gzip data (the file ends inside a member)");
+                    m_ended = true;
+                    break;
+                }
+                m_consumed_before += m_stream.total_in;  // total_in restarts with every member
+                m_stream.total_in = 0;
+                m_stream.next_in = m_in.data();
+                m_stream.avail_in = unsigned(got);
+            }
+            m_in_member = true;
+            const int r = inflate(&m_stream, Z_NO_FLUSH);
+            if (r == Z_STREAM_END) {  // CRC-32 and ISIZE checked; another member may follow
+                m_in_member = false;
+                m_consumed_before += m_stream.total_in;
+                m_stream.total_in = 0;
+                inflateReset(&m_stream);
+                continue;
+            }
+            if (r == Z_DATA_ERROR) fail(m_stream.msg ? m_stream.msg : "corrupt gzip data");
+            if (r == Z_MEM_ERROR) fail("out of memory");
+            if (r != Z_OK && r != Z_BUF_ERROR) fail("gzip decompression error");
+        }
+        return want - m_stream.avail_out;
+    }
+
+ private:
+    // zlib says "incorrect data check" for a CRC-32 mismatch and "incorrect
+    // length check" for a wrong ISIZE; the offset is in the file as stored.
+    [[noreturn]] void fail(const std::string& what) {
+        throw TraceError(m_path + ": byte " + std::to_string(m_consumed_before + m_stream.total_in) +
+                         " of the file: " + what);
+    }
+
+    std::string m_path;
+    FileSource m_file;
+    std::vector<uint8_t> m_in;
+    z_stream m_stream{};
+    uint64_t m_consumed_before = 0;  // compressed bytes of the members before this one
+    bool m_in_member = false;
+    bool m_ended = false;
+};
+
 // libarchive reading: a compressed single stream (format "raw" with every
 // decompression filter) or the chunk members of a zip.
 class ArchiveSource : public ByteSource {
@@ -118,7 +180,7 @@ class ArchiveSource : public ByteSource {
         }
         if (zip) archive_read_support_format_zip(m_archive);
         else archive_read_support_format_raw(m_archive);
-        if (archive_read_open_filename(m_archive, path.c_str(), size_t(1) << 17) != ARCHIVE_OK) fail("cannot open");
+        if (archive_read_open_filename(m_archive, path.c_str(), size_t(kOpenBlock)) != ARCHIVE_OK) fail("cannot open");
         m_in_entry = next_entry();
     }
 
@@ -138,7 +200,16 @@ class ArchiveSource : public ByteSource {
     // located even though no record around it could be decoded.
     [[noreturn]] void fail(const char* what) {
         const char* detail = archive_error_string(m_archive);
-        std::string where = m_path + ": byte " + std::to_string(archive_filter_bytes(m_archive, -1)) + " of the file";
+        // The offset is how far into the file (as stored) reading had got.
+        // libarchive reads ahead while opening and has no count yet if that
+        // fails: it had read the first block, or the whole of a smaller file.
+        la_int64_t read = archive_filter_bytes(m_archive, -1);
+        if (read < 0) {
+            std::error_code ec;
+            const uint64_t size = std::filesystem::file_size(m_path, ec);
+            read = la_int64_t(ec ? kOpenBlock : std::min(size, kOpenBlock));
+        }
+        std::string where = m_path + ": byte " + std::to_string(read) + " of the file";
         if (m_zip && !m_member.empty()) where += " (zip member '" + m_member + "')";
         throw TraceError(where + ": " + what + (detail ? std::string(": ") + detail : std::string()));
     }
@@ -173,6 +244,7 @@ class ArchiveSource : public ByteSource {
         }
     }
 
+    static constexpr uint64_t kOpenBlock = uint64_t(1) << 17;  // bytes libarchive reads at a time
     struct Free {
         void operator()(archive* a) const { archive_read_free(a); }
     };
@@ -224,6 +296,7 @@ std::unique_ptr<ByteSource> open_file_source(const std::string& path) {
     const std::vector<uint8_t> head = read_head(path, 8);
     const Compression c = sniff_compression(head.data(), head.size());
     if (c == Compression::none) return std::make_unique<FileSource>(path);
+    if (c == Compression::gzip) return std::make_unique<PrefetchSource>(std::make_unique<GzipSource>(path));
     if (c == Compression::xz) return std::make_unique<PrefetchSource>(std::make_unique<XzSource>(path));
     return std::make_unique<PrefetchSource>(std::make_unique<ArchiveSource>(path, false, c));
 }

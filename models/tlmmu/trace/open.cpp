@@ -96,6 +96,9 @@ std::vector<std::string> drmemtrace_thread_files(const std::string& dir) {
     for (const auto& entry : fs::directory_iterator(root, ec)) {
         if (!entry.is_regular_file()) continue;
         const std::string name = entry.path().filename().string();
+        // DynamoRIO writes the schedules it recorded (cpu_schedule.bin.zip,
+        // serial_schedule.bin.gz) beside the threads: they hold no trace entries.
+        if (name.find("_schedule.bin") != std::string::npos) continue;
         if (ends_with(name, ".zip") || ends_with(name, ".gz") || ends_with(name, ".zst") || ends_with(name, ".xz"))
             files.push_back(entry.path().string());
     }
