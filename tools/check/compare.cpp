@@ -16,19 +16,18 @@ std::string location(const std::string& file, unsigned line) {
     return line ? file + ":" + std::to_string(line) : file;
 }
 
+// Edits (insert, delete, substitute, swap two neighbours) from a to b.
 size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
         for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
         }
-    }
-    return row[b.size()];
+    return d[a.size()][b.size()];
 }
 
 // '*' in one segment: any characters.
@@ -136,7 +135,9 @@ nlohmann::json read_json_file(const std::string& path) {
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
-        const size_t at = std::min<size_t>(e.byte ? e.byte - 1 : 0, text.size());
+        size_t at = std::min<size_t>(e.byte ? e.byte - 1 : 0, text.size());
+        if (at == text.size())  // cut off: the line of the last character there is
+            while (at > 0 && std::isspace((unsigned char)text[at - 1])) --at;
         const unsigned line = unsigned(std::count(text.begin(), text.begin() + long(at), '\n')) + 1;
         std::string reason = e.what();
         const size_t colon = reason.rfind(": ");  // nlohmann prefixes "[json.exception.parse_error.101] ..."
@@ -347,7 +348,7 @@ std::string table(const Comparison& c, bool all) {
             cells.push_back({r.path, r.golden, r.run, r.change, r.rule->describe(), to_string(r.status)});
     std::vector<size_t> width(6, 0);
     for (const auto& row : cells)
-        for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], std::min<size_t>(row[i].size(), 60));
+        for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
     std::string out;
     for (const auto& row : cells) {
         std::string line;
