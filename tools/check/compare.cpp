@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -129,6 +130,8 @@ std::vector<Metric> flatten(const nlohmann::json& document) {
 }
 
 nlohmann::json read_json_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw CheckError(path, 0, "cannot read: is a directory");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw CheckError(path, 0, "cannot read");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -231,6 +234,8 @@ Tolerances parse_tolerances(std::istream& in, const std::string& file) {
 }
 
 Tolerances read_tolerance_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw CheckError(path, 0, "cannot read: is a directory");
     std::ifstream in(path);
     if (!in) throw CheckError(path, 0, "cannot read");
     return parse_tolerances(in, path);
