@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "atomic_file.h"
+#include "junit.h"
 #include "platform.h"
 #include "tlmmu/core/stats.h"
 
@@ -16,7 +17,7 @@ using platform::PlatformOptions;
 const char* const kUsage =
     "usage: tlmmu run FILE.elf [--max-instructions N] [--max-time T] [--max-wall SECONDS]\n"
     "                 [--set KEY=VALUE]... [--config FILE] [--platform KEY=VALUE]...\n"
-    "                 [--stats] [--json FILE]\n"
+    "                 [--stats] [--json FILE] [--junit FILE]\n"
     "\n"
     "Runs a bare-metal RV64IM ELF on the platform (docs/platform.md, docs/isa.md): every\n"
     "fetch, load and store goes through the MMU model. UART output goes to stdout;\n"
@@ -32,6 +33,8 @@ const char* const kUsage =
     "                        ram_bytes=1G, backend=direct, fetch=instruction\n"
     "  --stats               print the run's counters and the MMU statistics to stderr\n"
     "  --json FILE           write the counters and statistics as JSON\n"
+    "  --junit FILE          write JUnit XML: one test case, the program, failed unless it\n"
+    "                        exited with status 0\n"
     "\n"
     "Exit status: the guest's exit code (0 = pass; codes above 119 are reported as 119),\n"
     "120 instruction limit, 121 time limit, 122 ELF refused, 123 bad usage or option.\n";
@@ -69,7 +72,7 @@ bool parse_time(const std::string& text, double clock_ghz, uint64_t& cycles) {
 int run_run_command(const std::vector<std::string>& args) {
     PlatformOptions options;
     options.backend = platform::Backend::systemc;  // one `tlmmu run` = one platform
-    std::string file, json_path, max_time;
+    std::string file, json_path, junit_path, max_time;
     bool print_stats = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -87,6 +90,8 @@ int run_run_command(const std::vector<std::string>& args) {
                 print_stats = true;
             } else if (a == "--json") {
                 if (!value(json_path)) return usage_error("--json needs a file");
+            } else if (a == "--junit") {
+                if (!value(junit_path)) return usage_error("--junit needs a file");
             } else if (a == "--max-instructions") {
                 if (!value(v)) return usage_error("--max-instructions needs a number");
                 options.set("max_instructions", v);
@@ -141,6 +146,21 @@ int run_run_command(const std::vector<std::string>& args) {
     if (!json_path.empty() && !tools::write_file_atomically(json_path, platform::result_to_json(r) + "\n", &why)) {
         std::cerr << "tlmmu run: " << why << "\n";
         return platform::kExitError;
+    }
+    if (!junit_path.empty()) {
+        tools::JunitCase tc;
+        tc.name = file;
+        tc.classname = "run";
+        tc.seconds = r.wall_seconds;
+        if (r.stop != platform::StopReason::exited || r.exit_code != 0) {
+            tc.outcome = r.stop == platform::StopReason::exited ? tools::JunitCase::Outcome::failure
+                                                                 : tools::JunitCase::Outcome::error;
+            tc.message = r.message;
+        }
+        if (!tools::write_junit(junit_path, {{"tlmmu run", {tc}}})) {
+            std::cerr << "tlmmu run: cannot write " << junit_path << "\n";
+            return platform::kExitError;
+        }
     }
     return code;
 }

@@ -1,9 +1,12 @@
 #include "scenario_command.h"
 
+#include <chrono>
 #include <iostream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.h"
+#include "junit.h"
 #include "scenario_runner.h"
 #include "tlmmu/core/config.h"
 
@@ -12,7 +15,7 @@ namespace tlmmu::scenario {
 namespace {
 
 const char* const kUsage =
-    "usage: tlmmu scenario [--verbose] [--stats] [--json FILE] [--config FILE]... FILE...\n"
+    "usage: tlmmu scenario [--verbose] [--stats] [--json FILE] [--junit FILE] [--config FILE]... FILE...\n"
     "\n"
     "Runs each scenario file on a fresh MMU model and prints PASS or FAIL per file,\n"
     "then 'N passed, M failed'. The format is described in docs/scenarios.md.\n"
@@ -20,6 +23,7 @@ const char* const kUsage =
     "  -v, --verbose      trace every statement and its outcome\n"
     "      --stats        print the model's statistics after each file\n"
     "      --json FILE    write each file's statistics to FILE, one JSON object keyed by file\n"
+    "      --junit FILE   write JUnit XML to FILE, one test case per scenario file\n"
     "  -c, --config FILE  start from this configuration instead of the built-in\n"
     "                     Skylake-like one (key = value lines, docs/configuration.md);\n"
     "                     the files' own 'config' lines apply on top\n"
@@ -33,7 +37,7 @@ int run_scenario_command(const std::vector<std::string>& args) {
     RunOptions options;
     std::vector<std::string> files;
     bool print_stats = false;
-    std::string json_path;
+    std::string json_path, junit_path;
     bool options_done = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -51,6 +55,12 @@ int run_scenario_command(const std::vector<std::string>& args) {
                 return 2;
             }
             json_path = args[++i];
+        } else if (a == "--junit") {
+            if (i + 1 >= args.size()) {
+                std::cerr << "tlmmu scenario: --junit needs a file\n" << kUsage;
+                return 2;
+            }
+            junit_path = args[++i];
         } else if (a == "-h" || a == "--help") {
             std::cout << kUsage;
             return 0;
@@ -82,9 +92,22 @@ int run_scenario_command(const std::vector<std::string>& args) {
 
     unsigned passed = 0, failed = 0;
     std::string json = "{";
+    tools::JunitSuite suite{"tlmmu scenario", {}};
     for (const std::string& file : files) {
-        const RunResult r = run_scenario_file(file, options, std::cout);
-        std::cout << (r.passed() ? "PASS " : "FAIL ") << file << "\n";
+        std::ostringstream diagnostics;
+        const auto started = std::chrono::steady_clock::now();
+        const RunResult r = run_scenario_file(file, options, diagnostics);
+        std::cout << diagnostics.str() << (r.passed() ? "PASS " : "FAIL ") << file << "\n";
+        tools::JunitCase tc;
+        tc.name = file;
+        tc.classname = "scenario";
+        tc.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (!r.passed()) {
+            tc.outcome = r.errors ? tools::JunitCase::Outcome::error : tools::JunitCase::Outcome::failure;
+            tc.message = std::to_string(r.failures) + " failed expectations, " + std::to_string(r.errors) + " errors";
+            tc.detail = diagnostics.str();
+        }
+        suite.cases.push_back(tc);
         ++(r.passed() ? passed : failed);
         if (r.stats && print_stats) std::cout << stats_summary(*r.stats);
         if (r.stats && !json_path.empty()) {
@@ -95,6 +118,10 @@ int run_scenario_command(const std::vector<std::string>& args) {
     std::cout << passed << " passed, " << failed << " failed\n";
     if (!json_path.empty() && !tools::write_file_atomically(json_path, json + "\n}\n")) {
         std::cerr << "tlmmu scenario: cannot write " << json_path << "\n";
+        return 2;
+    }
+    if (!junit_path.empty() && !tools::write_junit(junit_path, {suite})) {
+        std::cerr << "tlmmu scenario: cannot write " << junit_path << "\n";
         return 2;
     }
     return failed ? 1 : 0;

@@ -114,6 +114,9 @@ const std::map<std::string, std::string>& synopses() {
         {"expect-stat", "expect-stat PATH = N"},
         {"expect-reg", "expect-reg cr0|cr2|cr3|cr4|efer|pkru|pcid = VALUE"},
         {"reset-stats", "reset-stats"},
+        {"poke", "poke PA VALUE"},
+        {"expect-mem", "expect-mem PA VALUE [mask=M]"},
+        {"load-image", "load-image FILE"},
     };
     return table;
 }
@@ -187,6 +190,7 @@ class LineParser {
             no_more(1);
             return ResetStatsStmt{};
         }
+        if (cmd == "poke" || cmd == "expect-mem" || cmd == "load-image") return physical_memory();
         fail("statement '" + cmd + "' is listed in synopses() but has no parser");
     }
 
@@ -667,6 +671,32 @@ class LineParser {
         for (const char* r : {"cr0", "cr2", "cr3", "cr4", "efer", "pkru", "pcid"})
             if (reg == r) return ExpectRegStmt{reg, value};
         fail("unknown register '" + reg + "' (cr0, cr2, cr3, cr4, efer, pkru, pcid)");
+    }
+
+    // --- physical memory: poke, expect-mem, load-image ------------------------
+    uint64_t qword_address(size_t i) const {
+        const uint64_t pa = number(i, "PA");
+        if (pa & 7) fail("PA " + m_words[i] + " is not 8-byte aligned");
+        return pa;
+    }
+    StatementBody physical_memory() const {
+        const std::string& cmd = m_words[0];
+        if (cmd == "load-image") {
+            LoadImageStmt s{word(1, "FILE")};
+            no_more(2);
+            return s;
+        }
+        const uint64_t pa = qword_address(1);
+        const uint64_t value = number(2, "VALUE");
+        if (cmd == "poke") {
+            no_more(3);
+            return PokeStmt{pa, value};
+        }
+        ExpectMemStmt s{pa, value};
+        const auto o = options(3, {"mask"});
+        if (o.count("mask")) s.mask = to_number(o.at("mask"), "mask");
+        if (s.value & ~s.mask) fail("VALUE has bits outside mask=");
+        return s;
     }
 
     unsigned m_line;

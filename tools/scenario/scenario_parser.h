@@ -165,10 +165,22 @@ struct ExpectRegStmt {  // expect-reg cr0|cr2|cr3|cr4|efer|pkru|pcid = V
 };
 struct ResetStatsStmt {};  // reset-stats
 
+// --- physical memory: worlds built by other tools -------------------------------
+struct PokeStmt {  // poke PA VALUE
+    uint64_t pa = 0, value = 0;
+};
+struct ExpectMemStmt {  // expect-mem PA VALUE [mask=M]
+    uint64_t pa = 0, value = 0;
+    uint64_t mask = ~0ull;  // the bits compared
+};
+struct LoadImageStmt {  // load-image FILE (relative to the scenario's directory)
+    std::string path;
+};
+
 using StatementBody =
     std::variant<ConfigStmt, MemoryStmt, PagingStmt, SpaceStmt, UseStmt, MapStmt, UnmapStmt, EditStmt, BootStmt,
                  ControlStmt, AcStmt, OnWalkReadStmt, AccessStmt, ExpectEntryStmt, ExpectCachedStmt,
-                 ExpectStatStmt, ExpectRegStmt, ResetStatsStmt>;
+                 ExpectStatStmt, ExpectRegStmt, ResetStatsStmt, PokeStmt, ExpectMemStmt, LoadImageStmt>;
 
 struct Statement {
     unsigned line = 0;

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "memory_image.h"
 #include "scenario_parser.h"
 #include "scenario_stats.h"
 #include "tlmmu/core/memory.h"
@@ -447,6 +448,39 @@ class Runner {
     }
 
     void execute(const ResetStatsStmt&) { mmu().reset_stats(); }
+
+    // --- physical memory: worlds built by other tools ---------------------------
+    // Plain stores and loads of memory: nothing is invalidated, so cached
+    // translations of an edited entry go stale as on hardware.
+    void poke(uint64_t pa, uint64_t value) {
+        ensure_memory();
+        if (!m_memory->write64(pa, value))
+            error("PA " + hex(pa) + " is outside memory (" + hex(m_memory->size()) + " bytes)");
+    }
+    void execute(const PokeStmt& s) { poke(s.pa, s.value); }
+    void execute(const ExpectMemStmt& s) {
+        ensure_memory();
+        uint64_t v = 0;
+        if (!m_memory->read64(s.pa, v)) error("PA " + hex(s.pa) + " is outside memory (" + hex(m_memory->size()) + " bytes)");
+        const std::string what = "qword at " + hex(s.pa) + (s.mask == ~0ull ? "" : " under mask " + hex(s.mask));
+        if ((v & s.mask) != s.value) fail(what + " = " + hex(s.value), hex(v & s.mask) + " (whole qword " + hex(v) + ")");
+    }
+    void execute(const LoadImageStmt& s) {
+        namespace fs = std::filesystem;
+        const fs::path path = fs::path(s.path).is_absolute() ? fs::path(s.path) : fs::path(m_file).parent_path() / s.path;
+        std::vector<ImageQword> image;
+        try {
+            image = read_memory_image(path.string());
+        } catch (const ImageError& e) {
+            error(std::string("load-image: ") + e.what());
+        }
+        ensure_memory();
+        for (const ImageQword& q : image)
+            if (!m_memory->write64(q.pa, q.value))
+                error("load-image: " + path.string() + ":" + dec(q.line) + ": PA " + hex(q.pa) + " is outside memory (" +
+                      hex(m_memory->size()) + " bytes)");
+        trace(dec(image.size()) + " qwords from " + path.string());
+    }
 
     const std::string m_file;
     const RunOptions& m_options;

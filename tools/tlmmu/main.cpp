@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "check_command.h"
 #include "convert_command.h"
 #include "demo_command.h"
 #include "experiments_command.h"
@@ -46,6 +47,8 @@ const Command kCommands[] = {
      tlmmu::demo::run_demo_command},
     {"scenario", "run scenario files (architectural litmus tests, docs/scenarios.md)",
      tlmmu::scenario::run_scenario_command},
+    {"check", "compare a run's JSON statistics with a golden file under per-metric tolerances (docs/ci.md)",
+     tlmmu::check::run_check_command},
 };
 
 const Command* find_command(const std::string& name) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cosim_loop.h"
+#include "junit.h"
 
 namespace tlmmu::cosim {
 
@@ -43,6 +44,21 @@ int cosim_main(int argc, char** argv, const std::string& block, const std::strin
         std::cout << block << " " << config->name << ": " << s.transactions << " transactions, "
                   << (s.mismatch ? 1 : 0) << " mismatches, seed " << o.seed << ", " << s.seconds << " s\n"
                   << std::flush;
+        if (!o.junit.empty()) {
+            tools::JunitCase tc;
+            tc.name = block + " " + config->name + (o.fault ? " (planted fault)" : "") + ", seed " +
+                      std::to_string(o.seed) + ", " + std::to_string(o.transactions) + " transactions";
+            tc.classname = "cosim." + block;
+            tc.seconds = s.seconds;
+            if (s.mismatch) {
+                tc.outcome = tools::JunitCase::Outcome::failure;
+                tc.message = "first mismatch at transaction " + std::to_string(s.transactions - 1);
+            }
+            if (!tools::write_junit(o.junit, {{program, {tc}}})) {
+                std::cerr << program << ": cannot write " << o.junit << "\n";
+                return 2;
+            }
+        }
         return s.mismatch ? 1 : 0;
     });
 }

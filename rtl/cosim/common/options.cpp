@@ -32,6 +32,7 @@ Options parse_options(const std::vector<std::string>& args) {
         else if (a == "--vcd-window") o.vcd_window = parse_count(a, value());
         else if (a == "--fault") o.fault = true;
         else if (a == "--quiet") o.quiet = true;
+        else if (a == "--junit") o.junit = value();
         else throw UsageError("unknown argument '" + a + "'");
     }
     if (o.vcd_window == 0) throw UsageError("--vcd-window: must be at least 1");
@@ -41,6 +42,7 @@ Options parse_options(const std::vector<std::string>& args) {
 std::string options_help(const std::string& program, const std::string& configs) {
     return "usage: " + program +
            " [--seed N] [--transactions N] [--config NAME] [--fault] [--vcd FILE] [--vcd-window N] [--quiet]\n"
+           "       [--junit FILE]\n"
            "  --seed N          stimulus seed (default 1)\n"
            "  --transactions N  transactions to run (default 100000)\n"
            "  --config NAME     RTL configuration: " + configs + "\n"
@@ -48,6 +50,7 @@ std::string options_help(const std::string& program, const std::string& configs)
            "  --vcd FILE        on a mismatch, re-run and dump the cycles before it to FILE\n"
            "  --vcd-window N    transactions dumped before the mismatching one (default 1000)\n"
            "  --quiet           no coverage table\n"
+           "  --junit FILE      write the run as JUnit XML (one test case; a mismatch is a failure)\n"
            "exit status: 0 no mismatch, 1 mismatch, 2 usage error\n";
 }
 

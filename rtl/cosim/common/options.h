@@ -1,5 +1,5 @@
 // Command line shared by the co-simulation programs:
-//   --seed N  --transactions N  --config NAME  --vcd FILE  --vcd-window N  --fault
+//   --seed N  --transactions N  --config NAME  --vcd FILE  --vcd-window N  --fault  --junit FILE
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@ struct Options {
     uint64_t vcd_window = 1000;  // transactions dumped before the mismatching one
     bool fault = false;        // use the build with the planted fault
     bool quiet = false;        // no coverage table
+    std::string junit;         // JUnit XML of the run (one test case)
 };
 
 class UsageError : public std::runtime_error {

@@ -18,21 +18,6 @@ PscLevelConfig PscRtlConfig::level_config(unsigned l) const {
     return c;
 }
 
-const PscRtlConfig* find_psc_config(const std::string& name, bool fault) {
-    for (const PscRtlConfig& c : psc_configs())
-        if (c.name == name && c.fault == fault) return &c;
-    return nullptr;
-}
-
-std::string psc_config_names() {
-    std::string s;
-    for (const PscRtlConfig& c : psc_configs()) {
-        if (!s.empty()) s += ", ";
-        s += c.name + " (" + std::to_string(c.levels) + "-level, " + to_string(c.policy) + ")";
-    }
-    return s;
-}
-
 // ------------------------------------------------------------------ model
 PscBlock::Reference::Reference(const PscRtlConfig& c) : m_levels(c.levels), m_va_mask(c.va_mask()) {
     for (unsigned l = 2; l <= 5; ++l) {

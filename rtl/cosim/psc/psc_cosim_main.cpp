@@ -8,5 +8,7 @@ extern "C" int sc_main(int argc, char** argv);
 
 int sc_main(int argc, char** argv) {
     using namespace tlmmu::cosim;
-    return cosim_main<PscBlock, PscRtlConfig>(argc, argv, "psc", "5level", find_psc_config, psc_config_names());
+    // The default configuration is the first build added.
+    return cosim_main<PscBlock, PscRtlConfig>(argc, argv, "psc", psc_configs().front().name, find_psc_config,
+                                              psc_config_names());
 }

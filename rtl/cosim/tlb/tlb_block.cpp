@@ -25,26 +25,6 @@ TlbLevelConfig TlbRtlConfig::level_config() const {
     return c;
 }
 
-const TlbRtlConfig* find_tlb_config(const std::string& name, bool fault) {
-    for (const TlbRtlConfig& c : tlb_configs())
-        if (c.name == name && c.fault == fault) return &c;
-    return nullptr;
-}
-
-std::string tlb_config_names() {
-    std::string s;
-    for (const TlbRtlConfig& c : tlb_configs()) {
-        if (c.fault) continue;
-        if (!s.empty()) s += ", ";
-        s += c.name + " (" + std::to_string(c.entries) + "/" + std::to_string(c.ways);
-        if (c.entries_2m) s += " + 2M " + std::to_string(c.entries_2m) + "/" + std::to_string(c.ways_2m);
-        if (c.entries_1g) s += " + 1G " + std::to_string(c.entries_1g) + "/" + std::to_string(c.ways_1g);
-        s += std::string(" entries/ways, ") + to_string(c.policy) + (find_tlb_config(c.name, true) ? ", --fault" : "") +
-             ")";
-    }
-    return s;
-}
-
 // ------------------------------------------------------------------ model
 TlbResponse TlbBlock::Reference::step(const TlbRequest& r) {
     TlbResponse out;

@@ -1,5 +1,6 @@
-// tlb_cosim: co-simulates rtl/tlb/tlb.sv (Verilated) against the model's
-// TlbLevel on seeded random transactions; see docs/rtl.md.
+// tlb_cosim, and every tlmmu_add_rtl_cosim program of KIND tlb: co-simulates a
+// Verilated TLB against the model's TlbLevel on seeded random transactions;
+// see docs/rtl.md and docs/rtl-interface.md.
 #include "cosim_main.h"
 #include "tlb_block.h"
 
@@ -8,5 +9,7 @@ extern "C" int sc_main(int argc, char** argv);
 
 int sc_main(int argc, char** argv) {
     using namespace tlmmu::cosim;
-    return cosim_main<TlbBlock, TlbRtlConfig>(argc, argv, "tlb", "small", find_tlb_config, tlb_config_names());
+    // The default configuration is the first build added.
+    return cosim_main<TlbBlock, TlbRtlConfig>(argc, argv, "tlb", tlb_configs().front().name, find_tlb_config,
+                                              tlb_config_names());
 }

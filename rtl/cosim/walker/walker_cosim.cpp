@@ -28,6 +28,7 @@
 #include <iostream>
 #include <string>
 
+#include "junit.h"
 #include "scoreboard.h"
 #include "stimulus.h"
 #include "tlmmu/core/config.h"
@@ -46,6 +47,7 @@ const char* kUsage =
     "usage: walker_cosim [--seed N] [--transactions N] [--levels 4|5] [--config NAME] [--fault]\n"
     "                    [--no-psc] [--pool PAGES] [--rebuild-every N] [--require-coverage]\n"
     "                    [--progress N] [--vcd FILE] [--vcd-window N] [--quiet] [--model-only]\n"
+    "                    [--junit FILE]\n"
     "  Co-simulates the page-walker RTL against the C++ model on N seeded random walks and\n"
     "  compares every result and page-table access sequence.\n"
     "  --seed N            stimulus seed (default 1)\n"
@@ -64,6 +66,7 @@ const char* kUsage =
     "  --vcd-window N      transactions dumped before the mismatching one (default 1000)\n"
     "  --quiet             no coverage table\n"
     "  --model-only        run the model alone on the same stimulus (for speed comparisons)\n"
+    "  --junit FILE        write the run as JUnit XML (one test case; a mismatch is a failure)\n"
     "exit status: 0 no mismatch, 1 mismatch (or --require-coverage unmet), 2 usage error,\n"
     "3 internal error\n";
 
@@ -88,6 +91,7 @@ struct Options {
     uint64_t progress = 0;
     std::string vcd;
     uint64_t vcd_window = 1000;
+    std::string junit;
 
     unsigned maxphyaddr() const { return config == "pa52" ? 52 : 46; }
     bool gb_pages() const { return config != "pa46-no1g"; }
@@ -139,6 +143,7 @@ bool parse_options(int argc, char** argv, Options& o, bool& help) {
             } else if (a == "--require-coverage") o.require_coverage = true;
             else if (a == "--progress") o.progress = parse_number(a, value());
             else if (a == "--vcd") o.vcd = value();
+            else if (a == "--junit") o.junit = value();
             else if (a == "--vcd-window") {
                 o.vcd_window = parse_number(a, value());
                 if (o.vcd_window == 0) throw std::invalid_argument("--vcd-window: must be at least 1");
@@ -667,6 +672,24 @@ int sc_main(int argc, char** argv) {
     }
     CosimulationThread thread("walker_cosim");
     thread.options = options;
+    const auto started = std::chrono::steady_clock::now();
     sc_core::sc_start();
+    if (!options.junit.empty()) {
+        tlmmu::tools::JunitCase tc;
+        tc.name = "walker " + options.config + (options.fault ? " (planted fault)" : "") + ", " +
+                  std::to_string(options.levels) + "-level, seed " + std::to_string(options.seed) + ", " +
+                  std::to_string(options.transactions) + " transactions";
+        tc.classname = "cosim.walker";
+        tc.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (thread.status != 0) {
+            tc.outcome = thread.status == 1 ? tlmmu::tools::JunitCase::Outcome::failure
+                                            : tlmmu::tools::JunitCase::Outcome::error;
+            tc.message = thread.status == 1 ? "mismatch or coverage not reached (see the log)" : "internal error";
+        }
+        if (!tlmmu::tools::write_junit(options.junit, {{"walker_cosim", {tc}}})) {
+            std::cerr << "walker_cosim: cannot write " << options.junit << "\n";
+            return 2;
+        }
+    }
     return thread.status;
 }
