@@ -584,4 +584,43 @@ OperationResult Mmu::invpcid(uint64_t type, uint64_t descriptor, uint64_t addres
     return finish(Operation::invpcid, cost, {}, dropped);
 }
 
+// ---------------------------------------------------------------------------
+// Remote invalidation: what a broadcast reaching this CPU drops.
+
+unsigned Mmu::drop_broadcast_page(uint64_t va, const BroadcastSelector& s) {
+    if (!geometry().canonical(va)) return 0;  // no entry can hold a non-canonical page
+    const uint64_t masked = va & m_va_mask;
+    const unsigned n = drop_tlb(InvalidationCause::invlpgb, [&](TlbLevel& l) {
+        return l.flush_selected(true, masked, !s.by_pcid, s.pcid, s.include_global);
+    });
+    changed();
+    return n;
+}
+
+unsigned Mmu::drop_broadcast_all(const BroadcastSelector& s) {
+    const unsigned n = drop_tlb(InvalidationCause::invlpgb, [&](TlbLevel& l) {
+        return l.flush_selected(false, 0, !s.by_pcid, s.pcid, s.include_global);
+    });
+    changed();
+    return n;
+}
+
+unsigned Mmu::drop_broadcast_psc(const BroadcastSelector& s) {
+    if (s.final_only) return 0;
+    const unsigned n = drop_psc(InvalidationCause::invlpgb, [&](PagingStructureCache& p) {
+        return s.by_pcid ? p.flush_pcid(s.pcid) : p.flush_all();
+    });
+    changed();
+    return n;
+}
+
+Mmu::DroppedEntries Mmu::dropped_entries() const {
+    DroppedEntries d;
+    d.l1i = m_stats.l1i.total_invalidations();
+    d.l1d = m_stats.l1d.total_invalidations();
+    d.l2 = m_stats.l2.total_invalidations();
+    for (unsigned l = 2; l <= 5; ++l) d.psc[l] = m_stats.psc[l].total_invalidations();
+    return d;
+}
+
 }  // namespace tlmmu

@@ -139,6 +139,24 @@ unsigned TlbLevel::flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid
     return n;
 }
 
+unsigned TlbLevel::flush_selected(bool one_page, uint64_t va, bool any_pcid, uint16_t pcid, bool include_global) {
+    forget_last_hit();
+    auto selected = [&](const TlbEntry& e) {
+        if (one_page && !e.covers_page_of(va)) return false;
+        return e.global ? include_global : (any_pcid || e.pcid == pcid);
+    };
+    unsigned n = 0;
+    if (!one_page || m_has_fragments) {
+        for (auto& a : m_arrays) n += a.erase_all(selected);
+        return n;
+    }
+    for (unsigned i = 0; i < m_probe_count; ++i) {
+        auto& array = m_arrays[m_probes[i].array];
+        n += array.erase_in_set(array.set_of(va >> page_shift(m_probes[i].size)), selected);
+    }
+    return n;
+}
+
 unsigned TlbLevel::valid_entries() const {
     unsigned n = 0;
     for_each_entry([&](const TlbEntry&) { ++n; });

@@ -108,6 +108,10 @@ class TlbLevel {
     // Every entry for the page of va (all granules of a splintered page) that
     // is non-global with this PCID, or global when `global_any_pcid`.
     unsigned flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid, bool global_any_pcid);
+    // Broadcast invalidation (AMD INVLPGB, tlmmu/machine): non-global entries
+    // of `pcid` (of any PCID when any_pcid) and, with include_global, global
+    // entries of any PCID; only those for the page of va when `one_page`.
+    unsigned flush_selected(bool one_page, uint64_t va, bool any_pcid, uint16_t pcid, bool include_global);
 
     unsigned valid_entries() const;
     template <class Fn>
