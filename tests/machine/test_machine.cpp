@@ -16,11 +16,11 @@ SmpConfig smp_of(unsigned cpus) {
 
 // N CPUs in long mode on one set of page tables, CR4.PGE and PCIDE set.
 struct Rig {
-    explicit Rig(const SmpConfig& smp) : m(MmuConfig::skylake(), smp), root(m.builder.new_root()) {}
+    explicit Rig(const SmpConfig& smp) : sys(smp), m(sys.machine), root(sys.builder.new_root()) {}
     explicit Rig(unsigned cpus = 4) : Rig(smp_of(cpus)) {}
 
     void map(uint64_t va, uint64_t pa, uint64_t flags = pte::RW, PageSize size = PageSize::k4) {
-        m.builder.map(root, va, pa, size, flags);
+        sys.builder.map(root, va, pa, size, flags);
     }
     void boot() {
         REQUIRE(m.boot_all(root, cr4::PGE));
@@ -49,7 +49,8 @@ struct Rig {
         for (unsigned i = 0; i < m.size(); ++i) m.advance(i, 1000000);
     }
 
-    Machine m;
+    SmpSystem sys;
+    Machine& m;
     uint64_t root;
 };
 
@@ -62,7 +63,7 @@ TEST_CASE("every CPU walks the shared tables, and an edit leaves other CPUs' cac
     CHECK(r.read(0, 0x400000).pa == 0x10000000);
     CHECK(r.read(1, 0x400000).pa == 0x10000000);
     // CPU 0 remaps the page and flushes only itself.
-    r.m.builder.map(r.root, 0x400000, 0x20000000, PageSize::k4, pte::RW);
+    r.sys.builder.map(r.root, 0x400000, 0x20000000, PageSize::k4, pte::RW);
     r.m.cpu(0).mmu.invlpg(0x400000);
     CHECK(r.read(0, 0x400000).pa == 0x20000000);
     const Translation stale = r.read(1, 0x400000);
@@ -322,7 +323,7 @@ TEST_CASE("an INVLPGB reaches a CPU only when that CPU's clock passes its comple
     r.map(0x400000, 0x10000000);
     r.boot();
     r.read(1, 0x400000);
-    r.m.builder.map(r.root, 0x400000, 0x20000000, PageSize::k4, pte::RW);
+    r.sys.builder.map(r.root, 0x400000, 0x20000000, PageSize::k4, pte::RW);
     const uint64_t issued = r.m.cpu(0).now;
     r.m.cpu(1).now = issued;
     r.invlpgb(0, 0x400000 | invlpgb_flag::VA);

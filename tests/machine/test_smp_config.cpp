@@ -14,7 +14,7 @@ TEST_CASE("a CPU count out of range is refused with the key and the reason") {
     c.cpus = 64;
     CHECK_NOTHROW(validate(c));
     c.cpus = 0;
-    CHECK_THROWS_AS(Machine(MmuConfig::skylake(), c), ConfigError);
+    CHECK_THROWS_AS(SmpSystem(c), ConfigError);
 }
 
 TEST_CASE("smp settings are applied by key, and bad keys and values name the key") {

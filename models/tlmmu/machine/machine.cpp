@@ -55,24 +55,14 @@ CpuStats& CpuStats::operator+=(const CpuStats& o) {
     return *this;
 }
 
-Machine::Machine(const MmuConfig& mmu_config, const SmpConfig& smp, const SystemOptions& options)
-    : memory(options.memory_bytes),
-      port(memory, options.memory_latency),
-      builder(memory, [this] { return allocate_table(); }, options.levels),
-      m_smp((validate(smp), smp)),
-      m_next_table(options.table_region) {
+Machine::Machine(const MmuConfig& mmu_config, const SmpConfig& smp, PhysicalAccess& memory)
+    : m_smp((validate(smp), smp)) {
     validate(mmu_config);
     for (unsigned i = 0; i < smp.cpus; ++i) {
         MmuConfig c = mmu_config;
         c.seed = mmu_config.seed + 7919ull * i;  // random replacement differs per CPU, reproducibly
-        m_cpus.push_back(std::make_unique<Cpu>(i, c, port));
+        m_cpus.push_back(std::make_unique<Cpu>(i, c, memory));
     }
-}
-
-uint64_t Machine::allocate_table() {
-    const uint64_t frame = m_next_table;
-    m_next_table += 4096;
-    return frame;
 }
 
 void Machine::check_cpu(unsigned i) const {
@@ -91,18 +81,18 @@ const Cpu& Machine::cpu(unsigned i) const {
     return *m_cpus[i];
 }
 
-bool Machine::boot(unsigned i, uint64_t root, uint64_t extra_cr4) {
+bool Machine::boot(unsigned i, uint64_t root, uint64_t extra_cr4, unsigned levels) {
     Mmu& mmu = cpu(i).mmu;
     bool ok = mmu.write_efer(efer::LME | efer::NXE).ok();
-    ok &= mmu.write_cr4(cr4::PAE | (builder.levels() == 5 ? cr4::LA57 : 0) | extra_cr4).ok();
+    ok &= mmu.write_cr4(cr4::PAE | (levels == 5 ? cr4::LA57 : 0) | extra_cr4).ok();
     ok &= mmu.write_cr3(root).ok();
     ok &= mmu.write_cr0(cr0::PE | cr0::PG | cr0::WP).ok();
     return ok;
 }
 
-bool Machine::boot_all(uint64_t root, uint64_t extra_cr4) {
+bool Machine::boot_all(uint64_t root, uint64_t extra_cr4, unsigned levels) {
     bool ok = true;
-    for (unsigned i = 0; i < size(); ++i) ok &= boot(i, root, extra_cr4);
+    for (unsigned i = 0; i < size(); ++i) ok &= boot(i, root, extra_cr4, levels);
     return ok;
 }
 

@@ -90,7 +90,8 @@ constexpr uint32_t kInvlpgbStride2M = 1u << 31;
 
 class Machine {
  public:
-    Machine(const MmuConfig& mmu_config, const SmpConfig& smp, const SystemOptions& options = {});
+    // All CPUs walk through `memory` (one port, as they share one memory).
+    Machine(const MmuConfig& mmu_config, const SmpConfig& smp, PhysicalAccess& memory);
     Machine(const Machine&) = delete;
     Machine& operator=(const Machine&) = delete;
 
@@ -101,15 +102,10 @@ class Machine {
     Cpu& cpu(unsigned i);
     const Cpu& cpu(unsigned i) const;
 
-    // Shared by all CPUs.
-    SparseMemory memory;
-    DirectPhysicalAccess port;
-    PageTableBuilder builder;
-    uint64_t allocate_table();
-
-    // Long mode on one CPU (or all) as System::boot does; false if a step faulted.
-    bool boot(unsigned cpu, uint64_t root, uint64_t extra_cr4 = 0);
-    bool boot_all(uint64_t root, uint64_t extra_cr4 = 0);
+    // Long mode on one CPU (or all) as System::boot does, `levels`-level
+    // paging; false if a step faulted.
+    bool boot(unsigned cpu, uint64_t root, uint64_t extra_cr4 = 0, unsigned levels = 4);
+    bool boot_all(uint64_t root, uint64_t extra_cr4 = 0, unsigned levels = 4);
 
     // One access on `cpu`: broadcasts that have reached it by its clock are
     // applied first; its clock then advances by the translation latency.
@@ -166,9 +162,37 @@ class Machine {
     void check_cpu(unsigned i) const;
 
     SmpConfig m_smp;
-    uint64_t m_next_table;
     std::vector<std::unique_ptr<Cpu>> m_cpus;
     std::vector<Broadcast> m_pending;  // in issue order
+};
+
+// A complete machine in plain C++, as System is for one CPU: sparse memory,
+// the walkers' direct port, a bump allocator for table frames, a page-table
+// builder and the CPUs. What tests and benchmarks set up first.
+class SmpSystem {
+ public:
+    explicit SmpSystem(const SmpConfig& smp, const MmuConfig& config = MmuConfig::skylake(),
+                       const SystemOptions& options = {})
+        : memory(options.memory_bytes),
+          port(memory, options.memory_latency),
+          builder(memory, [this] { return allocate_table(); }, options.levels),
+          machine(config, smp, port),
+          m_next_table(options.table_region) {}
+
+    uint64_t allocate_table() {
+        const uint64_t frame = m_next_table;
+        m_next_table += 4096;
+        return frame;
+    }
+    bool boot_all(uint64_t root, uint64_t extra_cr4 = 0) { return machine.boot_all(root, extra_cr4, builder.levels()); }
+
+    SparseMemory memory;
+    DirectPhysicalAccess port;
+    PageTableBuilder builder;
+    Machine machine;
+
+ private:
+    uint64_t m_next_table;
 };
 
 // Machine counters as one JSON object (per CPU and totals) and as text.
