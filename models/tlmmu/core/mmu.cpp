@@ -1,5 +1,7 @@
 #include "tlmmu/core/mmu.h"
 
+#include <tuple>
+
 namespace tlmmu {
 
 const char* to_string(Source s) {
@@ -390,25 +392,30 @@ void Mmu::fill_tlbs(const Mapping& m, uint64_t va, bool fetch) {
 // ---------------------------------------------------------------------------
 // Invalidation
 
-unsigned Mmu::drop_tlb(InvalidationCause cause, const std::function<unsigned(TlbLevel&)>& fn) {
+template <class Fn>
+unsigned Mmu::drop_tlb(InvalidationCause cause, Fn fn) {
     ++m_epoch;  // whatever it dropped, a walk in flight must not fill behind it
-    const std::pair<TlbLevel*, StructureStats*> levels[] = {
-        {&m_l1i, &m_stats.l1i}, {&m_l1d, &m_stats.l1d}, {&m_l2, &m_stats.l2}};
+    const std::tuple<TlbLevel*, StructureStats*, uint64_t*> levels[] = {{&m_l1i, &m_stats.l1i, &m_dropped.l1i},
+                                                                          {&m_l1d, &m_stats.l1d, &m_dropped.l1d},
+                                                                          {&m_l2, &m_stats.l2, &m_dropped.l2}};
     unsigned total = 0;
-    for (const auto& [level, stats] : levels) {
+    for (const auto& [level, stats, dropped] : levels) {
         const unsigned n = fn(*level);
         stats->invalidations[unsigned(cause)] += n;
+        *dropped += n;
         total += n;
     }
     return total;
 }
 
-unsigned Mmu::drop_psc(InvalidationCause cause, const std::function<unsigned(PagingStructureCache&)>& fn) {
+template <class Fn>
+unsigned Mmu::drop_psc(InvalidationCause cause, Fn fn) {
     ++m_epoch;
     unsigned total = 0;
     for (unsigned l = 2; l <= 5; ++l) {
         const unsigned n = fn(m_psc[l]);
         m_stats.psc[l].invalidations[unsigned(cause)] += n;
+        m_dropped.psc[l] += n;
         total += n;
     }
     return total;
@@ -612,15 +619,6 @@ unsigned Mmu::drop_broadcast_psc(const BroadcastSelector& s) {
     });
     changed();
     return n;
-}
-
-Mmu::DroppedEntries Mmu::dropped_entries() const {
-    DroppedEntries d;
-    d.l1i = m_stats.l1i.total_invalidations();
-    d.l1d = m_stats.l1d.total_invalidations();
-    d.l2 = m_stats.l2.total_invalidations();
-    for (unsigned l = 2; l <= 5; ++l) d.psc[l] = m_stats.psc[l].total_invalidations();
-    return d;
 }
 
 }  // namespace tlmmu

@@ -150,7 +150,7 @@ class Mmu {
         uint64_t psc[6] = {};  // by level 2..5
         uint64_t total() const { return l1i + l1d + l2 + psc[2] + psc[3] + psc[4] + psc[5]; }
     };
-    DroppedEntries dropped_entries() const;
+    DroppedEntries dropped_entries() const { return m_dropped; }
 
     // Inspection for tests and scenarios.
     const TlbLevel& l1i() const { return m_l1i; }
@@ -195,8 +195,11 @@ class Mmu {
     void fill_level(TlbLevel& level, StructureStats& stats, const Mapping& m, uint64_t va);
 
     // Invalidation primitives; each counts what it dropped under `cause`.
-    unsigned drop_tlb(InvalidationCause cause, const std::function<unsigned(TlbLevel&)>& fn);
-    unsigned drop_psc(InvalidationCause cause, const std::function<unsigned(PagingStructureCache&)>& fn);
+    // (Templates, defined in mmu.cpp: no std::function call on the flush path.)
+    template <class Fn>
+    unsigned drop_tlb(InvalidationCause cause, Fn fn);  // fn: unsigned(TlbLevel&)
+    template <class Fn>
+    unsigned drop_psc(InvalidationCause cause, Fn fn);  // fn: unsigned(PagingStructureCache&)
     unsigned flush_everything(InvalidationCause cause);
     unsigned flush_pcid(InvalidationCause cause, uint16_t pcid, bool keep_global);
     void changed();
@@ -231,6 +234,7 @@ class Mmu {
     // The other L1 hits are the inline ones, not yet in the latency histogram.
     uint64_t m_slow_l1_hits[2] = {};
     mutable MmuStats m_snapshot;
+    DroppedEntries m_dropped;  // entries invalidated so far, by structure (kept across reset_stats)
     // Reserved-bit masks of a present entry by [level][large leaf], for the current EFER.NXE.
     uint64_t m_reserved[6][2] = {};
 };

@@ -142,6 +142,34 @@ class TlbLevel {
     };
     static constexpr uint32_t kNoPcid = 0x10000;  // no 16-bit pcid equals it
     void forget_last_hit() { m_last.pcid = kNoPcid; }
+    // Drops the entries for the page of va (every granule of a splintered
+    // page) for which `selected` holds.
+    template <class Pred>
+    unsigned erase_page(uint64_t va, Pred selected) {
+        forget_last_hit();
+        unsigned n = 0;
+        if (m_has_fragments) {
+            // Fragments of one large page sit in different sets: look at all of them.
+            for (auto& a : m_arrays)
+                n += a.erase_all([&](const TlbEntry& e) { return e.covers_page_of(va) && selected(e); });
+            return n;
+        }
+        // Without fragments an entry covers va's page only under the tag of
+        // its own probe: one compare rejects the others.
+        for (unsigned i = 0; i < m_probe_count; ++i) {
+            const Probe& p = m_probes[i];
+            const uint64_t vpn = va >> p.shift;
+            const uint64_t tag = vpn << 3 | p.tag_low;  // TlbEntry::make_tag
+            TlbEntry* row = p.entries + size_t(vpn & p.set_mask) * p.ways;  // the set lookup probes
+            for (unsigned w = 0; w < p.ways; ++w) {
+                if (row[w].tag == tag && selected(row[w])) {
+                    row[w].invalidate();
+                    ++n;
+                }
+            }
+        }
+        return n;
+    }
     // Granule the level stores a page of size s as, or false if it cannot.
     bool granule_for(PageSize s, PageSize& granule, unsigned& array) const;
 
