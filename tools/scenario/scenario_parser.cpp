@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "scenario_smp.h"
 #include "scenario_stats.h"
 #include "tlmmu/core/config.h"
 
@@ -117,6 +118,16 @@ const std::map<std::string, std::string>& synopses() {
         {"poke", "poke PA VALUE"},
         {"expect-mem", "expect-mem PA VALUE [mask=M]"},
         {"load-image", "load-image FILE"},
+        // many CPUs
+        {"cpu", "cpu N"},
+        {"advance", "advance CYCLES"},
+        {"ipi", "ipi TARGETS [nowait] [=> EXPECTATIONS]"},
+        {"shootdown", "shootdown TARGETS [va=VA] [pages=N] [stride=4k|2m] [pcid=N] [scope=pages|pcid|all] "
+                      "[nowait] [=> EXPECTATIONS]"},
+        {"invlpgb", "invlpgb [va=VA] [pcid=N] [asid=N] [global] [final] [nested] [extra=N] [stride=2m] [cpl=N] "
+                    "[=> EXPECTATIONS]"},
+        {"tlbsync", "tlbsync [cpl=N] [=> EXPECTATIONS]"},
+        {"expect-smp", "expect-smp PATH = N"},
     };
     return table;
 }
@@ -162,6 +173,7 @@ class LineParser {
         if (cmd == "config") return config();
         if (cmd == "expect-stat") return expect_stat();
         if (cmd == "expect-reg") return expect_reg();
+        if (is_smp(cmd)) return smp();
         no_expectations();
         if (cmd == "memory") return memory();
         if (cmd == "paging") return paging();
@@ -319,8 +331,9 @@ class LineParser {
         ConfigStmt s{trim(rest.substr(0, eq)), trim(rest.substr(eq + 1))};
         if (s.key.empty()) fail("missing KEY (config KEY = VALUE)");
         MmuConfig scratch = MmuConfig::skylake();  // catch unknown keys and bad values now
+        machine::SmpConfig smp_scratch;
         try {
-            apply_setting(scratch, s.key, s.value);
+            if (!machine::apply_smp_setting(smp_scratch, s.key, s.value)) apply_setting(scratch, s.key, s.value);
         } catch (const ConfigError& e) {
             fail(e.what());
         }
@@ -697,6 +710,133 @@ class LineParser {
         if (o.count("mask")) s.mask = to_number(o.at("mask"), "mask");
         if (s.value & ~s.mask) fail("VALUE has bits outside mask=");
         return s;
+    }
+    // --- many CPUs (docs/smp.md) ------------------------------------------
+    static bool is_smp(const std::string& cmd) {
+        return cmd == "cpu" || cmd == "advance" || cmd == "ipi" || cmd == "shootdown" || cmd == "invlpgb" ||
+               cmd == "tlbsync" || cmd == "expect-smp";
+    }
+    StatementBody smp() const {
+        const std::string& cmd = m_words[0];
+        if (cmd == "expect-smp") {
+            auto [path, value] = assignment();
+            if (!is_smp_stat_path(path)) fail("unknown machine counter '" + path + "' (" + smp_stat_path_list() + ")");
+            return ExpectSmpStmt{path, value};
+        }
+        if (cmd == "cpu" || cmd == "advance") {
+            no_expectations();
+            const uint64_t n = number(1, cmd == "cpu" ? "N" : "CYCLES");
+            no_more(2);
+            if (cmd == "advance") return AdvanceStmt{n};
+            if (n >= machine::kMaxCpus) fail("cpu " + m_words[1] + ": CPUs are numbered 0 to 63");
+            return CpuStmt{unsigned(n)};
+        }
+        if (cmd == "ipi" || cmd == "shootdown") return ipi(cmd == "shootdown");
+        if (cmd == "invlpgb") return invlpgb();
+        TlbsyncStmt t;
+        const auto o = options(1, {"cpl"});
+        if (o.count("cpl")) t.cpl = cpl(o.at("cpl"));
+        t.expect = smp_expectations({"ok", "fault", "cycles", "wait"});
+        return t;
+    }
+    StatementBody ipi(bool flush) const {
+        IpiStmt s;
+        s.flush = flush;
+        const std::string& targets = word(1, "TARGETS");
+        if (targets == "all") {
+            s.all_cpus = true;
+        } else {
+            for (const std::string& t : split(targets, ',')) {
+                const uint64_t cpu = to_number(t, "TARGETS (all, or CPU numbers like 1,2,3)");
+                if (cpu >= machine::kMaxCpus) fail("IPI target " + t + ": CPUs are numbered 0 to 63");
+                s.targets |= machine::CpuMask(1) << cpu;
+            }
+        }
+        std::vector<std::string> flags;
+        const auto o = flush ? options(2, {"va", "pages", "stride", "pcid", "scope"}, &flags) : options(2, {}, &flags);
+        for (const std::string& f : flags) {
+            if (f == "nowait") s.wait = false;
+            else fail("unexpected '" + f + "' (" + synopses().at(m_words[0]) + ")");
+        }
+        machine::FlushRequest& q = s.request;
+        if (o.count("va")) q.va = to_number(o.at("va"), "va");
+        if (o.count("pages")) {
+            const uint64_t n = to_number(o.at("pages"), "pages");
+            if (n < 1 || n > 65536) fail("pages=" + o.at("pages") + ": must be 1 to 65536");
+            q.pages = unsigned(n);
+        }
+        if (o.count("stride")) q.stride_shift = stride(o.at("stride"));
+        if (o.count("pcid")) q.pcid = uint16_t(to_bits(o.at("pcid"), "pcid", 12));
+        if (o.count("scope")) {
+            const std::string& v = o.at("scope");
+            if (v == "pages") q.scope = machine::FlushRequest::Scope::pages;
+            else if (v == "pcid") q.scope = machine::FlushRequest::Scope::pcid;
+            else if (v == "all") q.scope = machine::FlushRequest::Scope::all;
+            else fail("unknown scope '" + v + "' (pages, pcid, all)");
+        }
+        s.expect = smp_expectations({"ok", "cycles", "ipis", "ack_wait", "dropped"});
+        return s;
+    }
+    StatementBody invlpgb() const {
+        namespace flag = machine::invlpgb_flag;
+        InvlpgbStmt s;
+        std::vector<std::string> flags;
+        const auto o = options(1, {"va", "pcid", "asid", "extra", "stride", "cpl"}, &flags);
+        machine::InvlpgbOperands& ops = s.ops;
+        if (o.count("va")) {
+            const uint64_t va = to_number(o.at("va"), "va");
+            if (va & 0xfff) fail("va=" + o.at("va") + ": INVLPGB takes a page address (rAX bits 11:0 are flags)");
+            ops.rax |= va | flag::VA;
+        }
+        if (o.count("pcid")) {
+            ops.rax |= flag::PCID;
+            ops.edx |= uint32_t(to_bits(o.at("pcid"), "pcid", 12)) << 16;
+        }
+        if (o.count("asid")) {
+            ops.rax |= flag::ASID;
+            ops.edx |= uint32_t(to_bits(o.at("asid"), "asid", 16));
+        }
+        if (o.count("extra")) ops.ecx |= uint32_t(to_bits(o.at("extra"), "extra", 16));
+        if (o.count("stride") && stride(o.at("stride")) == 21) ops.ecx |= machine::kInvlpgbStride2M;
+        if (o.count("cpl")) s.cpl = cpl(o.at("cpl"));
+        for (const std::string& f : flags) {
+            if (f == "global") ops.rax |= flag::GLOBAL;
+            else if (f == "final") ops.rax |= flag::FINAL_ONLY;
+            else if (f == "nested") ops.rax |= flag::NESTED;
+            else fail("unexpected '" + f + "' (" + synopses().at("invlpgb") + ")");
+        }
+        s.expect = smp_expectations({"ok", "fault", "cycles"});
+        return s;
+    }
+    unsigned stride(const std::string& v) const {
+        if (v == "4k") return 12;
+        if (v == "2m") return 21;
+        fail("stride=" + v + ": 4k or 2m");
+    }
+    unsigned cpl(const std::string& v) const {
+        const uint64_t n = to_number(v, "cpl");
+        if (n > 3) fail("cpl=" + v + ": 0 to 3");
+        return unsigned(n);
+    }
+    SmpExpectations smp_expectations(std::initializer_list<const char*> allowed) const {
+        SmpExpectations e;
+        for (const auto& [key, value] : expectations(allowed)) {
+            if (key == "ok") e.fault = machine::SmpFault::none;
+            else if (key == "fault") {
+                if (value == "none") e.fault = machine::SmpFault::none;
+                else if (value == "ud") e.fault = machine::SmpFault::ud;
+                else if (value == "gp") e.fault = machine::SmpFault::gp;
+                else fail("unknown fault '" + value + "' (none, ud, gp)");
+            } else {
+                const uint64_t n = to_number(value, key);
+                if (key == "cycles") e.cycles = n;
+                else if (key == "wait") e.wait = n;
+                else if (key == "ipis") e.ipis = n;
+                else if (key == "ack_wait") e.ack_wait = n;
+                else e.dropped = n;
+            }
+        }
+        return e;
     }
 
     unsigned m_line;

@@ -13,6 +13,7 @@
 
 #include "tlmmu/core/mmu.h"
 #include "tlmmu/core/paging.h"
+#include "tlmmu/machine/machine.h"
 
 namespace tlmmu::scenario {
 
@@ -176,11 +177,48 @@ struct ExpectMemStmt {  // expect-mem PA VALUE [mask=M]
 struct LoadImageStmt {  // load-image FILE (relative to the scenario's directory)
     std::string path;
 };
+// --- many CPUs (docs/smp.md) ------------------------------------------------
+struct CpuStmt {  // cpu N: the statements that follow run on CPU N
+    unsigned cpu = 0;
+};
+struct AdvanceStmt {  // advance CYCLES: other work on the current CPU
+    uint64_t cycles = 0;
+};
+// `=> fault=gp cycles=40 wait=760 ipis=3 ack_wait=1550 dropped=6`
+struct SmpExpectations {
+    std::optional<machine::SmpFault> fault;
+    std::optional<uint64_t> cycles, wait, ipis, ack_wait, dropped;
+};
+// ipi TARGETS [nowait] | shootdown TARGETS [va=VA] [pages=N] [stride=4k|2m]
+//   [pcid=N] [scope=pages|pcid|all] [nowait], from the current CPU.
+struct IpiStmt {
+    bool all_cpus = false;  // TARGETS = all
+    machine::CpuMask targets = 0;
+    bool flush = false;     // shootdown: the handler flushes `request`
+    machine::FlushRequest request;
+    bool wait = true;
+    SmpExpectations expect;
+};
+// invlpgb [va=VA] [pcid=N] [asid=N] [global] [final] [nested] [extra=N] [stride=2m] [cpl=N]
+struct InvlpgbStmt {
+    machine::InvlpgbOperands ops;
+    unsigned cpl = 0;
+    SmpExpectations expect;
+};
+struct TlbsyncStmt {  // tlbsync [cpl=N]
+    unsigned cpl = 0;
+    SmpExpectations expect;
+};
+struct ExpectSmpStmt {  // expect-smp PATH = N, a counter of the current CPU
+    std::string path;
+    uint64_t value = 0;
+};
 
 using StatementBody =
     std::variant<ConfigStmt, MemoryStmt, PagingStmt, SpaceStmt, UseStmt, MapStmt, UnmapStmt, EditStmt, BootStmt,
                  ControlStmt, AcStmt, OnWalkReadStmt, AccessStmt, ExpectEntryStmt, ExpectCachedStmt,
-                 ExpectStatStmt, ExpectRegStmt, ResetStatsStmt, PokeStmt, ExpectMemStmt, LoadImageStmt>;
+                 ExpectStatStmt, ExpectRegStmt, ResetStatsStmt, PokeStmt, ExpectMemStmt, LoadImageStmt, CpuStmt,
+                 AdvanceStmt, IpiStmt, InvlpgbStmt, TlbsyncStmt, ExpectSmpStmt>;
 
 struct Statement {
     unsigned line = 0;

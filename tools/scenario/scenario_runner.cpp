@@ -13,6 +13,7 @@
 
 #include "memory_image.h"
 #include "scenario_parser.h"
+#include "scenario_smp.h"
 #include "scenario_stats.h"
 #include "tlmmu/core/memory.h"
 #include "tlmmu/core/mmu.h"
@@ -112,7 +113,7 @@ class Runner {
             m_line = m_armed_line;
             fail("an access to run the operation during its walk", "none after it");
         }
-        if (m_mmu) m_result.stats = m_mmu->stats();
+        if (m_machine) m_result.stats = m_machine->cpu(0).mmu.stats();
         return m_result;
     }
 
@@ -155,17 +156,20 @@ class Runner {
         m_next_table += 4096;
         return frame;
     }
-    Mmu& mmu() {
+    // The CPUs (one unless `config smp.cpus` says more), all walking through m_port.
+    machine::Machine& machine() {
         ensure_memory();
-        if (!m_mmu) {
+        if (!m_machine) {
             try {
-                m_mmu = std::make_unique<Mmu>(m_config, *m_port);
+                m_machine = std::make_unique<machine::Machine>(m_config, m_smp, *m_port);
             } catch (const ConfigError& e) {
                 error(std::string("invalid configuration: ") + e.what());
             }
         }
-        return *m_mmu;
+        return *m_machine;
     }
+    // The MMU of the CPU the statements act on (`cpu N`, CPU 0 by default).
+    Mmu& mmu() { return machine().cpu(m_cpu).mmu; }
     uint64_t current_root() {
         if (m_current.empty()) error("no address space yet: write 'space NAME' first");
         return m_spaces.at(m_current);
@@ -180,11 +184,16 @@ class Runner {
         return m_builder->entry_address(root, va, level);
     }
     uint64_t va_mask() { return mmu().geometry().va_mask(); }
+    static machine::SmpConfig one_cpu() {
+        machine::SmpConfig c;
+        c.cpus = 1;  // a scenario has one CPU unless it configures smp.cpus
+        return c;
+    }
 
     // --- setup ----------------------------------------------------------------
     void execute(const ConfigStmt& s) {
-        if (m_mmu) error("config must come before the first access or control operation (the model is built)");
-        apply_setting(m_config, s.key, s.value);
+        if (m_machine) error("config must come before the first access or control operation (the model is built)");
+        if (!machine::apply_smp_setting(m_smp, s.key, s.value)) apply_setting(m_config, s.key, s.value);
     }
     void execute(const MemoryStmt& s) {
         if ((s.size || s.tables) && m_memory) error("memory size= and tables= must come before the first space");
@@ -260,6 +269,7 @@ class Runner {
               m_current + "')");
     }
     void boot_step(const char* what, const OperationResult& r) {
+        machine().advance(m_cpu, r.cycles);
         if (!r.ok()) error(std::string("boot: ") + what + " raised #" + to_upper(to_string(r.fault.kind)));
     }
     static std::string to_upper(std::string s) {
@@ -294,6 +304,7 @@ class Runner {
 
     void execute(const ControlStmt& s) {
         const OperationResult r = std::visit([&](const auto& op) { return perform(op); }, s.op);
+        machine().advance(m_cpu, r.cycles);
         trace("fault=" + std::string(to_string(r.fault.kind)) + " dropped=" + dec(r.dropped) +
               " cycles=" + dec(r.cycles));
         const FaultKind want = s.expect.fault.value_or(FaultKind::none);
@@ -340,8 +351,8 @@ class Runner {
     }
 
     void execute(const AccessStmt& s) {
-        Mmu& m = mmu();
-        const Translation t = m.translate(s.access);
+        mmu();
+        const Translation t = machine().translate(m_cpu, s.access);
         if (t.fault.kind == FaultKind::pf) m_cr2 = t.fault.address;
         trace(describe(t) + " size=" + to_string(t.size) + " source=" + to_string(t.source) + " psc=" +
               psc_name(t.psc_level) + " reads=" + dec(t.pt_reads) + " ad=" + dec(t.ad_updates) +
@@ -482,6 +493,61 @@ class Runner {
         trace(dec(image.size()) + " qwords from " + path.string());
     }
 
+    // --- many CPUs (docs/smp.md) ----------------------------------------------
+    void execute(const CpuStmt& s) {
+        if (s.cpu >= machine().size())
+            error("cpu " + dec(s.cpu) + " does not exist (smp.cpus = " + dec(machine().size()) + ")");
+        m_cpu = s.cpu;
+        trace("CPU " + dec(m_cpu) + " at cycle " + dec(machine().cpu(m_cpu).now));
+    }
+    void execute(const AdvanceStmt& s) { machine().advance(m_cpu, s.cycles); }
+    void check_smp(const SmpExpectations& e, machine::SmpFault fault, uint64_t cycles, uint64_t wait) {
+        const machine::SmpFault want = e.fault.value_or(machine::SmpFault::none);
+        if (fault != want) {
+            fail(std::string("fault=") + smp_fault_name(want), std::string("fault=") + smp_fault_name(fault));
+            return;
+        }
+        if (e.cycles) check("cycles", dec(*e.cycles), dec(cycles));
+        if (e.wait) check("wait", dec(*e.wait), dec(wait));
+    }
+    static const char* smp_fault_name(machine::SmpFault f) {
+        return f == machine::SmpFault::ud ? "ud" : f == machine::SmpFault::gp ? "gp" : "none";
+    }
+    void execute(const IpiStmt& s) {
+        machine::Machine& m = machine();
+        const machine::CpuMask targets = s.all_cpus ? m.all_cpus() : s.targets;
+        const machine::IpiResult r =
+            s.flush ? (s.wait ? m.shootdown(m_cpu, targets, s.request)
+                              : m.send_ipis(m_cpu, targets, [&](machine::Cpu& c) { return machine::Machine::flush_on(c, s.request); }, false))
+                    : m.send_ipis(m_cpu, targets, [](machine::Cpu&) { return uint64_t(0); }, s.wait);
+        if (!r.ok) {
+            for (unsigned i = 0; i < machine::kMaxCpus; ++i)
+                if (r.missing >> i & 1) error("IPI target CPU " + dec(i) + " does not exist (smp.cpus = " + dec(m.size()) + ")");
+        }
+        trace("ipis=" + dec(r.receivers) + " cycles=" + dec(r.cycles) + " ack_wait=" + dec(r.ack_wait) +
+              " dropped=" + dec(r.dropped));
+        const SmpExpectations& e = s.expect;
+        if (e.cycles) check("cycles", dec(*e.cycles), dec(r.cycles));
+        if (e.ipis) check("ipis", dec(*e.ipis), dec(r.receivers));
+        if (e.ack_wait) check("ack_wait", dec(*e.ack_wait), dec(r.ack_wait));
+        if (e.dropped) check("dropped", dec(*e.dropped), dec(r.dropped));
+    }
+    void execute(const InvlpgbStmt& s) {
+        const machine::BroadcastResult r = machine().invlpgb(m_cpu, s.ops, s.cpl);
+        trace(std::string("fault=") + smp_fault_name(r.fault) + " cycles=" + dec(r.cycles));
+        check_smp(s.expect, r.fault, r.cycles, r.wait);
+    }
+    void execute(const TlbsyncStmt& s) {
+        const machine::BroadcastResult r = machine().tlbsync(m_cpu, s.cpl);
+        trace(std::string("fault=") + smp_fault_name(r.fault) + " cycles=" + dec(r.cycles) + " wait=" + dec(r.wait));
+        check_smp(s.expect, r.fault, r.cycles, r.wait);
+    }
+    void execute(const ExpectSmpStmt& s) {
+        for (const auto& [path, value] : flatten_smp_stats(machine(), m_cpu))
+            if (path == s.path) return check("cpu" + dec(m_cpu) + "." + path, dec(s.value), dec(value));
+        error("unknown machine counter '" + s.path + "'");
+    }
+
     const std::string m_file;
     const RunOptions& m_options;
     std::ostream& m_out;
@@ -498,7 +564,9 @@ class Runner {
     std::unique_ptr<SparseMemory> m_memory;
     std::unique_ptr<WalkPort> m_port;
     std::unique_ptr<PageTableBuilder> m_builder;
-    std::unique_ptr<Mmu> m_mmu;
+    machine::SmpConfig m_smp = one_cpu();
+    std::unique_ptr<machine::Machine> m_machine;
+    unsigned m_cpu = 0;  // the CPU statements act on
     uint64_t m_next_table = 0, m_tables_end = 0;
 
     std::map<std::string, uint64_t> m_spaces;  // name -> root table

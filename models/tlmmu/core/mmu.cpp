@@ -1,5 +1,7 @@
 #include "tlmmu/core/mmu.h"
 
+#include <tuple>
+
 namespace tlmmu {
 
 const char* to_string(Source s) {
@@ -391,25 +393,30 @@ void Mmu::fill_tlbs(const Mapping& m, uint64_t va, bool fetch) {
 // ---------------------------------------------------------------------------
 // Invalidation
 
-unsigned Mmu::drop_tlb(InvalidationCause cause, const std::function<unsigned(TlbLevel&)>& fn) {
+template <class Fn>
+unsigned Mmu::drop_tlb(InvalidationCause cause, Fn fn) {
     ++m_epoch;  // whatever it dropped, a walk in flight must not fill behind it
-    const std::pair<TlbLevel*, StructureStats*> levels[] = {
-        {&m_l1i, &m_stats.l1i}, {&m_l1d, &m_stats.l1d}, {&m_l2, &m_stats.l2}};
+    const std::tuple<TlbLevel*, StructureStats*, uint64_t*> levels[] = {{&m_l1i, &m_stats.l1i, &m_dropped.l1i},
+                                                                          {&m_l1d, &m_stats.l1d, &m_dropped.l1d},
+                                                                          {&m_l2, &m_stats.l2, &m_dropped.l2}};
     unsigned total = 0;
-    for (const auto& [level, stats] : levels) {
+    for (const auto& [level, stats, dropped] : levels) {
         const unsigned n = fn(*level);
         stats->invalidations[unsigned(cause)] += n;
+        *dropped += n;
         total += n;
     }
     return total;
 }
 
-unsigned Mmu::drop_psc(InvalidationCause cause, const std::function<unsigned(PagingStructureCache&)>& fn) {
+template <class Fn>
+unsigned Mmu::drop_psc(InvalidationCause cause, Fn fn) {
     ++m_epoch;
     unsigned total = 0;
     for (unsigned l = 2; l <= 5; ++l) {
         const unsigned n = fn(m_psc[l]);
         m_stats.psc[l].invalidations[unsigned(cause)] += n;
+        m_dropped.psc[l] += n;
         total += n;
     }
     return total;
@@ -583,6 +590,36 @@ OperationResult Mmu::invpcid(uint64_t type, uint64_t descriptor, uint64_t addres
             break;
     }
     return finish(Operation::invpcid, cost, {}, dropped);
+}
+
+// ---------------------------------------------------------------------------
+// Remote invalidation: what a broadcast reaching this CPU drops.
+
+unsigned Mmu::drop_broadcast_page(uint64_t va, const BroadcastSelector& s) {
+    if (!geometry().canonical(va)) return 0;  // no entry can hold a non-canonical page
+    const uint64_t masked = va & m_va_mask;
+    const unsigned n = drop_tlb(InvalidationCause::invlpgb, [&](TlbLevel& l) {
+        return l.flush_selected(true, masked, !s.by_pcid, s.pcid, s.include_global);
+    });
+    changed();
+    return n;
+}
+
+unsigned Mmu::drop_broadcast_all(const BroadcastSelector& s) {
+    const unsigned n = drop_tlb(InvalidationCause::invlpgb, [&](TlbLevel& l) {
+        return l.flush_selected(false, 0, !s.by_pcid, s.pcid, s.include_global);
+    });
+    changed();
+    return n;
+}
+
+unsigned Mmu::drop_broadcast_psc(const BroadcastSelector& s) {
+    if (s.final_only) return 0;
+    const unsigned n = drop_psc(InvalidationCause::invlpgb, [&](PagingStructureCache& p) {
+        return s.by_pcid ? p.flush_pcid(s.pcid) : p.flush_all();
+    });
+    changed();
+    return n;
 }
 
 }  // namespace tlmmu

@@ -127,6 +127,33 @@ class Mmu {
         m_slow_l1_hits[0] = m_slow_l1_hits[1] = 0;
     }
 
+    // ---- Remote invalidation (the many-CPU machine, tlmmu/machine) ----
+    // What an AMD INVLPGB selects at one CPU (APM vol. 3, INVLPGB): a
+    // selector whose valid bit is clear matches everything of its kind.
+    struct BroadcastSelector {
+        bool by_va = false;      // rAX[0]: only the pages listed to drop_broadcast_page
+        bool by_pcid = false;    // rAX[1]: only this PCID (else every PCID)
+        uint16_t pcid = 0;       // EDX[31:16]
+        bool include_global = false;  // rAX[3]: global entries too
+        bool final_only = false;      // rAX[4]: leave the paging-structure caches
+    };
+    // TLB entries (all levels) for the page of va that the selector matches;
+    // va is masked to this CPU's paging mode. No cost here: the issuer pays.
+    unsigned drop_broadcast_page(uint64_t va, const BroadcastSelector& s);
+    // TLB entries of every address the selector matches (rAX[0] clear).
+    unsigned drop_broadcast_all(const BroadcastSelector& s);
+    // Paging-structure-cache entries of the selected PCID (or of all): a
+    // superset of those for the pages, allowed by APM and SDM alike.
+    unsigned drop_broadcast_psc(const BroadcastSelector& s);
+    // Entries dropped so far, all causes, by structure: the machine takes the
+    // difference around a remote flush to count what it dropped where.
+    struct DroppedEntries {
+        uint64_t l1i = 0, l1d = 0, l2 = 0;
+        uint64_t psc[6] = {};  // by level 2..5
+        uint64_t total() const { return l1i + l1d + l2 + psc[2] + psc[3] + psc[4] + psc[5]; }
+    };
+    DroppedEntries dropped_entries() const { return m_dropped; }
+
     // Inspection for tests and scenarios.
     const TlbLevel& l1i() const { return m_l1i; }
     const TlbLevel& l1d() const { return m_l1d; }
@@ -170,8 +197,11 @@ class Mmu {
     void fill_level(TlbLevel& level, StructureStats& stats, const Mapping& m, uint64_t va);
 
     // Invalidation primitives; each counts what it dropped under `cause`.
-    unsigned drop_tlb(InvalidationCause cause, const std::function<unsigned(TlbLevel&)>& fn);
-    unsigned drop_psc(InvalidationCause cause, const std::function<unsigned(PagingStructureCache&)>& fn);
+    // (Templates, defined in mmu.cpp: no std::function call on the flush path.)
+    template <class Fn>
+    unsigned drop_tlb(InvalidationCause cause, Fn fn);  // fn: unsigned(TlbLevel&)
+    template <class Fn>
+    unsigned drop_psc(InvalidationCause cause, Fn fn);  // fn: unsigned(PagingStructureCache&)
     unsigned flush_everything(InvalidationCause cause);
     unsigned flush_pcid(InvalidationCause cause, uint16_t pcid, bool keep_global);
     void changed();
@@ -206,6 +236,7 @@ class Mmu {
     // The other L1 hits are the inline ones, not yet in the latency histogram.
     uint64_t m_slow_l1_hits[2] = {};
     mutable MmuStats m_snapshot;
+    DroppedEntries m_dropped;  // entries invalidated so far, by structure (kept across reset_stats)
     // Reserved-bit masks of a present entry by [level][large leaf], for the current EFER.NXE.
     uint64_t m_reserved[6][2] = {};
 };

@@ -47,6 +47,9 @@ class PagingStructureCache {
  private:
     unsigned m_level;
     std::optional<SetAssoc<PscEntry>> m_array;
+    // Nothing filled since the cache was last seen empty: flushes return at once
+    // (remote shootdowns flush caches that are often empty).
+    bool m_empty = true;
 };
 
 }  // namespace tlmmu

@@ -17,6 +17,7 @@ const char* to_string(InvalidationCause c) {
         case InvalidationCause::invpcid_all: return "invpcid_all";
         case InvalidationCause::invpcid_nonglobal: return "invpcid_nonglobal";
         case InvalidationCause::page_fault: return "page_fault";
+        case InvalidationCause::invlpgb: return "invlpgb";
         case InvalidationCause::count: break;
     }
     return "?";

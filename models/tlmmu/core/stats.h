@@ -22,6 +22,7 @@ enum class InvalidationCause : uint8_t {
     invpcid_all,         // type 2
     invpcid_nonglobal,   // type 3
     page_fault,
+    invlpgb,             // AMD broadcast invalidation (tlmmu/machine), at every CPU it reaches
     count
 };
 constexpr unsigned kInvalidationCauses = unsigned(InvalidationCause::count);

@@ -155,22 +155,17 @@ unsigned TlbLevel::flush_pcid(uint16_t pcid, bool keep_global) {
 }
 
 unsigned TlbLevel::flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid, bool global_any_pcid) {
-    auto selected = [&](const TlbEntry& e) {
-        if (!e.covers_page_of(va)) return false;
-        const bool drop = e.global ? global_any_pcid : (nonglobal_of_pcid && e.pcid == pcid);
-        if (drop) forget_recent_hits_of(e);
-        return drop;
-    };
+    return erase_page(va, [&](const TlbEntry& e) {
+        return e.global ? global_any_pcid : (nonglobal_of_pcid && e.pcid == pcid);
+    });
+}
+
+unsigned TlbLevel::flush_selected(bool one_page, uint64_t va, bool any_pcid, uint16_t pcid, bool include_global) {
+    auto selected = [&](const TlbEntry& e) { return e.global ? include_global : (any_pcid || e.pcid == pcid); };
+    if (one_page) return erase_page(va, selected);
+    forget_recent_hits();
     unsigned n = 0;
-    if (m_has_fragments) {
-        // Fragments of one large page sit in different sets: look at all of them.
-        for (auto& a : m_arrays) n += a.erase_all(selected);
-        return n;
-    }
-    for (unsigned i = 0; i < m_probe_count; ++i) {
-        auto& array = m_arrays[m_probes[i].array];
-        n += array.erase_in_set(array.set_of(va >> page_shift(m_probes[i].size)), selected);
-    }
+    for (auto& a : m_arrays) n += a.erase_all(selected);
     return n;
 }
 

@@ -103,6 +103,10 @@ class TlbLevel {
     // Every entry for the page of va (all granules of a splintered page) that
     // is non-global with this PCID, or global when `global_any_pcid`.
     unsigned flush_page(uint64_t va, uint16_t pcid, bool nonglobal_of_pcid, bool global_any_pcid);
+    // Broadcast invalidation (AMD INVLPGB, tlmmu/machine): non-global entries
+    // of `pcid` (of any PCID when any_pcid) and, with include_global, global
+    // entries of any PCID; only those for the page of va when `one_page`.
+    unsigned flush_selected(bool one_page, uint64_t va, bool any_pcid, uint16_t pcid, bool include_global);
 
     unsigned valid_entries() const;
     template <class Fn>
@@ -151,6 +155,38 @@ class TlbLevel {
     void forget_recent_hits_of(const TlbEntry& entry) {
         if (page_shift(entry.granule) == m_min_shift) recent_slot(entry.va_base()).key = kNoKey;
         else forget_recent_hits();
+    }
+    // Drops the entries for the page of va (every granule of a splintered
+    // page) for which `selected` holds.
+    template <class Pred>
+    unsigned erase_page(uint64_t va, Pred selected) {
+        unsigned n = 0;
+        if (m_has_fragments) {
+            // Fragments of one large page sit in different sets: look at all of them.
+            for (auto& a : m_arrays)
+                n += a.erase_all([&](const TlbEntry& e) {
+                    if (!e.covers_page_of(va) || !selected(e)) return false;
+                    forget_recent_hits_of(e);
+                    return true;
+                });
+            return n;
+        }
+        // Without fragments an entry covers va's page only under the tag of
+        // its own probe: one compare rejects the others.
+        for (unsigned i = 0; i < m_probe_count; ++i) {
+            const Probe& p = m_probes[i];
+            const uint64_t vpn = va >> p.shift;
+            const uint64_t tag = vpn << 3 | p.tag_low;  // TlbEntry::make_tag
+            TlbEntry* row = p.entries + size_t(vpn & p.set_mask) * p.ways;  // the set lookup probes
+            for (unsigned w = 0; w < p.ways; ++w) {
+                if (row[w].tag == tag && selected(row[w])) {
+                    forget_recent_hits_of(row[w]);
+                    row[w].invalidate();
+                    ++n;
+                }
+            }
+        }
+        return n;
     }
     // Granule the level stores a page of size s as, or false if it cannot.
     bool granule_for(PageSize s, PageSize& granule, unsigned& array) const;
