@@ -19,8 +19,11 @@ namespace {
 // Keeps the translated addresses observable so the timed loops are not optimised away.
 volatile uint64_t g_sink;
 
-constexpr double kCoreTarget = 100e6;  // L1-hit translations per second through the core
-constexpr double kTlmTarget = 1.5;     // TLM time per access over the bare memory round trip
+constexpr double kCoreTarget = 120e6;  // L1-hit translations per second through the core
+// TLM time per access over the bare memory round trip, by stream: an L1 hit
+// within 1.5x, an L2 hit within 2x; a walk has no target (each entry read is
+// a transaction of its own by design).
+double tlm_target(const std::string& stream) { return stream == "l1-hit" ? 1.5 : stream == "l2-hit" ? 2.0 : 0.0; }
 
 bool parse_number(const char* text, double& out) {
     char* end = nullptr;
@@ -380,10 +383,10 @@ void print_table(const std::vector<Stream>& streams, const std::vector<Result>& 
     }
     for (const Stream& s : streams) {
         const Result* tlm = find(results, s.name, "tlm");
-        if (!tlm || tlm->ratios.empty()) continue;
+        if (!tlm || tlm->ratios.empty() || tlm_target(s.name) == 0) continue;
         const double ratio = tlm->median_ratio();
         std::printf("  tlm %-7s  %7.2fx baseline time      (target <= %.1fx)     %s\n", s.name.c_str(), ratio,
-                    kTlmTarget, ratio <= kTlmTarget ? "met" : "NOT met");
+                    tlm_target(s.name), ratio <= tlm_target(s.name) ? "met" : "NOT met");
     }
     std::vector<double> share;
     for (const Result& r : results)
@@ -451,10 +454,10 @@ bool write_json(const std::string& file, const std::vector<Stream>& streams, con
                                       {"met", core->median_rate() >= kCoreTarget}};
     for (const Stream& s : streams) {
         const Result* tlm = find(results, s.name, "tlm");
-        if (!tlm || tlm->ratios.empty()) continue;
+        if (!tlm || tlm->ratios.empty() || tlm_target(s.name) == 0) continue;
         targets["tlm_" + s.name + "_ratio"] = {{"value", tlm->median_ratio()},
-                                               {"target_max", kTlmTarget},
-                                               {"met", tlm->median_ratio() <= kTlmTarget}};
+                                               {"target_max", tlm_target(s.name)},
+                                               {"met", tlm->median_ratio() <= tlm_target(s.name)}};
     }
     doc["targets"] = targets;
 
