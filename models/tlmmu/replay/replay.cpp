@@ -1,4 +1,4 @@
-#include "replay.h"
+#include "tlmmu/replay/replay.h"
 
 #include <algorithm>
 #include <chrono>
@@ -71,7 +71,7 @@ class Replayer {
                 t.reader = std::move(s.reader);
                 t.argument = i;
                 t.stream_process = s.process;
-                t.contexts = format == "native" || format == "champsim-cloudsuite";
+                t.contexts = t.reader->carries_contexts();
                 m_threads.push_back(std::move(t));
             }
         }
