@@ -156,7 +156,7 @@ OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config)
       m_mmu(mmu_config, m_port),
       m_user_pcid_flush(4096, false) {
     if (config.page_size == PageSize::g1 && !mmu_config.gb_pages)
-        throw OsError("--os page_size=1g: the MMU configuration has no 1 GiB pages (gb_pages)");
+        throw OsError("os.page_size=1g: the MMU configuration has no 1 GiB pages (gb_pages)");
     validate(mmu_config);
 
     // Physical layout: low 1 MiB reserved, the gigantic pool at the top
@@ -165,7 +165,7 @@ OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config)
     const uint64_t pool = config.gigantic_pool();
     const uint64_t top = config.memory_bytes & ~((1ull << 30) - 1);
     if (pool && (pool << 30) + (256ull << 20) > top)
-        throw OsError("--os gigantic_pages=" + std::to_string(pool) + ": memory=" +
+        throw OsError("os.gigantic_pages=" + std::to_string(pool) + ": os.memory=" +
                       std::to_string(config.memory_bytes) + " leaves no room for the pool and 256 MiB more");
     const uint64_t pool_start = top - (pool << 30);
     for (uint64_t i = 0; i < pool; ++i) m_gigantic_pool.push_back(top - ((i + 1) << 30));
@@ -181,7 +181,7 @@ OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config)
     ok &= m_mmu.write_cr3(m_template_root).ok();
     ok &= m_mmu.write_cr0(cr0::PE | cr0::PG | cr0::WP).ok();
     if (config.pcid != PcidMode::off) ok &= m_mmu.write_cr4(m_mmu.regs().cr4 | cr4::PCIDE).ok();
-    if (!ok) throw OsError("boot: the MMU refused the long-mode set-up (check --os levels and the MMU configuration)");
+    if (!ok) throw OsError("boot: the MMU refused the long-mode set-up (check os.levels and the MMU configuration)");
     m_mmu.reset_stats();
 }
 
@@ -201,7 +201,7 @@ void OsModel::pin_fragments() {
 uint64_t OsModel::allocate_frames(unsigned order, const char* what) {
     const uint64_t pfn = m_buddy.allocate(order);
     if (pfn == BuddyAllocator::kNoFrame)
-        throw OsError(std::string("out of simulated physical memory allocating ") + what + " (--os memory=" +
+        throw OsError(std::string("out of simulated physical memory allocating ") + what + " (os.memory=" +
                       std::to_string(m_config.memory_bytes) + "; raise it)");
     return pfn * kPage;
 }
@@ -412,8 +412,8 @@ void OsModel::switch_mm(unsigned next) {
         case PcidMode::on: {
             const unsigned limit = m_config.kpti ? kUserPcidBit - 1 : 4095;
             if (next + 1 > limit)
-                throw OsError("--os pcid=on: more than " + std::to_string(limit) +
-                              " processes; use pcid=noflush (dynamic ASIDs)");
+                throw OsError("os.pcid=on: more than " + std::to_string(limit) +
+                              " processes; use os.pcid=noflush (dynamic ASIDs)");
             pcid = uint16_t(next + 1);
             break;
         }
