@@ -66,6 +66,21 @@ struct Translation {
     bool ok() const { return !fault; }
 };
 
+// Splitting an access at page boundaries, one rule for every driver (the TLM
+// module, the hart, trace replay): a piece ends where the page its
+// translation maps ends.
+//
+// Every page size is a multiple of 4 KiB, so an access inside one 4 KiB frame
+// never crosses a page: the cheap test before translating more than once.
+inline bool may_cross_page(uint64_t va, uint64_t length) { return (va & 0xfff) + length > 0x1000; }
+// The bytes from va to the end of the page `t` maps; unbounded with paging
+// off (identity: nothing to split).
+inline uint64_t bytes_left_in_page(const Translation& t, uint64_t va) {
+    if (t.source == Source::none) return ~0ull;
+    const uint64_t size = page_bytes(t.size);
+    return size - (va & (size - 1));
+}
+
 struct OperationResult {
     Fault fault;  // #GP when the operation is refused
     uint64_t cycles = 0;

@@ -173,6 +173,16 @@ class OsModel {
         if (__builtin_expect(bool(t.fault), 0)) resolve(a, t.fault);
     }
 
+    // The bytes from va to the end of the page that maps it now (a debug
+    // translation: no side effects), for splitting an access that may cross.
+    uint64_t bytes_left_in_page(uint64_t va, AccessType type) const {
+        Access a;
+        a.va = va;
+        a.type = type;
+        a.user = true;
+        return tlmmu::bytes_left_in_page(m_mmu.translate_debug(a), va);
+    }
+
     // The entry at `level` translating va in the tables at `root`, or 0 when
     // a higher level is not present (a leaf above `level` is returned as is).
     uint64_t entry_at(uint64_t root, uint64_t va, unsigned level) const;

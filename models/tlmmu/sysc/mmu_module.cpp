@@ -42,12 +42,6 @@ void note(TranslationExtension& ext, const Translation& t, bool first_piece) {
     if (!t.ok()) ext.fault = t.fault;
 }
 
-uint64_t bytes_left_in_page(const Translation& t, uint64_t va) {
-    if (t.source == Source::none) return ~0ull;  // paging off: identity, nothing to split
-    const uint64_t size = page_bytes(t.size);
-    return size - (va & (size - 1));
-}
-
 // #PF and #GP are the initiator's to handle; a bus fault is the memory's answer.
 tlm::tlm_response_status fault_status(const Fault& fault) {
     return fault.kind == FaultKind::bus ? tlm::TLM_ADDRESS_ERROR_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE;
