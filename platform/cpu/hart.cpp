@@ -172,24 +172,38 @@ bool Hart::store_flagged(uint64_t pa, const void* in, unsigned len, uint64_t va)
     return true;
 }
 
-// An access that crosses a page boundary: both pages are translated (and may
-// fault) before any byte moves; each part then goes where its page maps.
-bool Hart::load_slow(uint64_t va, void* out, unsigned len) {
-    const unsigned first = unsigned(4096 - (va & 0xfff));  // < len: called only for crossing accesses
-    uint64_t pa[2];
-    const uint64_t part_va[2] = {va, va + first};
-    for (int i = 0; i < 2; ++i) {
-        const Translation t = m_mmu.translate(access(part_va[i], AccessType::read));
+// An access that may cross a page (it crosses a 4 KiB boundary): its pages
+// are translated (and may fault) before any byte moves, split where each
+// translated page ends (bytes_left_in_page); each part then goes where its
+// page maps. An access of at most 8 bytes has at most two parts.
+bool Hart::translate_parts(uint64_t va, unsigned len, AccessType type, Parts& parts) {
+    parts.count = 0;
+    for (unsigned done = 0; done < len; ++parts.count) {
+        const uint64_t part_va = va + done;
+        const Translation t = m_mmu.translate(access(part_va, type));
         m_cycles += t.cycles + m_timing.data_latency;
         ++m_counters.data_translations;
-        if (t.fault) return translation_fault(t, part_va[i], AccessType::read);
-        pa[i] = t.pa;
+        if (t.fault) return translation_fault(t, part_va, type);
+        const unsigned n = unsigned(std::min<uint64_t>(len - done, bytes_left_in_page(t, part_va)));
+        parts.va[parts.count] = part_va;
+        parts.pa[parts.count] = t.pa;
+        parts.offset[parts.count] = done;
+        parts.length[parts.count] = n;
+        done += n;
     }
+    return true;
+}
+
+bool Hart::load_slow(uint64_t va, void* out, unsigned len) {
+    Parts parts;
+    if (!translate_parts(va, len, AccessType::read, parts)) return false;
     uint8_t* bytes = static_cast<uint8_t*>(out);
-    const unsigned part_len[2] = {first, len - first};
-    for (int i = 0; i < 2; ++i) {
+    const uint64_t* const pa = parts.pa;
+    const uint64_t* const part_va = parts.va;
+    const unsigned* const part_len = parts.length;
+    for (unsigned i = 0; i < parts.count; ++i) {
         const uint64_t off = pa[i] - m_ram_base;
-        uint8_t* dst = bytes + (i ? first : 0);
+        uint8_t* dst = bytes + parts.offset[i];
         if (off < m_ram_bytes && !(m_page_flags[off >> 12] & kPageNoDmi)) {
             if (uint8_t* p = host(off)) {
                 std::memcpy(dst, p, part_len[i]);
@@ -202,19 +216,12 @@ bool Hart::load_slow(uint64_t va, void* out, unsigned len) {
 }
 
 bool Hart::store_slow(uint64_t va, const void* in, unsigned len) {
-    const unsigned first = unsigned(4096 - (va & 0xfff));
-    uint64_t pa[2];
-    const uint64_t part_va[2] = {va, va + first};
-    for (int i = 0; i < 2; ++i) {
-        const Translation t = m_mmu.translate(access(part_va[i], AccessType::write));
-        m_cycles += t.cycles + m_timing.data_latency;
-        ++m_counters.data_translations;
-        if (t.fault) return translation_fault(t, part_va[i], AccessType::write);
-        pa[i] = t.pa;
-    }
+    Parts parts;
+    if (!translate_parts(va, len, AccessType::write, parts)) return false;
     const uint8_t* bytes = static_cast<const uint8_t*>(in);
-    if (!store_flagged(pa[0], bytes, first, part_va[0])) return false;
-    return store_flagged(pa[1], bytes + first, len - first, part_va[1]);
+    for (unsigned i = 0; i < parts.count; ++i)
+        if (!store_flagged(parts.pa[i], bytes + parts.offset[i], parts.length[i], parts.va[i])) return false;
+    return true;
 }
 
 bool Hart::refetch() {

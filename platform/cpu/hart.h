@@ -168,7 +168,7 @@ class Hart {
 
     template <class T>
     bool load(uint64_t va, T& out) {
-        if ((va & 0xfff) > 4096 - sizeof(T)) return load_slow(va, &out, sizeof(T));
+        if (may_cross_page(va, sizeof(T))) return load_slow(va, &out, sizeof(T));
         const Translation t = m_mmu.translate(access(va, AccessType::read));
         m_cycles += t.cycles + m_timing.data_latency;
         ++m_counters.data_translations;
@@ -184,7 +184,7 @@ class Hart {
     }
     template <class T>
     bool store(uint64_t va, T value) {
-        if ((va & 0xfff) > 4096 - sizeof(T)) return store_slow(va, &value, sizeof(T));
+        if (may_cross_page(va, sizeof(T))) return store_slow(va, &value, sizeof(T));
         const Translation t = m_mmu.translate(access(va, AccessType::write));
         m_cycles += t.cycles + m_timing.data_latency;
         ++m_counters.data_translations;
@@ -198,6 +198,12 @@ class Hart {
         }
         return store_flagged(t.pa, &value, sizeof(T), va);
     }
+    struct Parts {  // an access split at its translated pages' ends
+        unsigned count = 0;
+        uint64_t va[2], pa[2];
+        unsigned offset[2], length[2];
+    };
+    bool translate_parts(uint64_t va, unsigned len, AccessType type, Parts& parts);
     bool load_slow(uint64_t va, void* out, unsigned len);
     bool store_slow(uint64_t va, const void* in, unsigned len);
     bool store_flagged(uint64_t pa, const void* in, unsigned len, uint64_t va);

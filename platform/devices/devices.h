@@ -121,13 +121,14 @@ class RamWalkPort : public PhysicalAccess {
  public:
     RamWalkPort(SparseMemory& memory, uint64_t ram_base, unsigned latency)
         : m_port(memory, latency), m_base(ram_base), m_size(memory.size()) {}
-    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override {
-        if (pa - m_base >= m_size) return false;
-        return m_port.read_entry(pa - m_base, value, cycles);
+    bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) override {
+        if (step.pa - m_base >= m_size) return false;
+        return m_port.read_entry(in_ram(step), value, cycles);
     }
-    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed, uint64_t& cycles) override {
-        if (pa - m_base >= m_size) return false;
-        return m_port.locked_set_bits(pa - m_base, expected, bits, observed, cycles);
+    bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
+                         uint64_t& cycles) override {
+        if (step.pa - m_base >= m_size) return false;
+        return m_port.locked_set_bits(in_ram(step), expected, bits, observed, cycles);
     }
     bool debug_read_entry(uint64_t pa, uint64_t& value) override {
         if (pa - m_base >= m_size) return false;
@@ -135,6 +136,10 @@ class RamWalkPort : public PhysicalAccess {
     }
 
  private:
+    WalkStep in_ram(WalkStep step) const {
+        step.pa -= m_base;
+        return step;
+    }
     DirectPhysicalAccess m_port;
     uint64_t m_base, m_size;
 };

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "replay.h"
+#include "tlmmu/replay/replay.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/os/os_model.h"
 

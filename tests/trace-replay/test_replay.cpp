@@ -10,7 +10,7 @@
 
 #include "native_traces.h"
 #include "tlmmu/trace/export.h"
-#include "replay.h"
+#include "tlmmu/replay/replay.h"
 
 using namespace tlmmu;
 using namespace replay_test;

@@ -2,7 +2,7 @@
 // numbers written into the demo.
 #include <catch2/catch.hpp>
 
-#include "experiments.h"
+#include "core_measurements.h"
 
 using namespace tlmmu;
 using namespace tlmmu::demo;

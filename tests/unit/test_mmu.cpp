@@ -82,14 +82,14 @@ struct InterferingPort : PhysicalAccess {
     std::function<void(uint64_t pa)> before_locked;
     unsigned reads = 0;
     explicit InterferingPort(DirectPhysicalAccess& p) : inner(p) {}
-    bool read_entry(uint64_t pa, uint64_t& v, uint64_t& cycles) override {
-        const bool ok = inner.read_entry(pa, v, cycles);
+    bool read_entry(const WalkStep& step, uint64_t& v, uint64_t& cycles) override {
+        const bool ok = inner.read_entry(step, v, cycles);
         if (during_read) during_read(++reads);
         return ok;
     }
-    bool locked_set_bits(uint64_t pa, uint64_t e, uint64_t bits, uint64_t& observed, uint64_t& cycles) override {
-        if (before_locked) before_locked(pa);
-        return inner.locked_set_bits(pa, e, bits, observed, cycles);
+    bool locked_set_bits(const WalkStep& step, uint64_t e, uint64_t bits, uint64_t& observed, uint64_t& cycles) override {
+        if (before_locked) before_locked(step.pa);
+        return inner.locked_set_bits(step, e, bits, observed, cycles);
     }
     bool debug_read_entry(uint64_t pa, uint64_t& v) override { return inner.debug_read_entry(pa, v); }
 };

@@ -7,7 +7,7 @@
 
 #include "atomic_file.h"
 #include "demo_command.h"
-#include "experiments.h"
+#include "core_measurements.h"
 #include "tlmmu/core/config.h"
 
 namespace tlmmu::demo {

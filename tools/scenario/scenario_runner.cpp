@@ -68,8 +68,8 @@ class WalkPort : public PhysicalAccess {
     unsigned reads_since_armed() const { return m_reads; }
     void disarm() { m_action = nullptr; }
 
-    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override {
-        const bool ok = m_direct.read_entry(pa, value, cycles);
+    bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) override {
+        const bool ok = m_direct.read_entry(step, value, cycles);
         if (m_action && ++m_reads == m_trigger) {
             std::function<void()> action = std::move(m_action);
             m_action = nullptr;
@@ -77,9 +77,9 @@ class WalkPort : public PhysicalAccess {
         }
         return ok;
     }
-    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+    bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                          uint64_t& cycles) override {
-        return m_direct.locked_set_bits(pa, expected, bits, observed, cycles);
+        return m_direct.locked_set_bits(step, expected, bits, observed, cycles);
     }
     bool debug_read_entry(uint64_t pa, uint64_t& value) override { return m_direct.debug_read_entry(pa, value); }
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "replay.h"
+#include "tlmmu/replay/replay.h"
 
 namespace tlmmu::replay {
 

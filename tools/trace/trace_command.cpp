@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "atomic_file.h"
-#include "replay.h"
+#include "tlmmu/replay/replay.h"
 #include "report.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/trace/open.h"

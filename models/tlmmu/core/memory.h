@@ -70,6 +70,17 @@ class SparseMemory {
     mutable uint8_t* m_last_block = nullptr;
 };
 
+// The locked A/D read-modify-write on a SparseMemory, for every port that
+// serves the walker straight from one: reads the entry into `observed` and,
+// if it still equals `expected`, writes expected | bits. False (nothing
+// written) when the entry lies outside memory.
+inline bool locked_set_bits(SparseMemory& memory, uint64_t pa, uint64_t expected, uint64_t bits,
+                            uint64_t& observed) {
+    if (!memory.read64(pa, observed)) return false;
+    if (observed == expected) memory.write64(pa, expected | bits);
+    return true;
+}
+
 // The walker's port straight onto a SparseMemory, with a fixed access latency.
 class DirectPhysicalAccess : public PhysicalAccess {
  public:
@@ -79,16 +90,14 @@ class DirectPhysicalAccess : public PhysicalAccess {
     unsigned latency() const { return m_latency; }
     void set_latency(unsigned cycles) { m_latency = cycles; }
 
-    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override {
+    bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) override {
         cycles += m_latency;
-        return m_memory.read64(pa, value);
+        return m_memory.read64(step.pa, value);
     }
-    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+    bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                          uint64_t& cycles) override {
         cycles += 2 * m_latency;  // locked read, then write
-        if (!m_memory.read64(pa, observed)) return false;
-        if (observed == expected) m_memory.write64(pa, expected | bits);
-        return true;
+        return tlmmu::locked_set_bits(m_memory, step.pa, expected, bits, observed);
     }
     bool debug_read_entry(uint64_t pa, uint64_t& value) override { return m_memory.read64(pa, value); }
 

@@ -172,8 +172,8 @@ void Mmu::page_fault(const Access& access, uint32_t code, Translation& t) {
 // The table walk shared by timed and debug translation. `Port` decides what
 // a read costs and whether A/D bits are really written; the walk itself
 // (present, reserved bits, rights, leaf) is the same for both.
-//   bool read(slot, entry, t)                 -> false on a bus error
-//   SetBits set_bits(slot, expected, bits, t) -> written, changed or bus error
+//   bool read(step, entry, t)                 -> false on a bus error
+//   SetBits set_bits(step, expected, bits, t) -> written, changed or bus error
 //   void table_entry(level, entry, next_table, rights) -> a non-leaf entry was used
 enum class SetBits { written, changed, bus_error };
 
@@ -186,7 +186,7 @@ bool Mmu::walk_tables(const Access& access, uint64_t table, unsigned level, Righ
         const uint64_t slot = table + 8 * PagingGeometry::index(va, level);
         uint64_t e = 0;
         ++t.pt_reads;
-        if (!port.read(slot, e, t)) {
+        if (!port.read(WalkStep{slot, level, false, t.cycles}, e, t)) {
             t.fault = make_fault(FaultKind::bus, 0, slot);
             return true;
         }
@@ -220,7 +220,7 @@ bool Mmu::walk_tables(const Access& access, uint64_t table, unsigned level, Righ
             set_bits = need & ~e;
         }
         if (set_bits) {
-            switch (port.set_bits(slot, e, set_bits, t)) {
+            switch (port.set_bits(WalkStep{slot, level, true, t.cycles}, e, set_bits, t)) {
                 case SetBits::written: e |= set_bits; break;
                 case SetBits::changed: return false;  // someone changed the entry: walk again
                 case SetBits::bus_error: t.fault = make_fault(FaultKind::bus, 0, slot); return true;
@@ -250,8 +250,8 @@ namespace {
 // Debug translation: debug reads, nothing written, nothing cached.
 struct DebugPort {
     PhysicalAccess& memory;
-    bool read(uint64_t slot, uint64_t& e, Translation&) { return memory.debug_read_entry(slot, e); }
-    SetBits set_bits(uint64_t, uint64_t, uint64_t, Translation&) { return SetBits::written; }
+    bool read(const WalkStep& step, uint64_t& e, Translation&) { return memory.debug_read_entry(step.pa, e); }
+    SetBits set_bits(const WalkStep&, uint64_t, uint64_t, Translation&) { return SetBits::written; }
     void table_entry(unsigned, uint64_t, uint64_t, const Rights&) {}
 };
 
@@ -273,15 +273,15 @@ struct Mmu::TimedPort {
     PscFill fills[4] = {};
     unsigned fill_count = 0;
 
-    bool read(uint64_t slot, uint64_t& e, Translation& t) {
+    bool read(const WalkStep& step, uint64_t& e, Translation& t) {
         ++stats.pt_reads;
-        return memory.read_entry(slot, e, t.cycles);
+        return memory.read_entry(step, e, t.cycles);
     }
-    SetBits set_bits(uint64_t slot, uint64_t expected, uint64_t bits, Translation& t) {
+    SetBits set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, Translation& t) {
         uint64_t observed = 0;
         ++t.ad_updates;
         ++stats.ad_updates;
-        if (!memory.locked_set_bits(slot, expected, bits, observed, t.cycles)) return SetBits::bus_error;
+        if (!memory.locked_set_bits(step, expected, bits, observed, t.cycles)) return SetBits::bus_error;
         return observed == expected ? SetBits::written : SetBits::changed;
     }
     // SDM 4.10.3.1: only present entries without reserved bits, with A=1

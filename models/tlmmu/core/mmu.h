@@ -18,17 +18,27 @@
 
 namespace tlmmu {
 
+// One memory step of a page walk, as the walker knows it: a port needs no
+// bookkeeping of its own to tell what a step is for or when it happens.
+struct WalkStep {
+    uint64_t pa = 0;      // physical address of the 8-byte entry
+    unsigned level = 0;   // level of the table the entry is in: 5 = PML5 ... 1 = PT
+    bool locked = false;  // part of a locked A/D read-modify-write
+    uint64_t offset = 0;  // cycles the translation has taken before this step
+};
+
 // How the walker reaches physical memory. Implemented directly over a memory
-// model (SparseMemory) or over a TLM-2.0 initiator socket.
+// model (SparseMemory, see memory.h) or over a TLM-2.0 initiator socket.
 class PhysicalAccess {
  public:
     virtual ~PhysicalAccess() = default;
-    // Reads the 8-byte paging-structure entry at pa; adds the access time to
-    // `cycles`. Returns false when the memory system rejects the access.
-    virtual bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) = 0;
-    // Locked read-modify-write that sets A/D bits: reads the entry; if it still
-    // equals `expected`, writes expected | bits. `observed` is the value read.
-    virtual bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+    // Reads the 8-byte paging-structure entry at step.pa; adds the access time
+    // to `cycles`. Returns false when the memory system rejects the access.
+    virtual bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) = 0;
+    // Locked read-modify-write that sets A/D bits (step.locked is true): reads
+    // the entry; if it still equals `expected`, writes expected | bits.
+    // `observed` is the value read.
+    virtual bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                                  uint64_t& cycles) = 0;
     // Side-effect-free read (no time, no counters) for debug translation.
     virtual bool debug_read_entry(uint64_t pa, uint64_t& value) = 0;
@@ -55,6 +65,21 @@ struct Translation {
 
     bool ok() const { return !fault; }
 };
+
+// Splitting an access at page boundaries, one rule for every driver (the TLM
+// module, the hart, trace replay): a piece ends where the page its
+// translation maps ends.
+//
+// Every page size is a multiple of 4 KiB, so an access inside one 4 KiB frame
+// never crosses a page: the cheap test before translating more than once.
+inline bool may_cross_page(uint64_t va, uint64_t length) { return (va & 0xfff) + length > 0x1000; }
+// The bytes from va to the end of the page `t` maps; unbounded with paging
+// off (identity: nothing to split).
+inline uint64_t bytes_left_in_page(const Translation& t, uint64_t va) {
+    if (t.source == Source::none) return ~0ull;
+    const uint64_t size = page_bytes(t.size);
+    return size - (va & (size - 1));
+}
 
 struct OperationResult {
     Fault fault;  // #GP when the operation is refused

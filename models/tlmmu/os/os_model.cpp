@@ -150,14 +150,13 @@ std::vector<std::pair<std::string, std::string>> os_settings(const OsConfig& c) 
 OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config)
     : m_config(config),
       m_memory(config.memory_bytes),
-      m_table_level(config.memory_bytes / kPage, 0),
-      m_port(m_memory, config.memory_latency, m_table_level, m_stats),
+      m_port(m_memory, config.memory_latency, m_stats),
       m_buddy(config.memory_bytes / kPage),
       m_builder(m_memory, [this] { return allocate_table(); }, config.levels),
       m_mmu(mmu_config, m_port),
       m_user_pcid_flush(4096, false) {
     if (config.page_size == PageSize::g1 && !mmu_config.gb_pages)
-        throw OsError("--os page_size=1g: the MMU configuration has no 1 GiB pages (gb_pages)");
+        throw OsError("os.page_size=1g: the MMU configuration has no 1 GiB pages (gb_pages)");
     validate(mmu_config);
 
     // Physical layout: low 1 MiB reserved, the gigantic pool at the top
@@ -166,7 +165,7 @@ OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config)
     const uint64_t pool = config.gigantic_pool();
     const uint64_t top = config.memory_bytes & ~((1ull << 30) - 1);
     if (pool && (pool << 30) + (256ull << 20) > top)
-        throw OsError("--os gigantic_pages=" + std::to_string(pool) + ": memory=" +
+        throw OsError("os.gigantic_pages=" + std::to_string(pool) + ": os.memory=" +
                       std::to_string(config.memory_bytes) + " leaves no room for the pool and 256 MiB more");
     const uint64_t pool_start = top - (pool << 30);
     for (uint64_t i = 0; i < pool; ++i) m_gigantic_pool.push_back(top - ((i + 1) << 30));
@@ -182,7 +181,7 @@ OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config)
     ok &= m_mmu.write_cr3(m_template_root).ok();
     ok &= m_mmu.write_cr0(cr0::PE | cr0::PG | cr0::WP).ok();
     if (config.pcid != PcidMode::off) ok &= m_mmu.write_cr4(m_mmu.regs().cr4 | cr4::PCIDE).ok();
-    if (!ok) throw OsError("boot: the MMU refused the long-mode set-up (check --os levels and the MMU configuration)");
+    if (!ok) throw OsError("boot: the MMU refused the long-mode set-up (check os.levels and the MMU configuration)");
     m_mmu.reset_stats();
 }
 
@@ -202,7 +201,7 @@ void OsModel::pin_fragments() {
 uint64_t OsModel::allocate_frames(unsigned order, const char* what) {
     const uint64_t pfn = m_buddy.allocate(order);
     if (pfn == BuddyAllocator::kNoFrame)
-        throw OsError(std::string("out of simulated physical memory allocating ") + what + " (--os memory=" +
+        throw OsError(std::string("out of simulated physical memory allocating ") + what + " (os.memory=" +
                       std::to_string(m_config.memory_bytes) + "; raise it)");
     return pfn * kPage;
 }
@@ -220,19 +219,16 @@ void OsModel::boot_kernel_mappings() {
     const uint64_t global = m_config.kpti ? 0 : pte::G;
     m_trampoline = kEntryArea;
     m_builder.map(m_template_root, kEntryArea, allocate_frames(0, "the entry area"), PageSize::k4, pte::G, pte::RW);
-    tag_tables(m_template_root, kEntryArea, 1);
     const unsigned text = (m_config.kernel_pages + 1) / 2, data = m_config.kernel_pages / 2;
     for (unsigned i = 0; i < text; ++i) {
         m_kernel_text.push_back(kKernelText + i * kPage);
         m_builder.map(m_template_root, m_kernel_text.back(), allocate_frames(0, "kernel text"), PageSize::k4, global,
                       pte::RW);
-        tag_tables(m_template_root, m_kernel_text.back(), 1);
     }
     for (unsigned i = 0; i < data; ++i) {
         m_kernel_data.push_back(kKernelData + i * kPage);
         m_builder.map(m_template_root, m_kernel_data.back(), allocate_frames(0, "kernel data"), PageSize::k4,
                       pte::RW | pte::XD | global, pte::RW);
-        tag_tables(m_template_root, m_kernel_data.back(), 1);
     }
     m_stats.table_pages = 0;  // count the tables of processes only
     m_stats.fault_cycles = 0;
@@ -243,7 +239,6 @@ unsigned OsModel::create_process() {
     const unsigned top = m_config.levels;
     const unsigned half = 256;  // top-level entries 256..511 map the kernel half
     p.kernel_root = m_builder.new_root();
-    m_table_level[p.kernel_root / kPage] = uint8_t(top);
     for (unsigned i = half; i < 512; ++i)
         m_builder.write(p.kernel_root + 8 * i, m_builder.read(m_template_root + 8 * i));
     if (m_config.kpti) {
@@ -251,7 +246,6 @@ unsigned OsModel::create_process() {
         // writes user top-level entries to both copies), of the kernel half
         // only the entry area.
         p.user_root = m_builder.new_root();
-        m_table_level[p.user_root / kPage] = uint8_t(top);
         const unsigned entry = PagingGeometry::index(kEntryArea, top);
         m_builder.write(p.user_root + 8 * entry, m_builder.read(m_template_root + 8 * entry));
     } else {
@@ -272,15 +266,6 @@ uint64_t OsModel::entry_at(uint64_t root, uint64_t va, unsigned level) const {
         table = e & kAddressBits;
     }
     return m_builder.read(table + 8 * PagingGeometry::index(va, level));
-}
-
-void OsModel::tag_tables(uint64_t root, uint64_t va, unsigned leaf) {
-    uint64_t table = root;
-    for (unsigned l = m_config.levels; l >= leaf; --l) {
-        m_table_level[table / kPage] = uint8_t(l);
-        if (l == leaf) break;
-        table = m_builder.read(table + 8 * PagingGeometry::index(va, l)) & kAddressBits;
-    }
 }
 
 void OsModel::share_top_entry(const Process& p, uint64_t va) {
@@ -319,7 +304,6 @@ void OsModel::map_on_demand(uint64_t va, AccessType type) {
     }
     if (size == PageSize::k4) pa = allocate_frames(0, "a 4 KiB page");
     m_builder.map(root, va & ~(page_bytes(size) - 1), pa, size, flags, pte::RW | pte::US);
-    tag_tables(root, va, leaf_level(size));
     share_top_entry(p, va);
     ++m_stats.mapped[unsigned(size)];
     ++m_stats.demand_faults;
@@ -428,8 +412,8 @@ void OsModel::switch_mm(unsigned next) {
         case PcidMode::on: {
             const unsigned limit = m_config.kpti ? kUserPcidBit - 1 : 4095;
             if (next + 1 > limit)
-                throw OsError("--os pcid=on: more than " + std::to_string(limit) +
-                              " processes; use pcid=noflush (dynamic ASIDs)");
+                throw OsError("os.pcid=on: more than " + std::to_string(limit) +
+                              " processes; use os.pcid=noflush (dynamic ASIDs)");
             pcid = uint16_t(next + 1);
             break;
         }

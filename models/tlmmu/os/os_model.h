@@ -85,41 +85,30 @@ struct OsStats {
     uint64_t control_faults = 0;     //   of which the MMU refused (#GP)
     uint64_t pcid_ignored = 0;       // trace CR3 writes whose PCID/no-flush was dropped (pcid=off)
     // Page-walk memory references by the level of the table read ([1] = PT ..
-    // [5] = PML5; [0] = a frame that is no page table, never expected).
+    // [5] = PML5; [0] is unused).
     uint64_t walk_reads[6] = {};
     uint64_t walk_ad_updates[6] = {};
 };
 
-// The walker's port onto the simulated memory: a fixed latency per access,
-// as DirectPhysicalAccess, and a count of references per paging level (the
-// OS model knows which frame holds which level's table).
+// The walker's port onto the simulated memory: the direct port, and a count
+// of references by the level of the table each one reads (the walker says).
 class LevelCountingPort : public PhysicalAccess {
  public:
-    LevelCountingPort(SparseMemory& memory, unsigned latency, const std::vector<uint8_t>& table_level, OsStats& stats)
-        : m_memory(memory), m_latency(latency), m_level(table_level), m_stats(stats) {}
-    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override {
-        cycles += m_latency;
-        ++m_stats.walk_reads[level_of(pa)];
-        return m_memory.read64(pa, value);
+    LevelCountingPort(SparseMemory& memory, unsigned latency, OsStats& stats)
+        : m_direct(memory, latency), m_stats(stats) {}
+    bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) override {
+        ++m_stats.walk_reads[step.level];
+        return m_direct.read_entry(step, value, cycles);
     }
-    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+    bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                          uint64_t& cycles) override {
-        cycles += 2 * m_latency;  // locked read, then write
-        ++m_stats.walk_ad_updates[level_of(pa)];
-        if (!m_memory.read64(pa, observed)) return false;
-        if (observed == expected) m_memory.write64(pa, expected | bits);
-        return true;
+        ++m_stats.walk_ad_updates[step.level];
+        return m_direct.locked_set_bits(step, expected, bits, observed, cycles);
     }
-    bool debug_read_entry(uint64_t pa, uint64_t& value) override { return m_memory.read64(pa, value); }
+    bool debug_read_entry(uint64_t pa, uint64_t& value) override { return m_direct.debug_read_entry(pa, value); }
 
  private:
-    unsigned level_of(uint64_t pa) const {
-        const uint64_t pfn = pa >> 12;
-        return pfn < m_level.size() ? m_level[pfn] : 0;
-    }
-    SparseMemory& m_memory;
-    unsigned m_latency;
-    const std::vector<uint8_t>& m_level;
+    DirectPhysicalAccess m_direct;
     OsStats& m_stats;
 };
 
@@ -184,6 +173,16 @@ class OsModel {
         if (__builtin_expect(bool(t.fault), 0)) resolve(a, t.fault);
     }
 
+    // The bytes from va to the end of the page that maps it now (a debug
+    // translation: no side effects), for splitting an access that may cross.
+    uint64_t bytes_left_in_page(uint64_t va, AccessType type) const {
+        Access a;
+        a.va = va;
+        a.type = type;
+        a.user = true;
+        return tlmmu::bytes_left_in_page(m_mmu.translate_debug(a), va);
+    }
+
     // The entry at `level` translating va in the tables at `root`, or 0 when
     // a higher level is not present (a leaf above `level` is returned as is).
     uint64_t entry_at(uint64_t root, uint64_t va, unsigned level) const;
@@ -217,12 +216,10 @@ class OsModel {
     void boot_kernel_mappings();
     void pin_fragments();
 
-    void tag_tables(uint64_t root, uint64_t va, unsigned leaf);  // records the level of every table on va's path
 
     OsConfig m_config;
     OsStats m_stats;
     SparseMemory m_memory;
-    std::vector<uint8_t> m_table_level;  // by frame: level of the table it holds, 0 for other frames
     LevelCountingPort m_port;
     BuddyAllocator m_buddy;
     PageTableBuilder m_builder;

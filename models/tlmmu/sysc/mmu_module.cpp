@@ -42,12 +42,6 @@ void note(TranslationExtension& ext, const Translation& t, bool first_piece) {
     if (!t.ok()) ext.fault = t.fault;
 }
 
-uint64_t bytes_left_in_page(const Translation& t, uint64_t va) {
-    if (t.source == Source::none) return ~0ull;  // paging off: identity, nothing to split
-    const uint64_t size = page_bytes(t.size);
-    return size - (va & (size - 1));
-}
-
 // #PF and #GP are the initiator's to handle; a bus fault is the memory's answer.
 tlm::tlm_response_status fault_status(const Fault& fault) {
     return fault.kind == FaultKind::bus ? tlm::TLM_ADDRESS_ERROR_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE;
@@ -58,25 +52,26 @@ tlm::tlm_response_status fault_status(const Fault& fault) {
 // ---------------------------------------------------------------------------
 // The walker's port onto `mem`: every page-table access is an 8-byte TLM
 // transaction carrying page_walk (and locked for A/D updates). It is issued at
-// the time the walk reaches it (translation start + cycles so far) and costs
-// what the memory adds, rounded up to whole cycles; time that passes in a
-// wait() inside the memory counts too.
+// the time the walk reaches it (translation start + the step's offset) and
+// costs what the memory adds, rounded up to whole cycles; time that passes in
+// a wait() inside the memory counts too.
 
 class MmuModule::MemoryPort : public PhysicalAccess {
  public:
     explicit MemoryPort(MmuModule& owner) : m_owner(owner) {}
 
-    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override {
-        return transact(tlm::TLM_READ_COMMAND, pa, value, false, cycles);
+    bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) override {
+        return transact(tlm::TLM_READ_COMMAND, step.pa, value, step.locked, step.offset, cycles);
     }
 
-    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+    bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                          uint64_t& cycles) override {
-        if (!transact(tlm::TLM_READ_COMMAND, pa, observed, true, cycles)) return false;
+        const uint64_t before = cycles;
+        if (!transact(tlm::TLM_READ_COMMAND, step.pa, observed, true, step.offset, cycles)) return false;
         // The locked write always happens because it releases the lock: the
         // updated entry if nobody changed it, else what was read, unchanged.
         uint64_t value = observed == expected ? expected | bits : observed;
-        return transact(tlm::TLM_WRITE_COMMAND, pa, value, true, cycles);
+        return transact(tlm::TLM_WRITE_COMMAND, step.pa, value, true, step.offset + (cycles - before), cycles);
     }
 
     bool debug_read_entry(uint64_t pa, uint64_t& value) override {
@@ -133,16 +128,23 @@ class MmuModule::MemoryPort : public PhysicalAccess {
         std::unique_ptr<WalkTransaction> m_tx;
     };
 
-    bool transact(tlm::tlm_command command, uint64_t pa, uint64_t& value, bool locked, uint64_t& cycles) {
+    // One transaction issued `at` cycles into the translation; adds its cost
+    // to `cycles`.
+    bool transact(tlm::tlm_command command, uint64_t pa, uint64_t& value, bool locked, uint64_t at,
+                  uint64_t& cycles) {
         Lease tx(*this);
         tx->prepare(command, pa, value);
         tx->ext.locked = locked;
         tx->ext.debug = false;
         const sc_time now = sc_core::sc_time_stamp();
-        const sc_time issue = m_owner.walk_issue_time(cycles);
+        const sc_time start = m_owner.translation_start(now);
+        const sc_time issue = start + m_owner.to_time(at);
         sc_time delay = issue > now ? issue - now : sc_core::SC_ZERO_TIME;
         const sc_time issued_at = now + delay;
         m_owner.mem->b_transport(tx->trans, delay);
+        // Another process may have translated while the memory waited: the
+        // core is this walk's again from here on.
+        m_owner.resume_translation(start);
         const sc_time done_at = sc_core::sc_time_stamp() + delay;
         cycles += m_owner.to_cycles(done_at > issued_at ? done_at - issued_at : sc_core::SC_ZERO_TIME);
         return tx->trans.is_response_ok();
@@ -191,52 +193,43 @@ uint64_t MmuModule::to_cycles(const sc_time& t) const {
 // end of the translation. If the memory wait()ed during the walk, simulation
 // time has already covered part of the latency: `delay` keeps only the rest.
 //
-// Most translations never reach the walker, so the per-process record of a
-// walk's start is only made by its first memory transaction (walk_issue_time),
-// from m_pending_offset: nothing can have run between this call and that
-// transaction, so the pending offset is this translation's.
+// The walker's steps carry their offset into the translation; the port needs
+// the translation's absolute start, which most translations (TLB hits) never
+// ask for, so it is worked out at the first step (nothing in this translation
+// can have waited before it).
 Translation MmuModule::translate_at(const Access& access, sc_time& delay) {
-    const uint64_t walks_before = m_walks_started;
-    m_pending_offset = &delay;
+    const uint64_t steps_before = m_walk_steps;
+    m_caller_offset = delay;
+    m_start_known = false;
     const Translation t = m_mmu.translate(access);
-    m_pending_offset = nullptr;
-    if (m_walks_started == walks_before) {  // no walker transaction, so nothing can have waited
+    m_caller_offset = sc_core::SC_ZERO_TIME;  // core().translate() called directly starts now
+    m_start_known = false;
+    if (m_walk_steps == steps_before) {  // no walker transaction, so nothing can have waited
         delay += to_time(t.cycles);
         return t;
     }
-    const sc_core::sc_process_b* const process = sc_core::sc_get_current_process_b();
-    WalkStart* walk = walk_of(process);
-    if (!walk) {  // another process's walk: this translation made no memory access itself
-        delay += to_time(t.cycles);
-        return t;
-    }
-    const sc_time done = walk->time + to_time(t.cycles);
-    m_walk_starts.erase(m_walk_starts.begin() + (walk - m_walk_starts.data()));
+    // This translation made the steps (without one, no other process could
+    // run), and its last step left its start in m_start.
+    const sc_time done = m_start + to_time(t.cycles);
     const sc_time now = sc_core::sc_time_stamp();
     delay = done > now ? done - now : sc_core::SC_ZERO_TIME;
     return t;
 }
 
-MmuModule::WalkStart* MmuModule::walk_of(const sc_core::sc_process_b* process) {
-    for (auto it = m_walk_starts.rbegin(); it != m_walk_starts.rend(); ++it)
-        if (it->process == process) return &*it;
-    return nullptr;
+// The absolute start of the translation running in the core, for a walk
+// step issued at `now`. While the step is in the memory the core is free for
+// other processes, whose translations (or direct core calls) start afresh.
+sc_time MmuModule::translation_start(const sc_time& now) {
+    ++m_walk_steps;
+    const sc_time start = m_start_known ? m_start : now + m_caller_offset;
+    m_caller_offset = sc_core::SC_ZERO_TIME;
+    m_start_known = false;
+    return start;
 }
 
-// When the walker's next transaction happens: the translation's start plus
-// the cycles it has spent. The start is taken at the first transaction,
-// before anything in this translation can have waited.
-sc_time MmuModule::walk_issue_time(uint64_t cycles) {
-    const sc_core::sc_process_b* const process = sc_core::sc_get_current_process_b();
-    WalkStart* walk = walk_of(process);
-    if (!walk) {
-        if (!m_pending_offset) return sc_core::sc_time_stamp() + to_time(cycles);  // core().translate() called directly
-        m_walk_starts.push_back({process, sc_core::sc_time_stamp() + *m_pending_offset});
-        m_pending_offset = nullptr;
-        ++m_walks_started;
-        walk = &m_walk_starts.back();
-    }
-    return walk->time + to_time(cycles);
+void MmuModule::resume_translation(const sc_time& start) {
+    m_start = start;
+    m_start_known = true;
 }
 
 Translation MmuModule::translate_timed(const Access& access, sc_time& delay, TranslationExtension* ext,

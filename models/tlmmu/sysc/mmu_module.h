@@ -64,15 +64,8 @@ class MmuModule : public sc_core::sc_module {
     bool get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
     void memory_dmi_invalidated(sc_dt::uint64 start, sc_dt::uint64 end);
 
-    // Each walk in flight, by the process that runs it (walks of several
-    // processes interleave when the memory waits): the absolute time the
-    // translation started, taken at the walk's first memory transaction.
-    struct WalkStart {
-        const sc_core::sc_process_b* process;
-        sc_core::sc_time time;
-    };
-    WalkStart* walk_of(const sc_core::sc_process_b* process);
-    sc_core::sc_time walk_issue_time(uint64_t cycles);
+    sc_core::sc_time translation_start(const sc_core::sc_time& now);
+    void resume_translation(const sc_core::sc_time& start);
 
     Translation translate_at(const Access& access, sc_core::sc_time& delay);
     Translation translate_timed(const Access& access, sc_core::sc_time& delay, TranslationExtension* ext,
@@ -96,9 +89,14 @@ class MmuModule : public sc_core::sc_module {
     Mmu m_mmu;
     bool m_dmi_granted = false;  // some DMI region is outstanding on `in`
     uint64_t m_changes = 0;      // Mmu::on_change notifications so far
-    std::vector<WalkStart> m_walk_starts;
-    sc_core::sc_time* m_pending_offset = nullptr;  // the caller's offset while a translation has made no access yet
-    uint64_t m_walks_started = 0;                   // walk records made so far
+    // The translation running in the core: the caller's local time offset,
+    // and its absolute start once a walk step has needed it. Walks of several
+    // processes interleave when the memory waits; each step restores its own
+    // walk's start when the memory returns.
+    sc_core::sc_time m_caller_offset;
+    sc_core::sc_time m_start;
+    bool m_start_known = false;
+    uint64_t m_walk_steps = 0;  // walker transactions so far
 
     // DMI regions granted by the memory, for the data part of accesses.
     struct MemoryDmi {

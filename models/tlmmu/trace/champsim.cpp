@@ -41,6 +41,7 @@ class ChampsimReader : public BatchReader {
 
     std::string position() const override { return m_in.where(m_in.cur); }
     const char* format() const override { return m_format; }
+    bool carries_contexts() const override { return m_layout.has_asid; }  // CloudSuite: an ASID per instruction
 
  protected:
     size_t fill(Record* out, size_t capacity) override {

@@ -124,6 +124,7 @@ class NativeReader : public Reader {
 
     std::string position() const override { return m_in.where(m_in.cur); }
     const char* format() const override { return "native"; }
+    bool carries_contexts() const override { return true; }
 
  private:
     static bool get_varint(const uint8_t*& p, uint64_t& v) {

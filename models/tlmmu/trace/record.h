@@ -52,6 +52,9 @@ class Reader {
     virtual std::string position() const = 0;
     // Format name as accepted by open_trace ("lackey", "champsim", ...).
     virtual const char* format() const = 0;
+    // Whether records carry the address space they belong to in `context`
+    // (a multi-process trace); otherwise each stream is one address space.
+    virtual bool carries_contexts() const { return false; }
 };
 
 }  // namespace tlmmu::trace

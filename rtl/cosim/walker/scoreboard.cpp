@@ -56,32 +56,29 @@ void RecordingAccess::undo_writes() {
     m_undo.clear();
 }
 
-bool RecordingAccess::read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) {
+bool RecordingAccess::read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) {
     cycles += 1;
     MemoryAccess a;
-    a.pa = pa;
-    a.error = !m_memory.read64(pa, value);
+    a.pa = step.pa;
+    a.error = !m_memory.read64(step.pa, value);
     a.value = a.error ? 0 : value;
     m_log.push_back(a);
     return !a.error;
 }
 
-bool RecordingAccess::locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+bool RecordingAccess::locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                                       uint64_t& cycles) {
     cycles += 2;
-    interfere(m_memory, m_plan, m_cas_count++, pa, &m_undo);
+    interfere(m_memory, m_plan, m_cas_count++, step.pa, &m_undo);
     MemoryAccess a;
     a.compare_and_set = true;
-    a.pa = pa;
+    a.pa = step.pa;
     a.expected = expected;
     a.bits = bits;
-    a.error = !m_memory.read64(pa, observed);
+    a.error = !tlmmu::locked_set_bits(m_memory, step.pa, expected, bits, observed);
     if (!a.error) {
         a.value = observed;
-        if (observed == expected) {
-            m_undo.emplace_back(pa, observed);
-            m_memory.write64(pa, expected | bits);
-        }
+        if (observed == expected) m_undo.emplace_back(step.pa, observed);  // the value before the write
     }
     m_log.push_back(a);
     return !a.error;

@@ -60,8 +60,8 @@ class RecordingAccess : public PhysicalAccess {
     const std::vector<MemoryAccess>& log() const { return m_log; }
     void undo_writes();
 
-    bool read_entry(uint64_t pa, uint64_t& value, uint64_t& cycles) override;
-    bool locked_set_bits(uint64_t pa, uint64_t expected, uint64_t bits, uint64_t& observed,
+    bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) override;
+    bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                          uint64_t& cycles) override;
     bool debug_read_entry(uint64_t pa, uint64_t& value) override { return m_memory.read64(pa, value); }
 

@@ -1,4 +1,4 @@
-#include "experiments.h"
+#include "core_measurements.h"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>

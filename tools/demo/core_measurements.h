@@ -1,4 +1,5 @@
-// The built-in experiments of `tlmmu demo`: measurements an architect asks of
+// The core-only measurement set of `tlmmu demo` (the MMU model alone, no
+// platform or firmware): measurements an architect asks of
 // an MMU model first, run on the model with its configured latencies.
 #pragma once
 

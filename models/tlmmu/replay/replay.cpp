@@ -1,4 +1,4 @@
-#include "replay.h"
+#include "tlmmu/replay/replay.h"
 
 #include <algorithm>
 #include <chrono>
@@ -71,7 +71,7 @@ class Replayer {
                 t.reader = std::move(s.reader);
                 t.argument = i;
                 t.stream_process = s.process;
-                t.contexts = format == "native" || format == "champsim-cloudsuite";
+                t.contexts = t.reader->carries_contexts();
                 m_threads.push_back(std::move(t));
             }
         }
@@ -191,10 +191,15 @@ class Replayer {
             ++counts[kind];
             const AccessType type = kTypes[kind];
             m_os.replay_access(r->address, type);
-            // An access that spills into the next page translates that page too.
-            if (__builtin_expect((r->address & 4095) + r->size > 4096, 0)) {
-                ++crossings;
-                m_os.replay_access((r->address | 4095) + 1, type);
+            // An access that spills into the next page translates that page
+            // too. The 4 KiB test is the cheap filter; the page the first
+            // translation used (4 KiB, 2 MiB or 1 GiB) decides.
+            if (__builtin_expect(may_cross_page(r->address, r->size), 0)) {
+                const uint64_t room = m_os.bytes_left_in_page(r->address, type);
+                if (room < r->size) {
+                    ++crossings;
+                    m_os.replay_access(r->address + room, type);
+                }
             }
         }
         m_result.instructions += counts[0];
