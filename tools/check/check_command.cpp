@@ -48,7 +48,7 @@ std::vector<tools::JunitSuite> junit(const Comparison& c, const std::string& gol
         } else if (r.failed()) {
             tc.outcome = tools::JunitCase::Outcome::failure;
             tc.message = std::string(to_string(r.status)) + ": golden " + r.golden + ", run " + r.run +
-                         (r.change.empty() ? "" : ", change " + r.change) + ", tolerance " + r.rule->describe();
+                         (r.change.empty() ? "" : ", change " + r.change) + ", tolerance " + r.rule.describe();
         }
         suite.cases.push_back(tc);
     }

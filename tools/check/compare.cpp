@@ -300,10 +300,10 @@ Comparison compare(const nlohmann::json& golden, const nlohmann::json& run, cons
         in_golden[m.path] = true;
         Row row;
         row.path = path_text(m.path);
-        row.rule = &tolerances.rule_for(m.path);
+        row.rule = tolerances.rule_for(m.path);
         row.golden = m.value.dump();
         const auto found = run_values.find(m.path);
-        if (row.rule->kind == Kind::ignore) {
+        if (row.rule.kind == Kind::ignore) {
             row.status = Row::Status::ignored;
             row.run = found == run_values.end() ? "-" : found->second->dump();
         } else if (found == run_values.end()) {
@@ -320,10 +320,10 @@ Comparison compare(const nlohmann::json& golden, const nlohmann::json& run, cons
                     if (a != 0) row.change += " (" + std::string(delta >= 0 ? "+" : "") + number_text(100 * delta / a) + "%)";
                 }
                 bool ok = false;
-                switch (row.rule->kind) {
+                switch (row.rule.kind) {
                     case Kind::exact: ok = m.value == v; break;
-                    case Kind::absolute: ok = std::fabs(delta) <= row.rule->amount; break;
-                    case Kind::relative: ok = std::fabs(delta) <= row.rule->amount * std::fabs(a); break;
+                    case Kind::absolute: ok = std::fabs(delta) <= row.rule.amount; break;
+                    case Kind::relative: ok = std::fabs(delta) <= row.rule.amount * std::fabs(a); break;
                     case Kind::ignore: ok = true; break;
                 }
                 row.status = m.value == v ? Row::Status::same : ok ? Row::Status::within : Row::Status::regressed;
@@ -337,10 +337,10 @@ Comparison compare(const nlohmann::json& golden, const nlohmann::json& run, cons
         if (in_golden.count(m.path)) continue;
         Row row;
         row.path = path_text(m.path);
-        row.rule = &tolerances.rule_for(m.path);
+        row.rule = tolerances.rule_for(m.path);
         row.golden = "-";
         row.run = m.value.dump();
-        row.status = row.rule->kind == Kind::ignore ? Row::Status::ignored : Row::Status::not_in_golden;
+        row.status = row.rule.kind == Kind::ignore ? Row::Status::ignored : Row::Status::not_in_golden;
         c.rows.push_back(row);
     }
     return c;
@@ -350,7 +350,7 @@ std::string table(const Comparison& c, bool all) {
     std::vector<std::vector<std::string>> cells = {{"metric", "golden", "run", "change", "tolerance", "status"}};
     for (const Row& r : c.rows)
         if (all || r.moved())
-            cells.push_back({r.path, r.golden, r.run, r.change, r.rule->describe(), to_string(r.status)});
+            cells.push_back({r.path, r.golden, r.run, r.change, r.rule.describe(), to_string(r.status)});
     std::vector<size_t> width(6, 0);
     for (const auto& row : cells)
         for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
@@ -381,7 +381,7 @@ std::string markdown(const Comparison& c, const std::string& golden_name, const 
     for (const Row& r : c.rows)
         if (r.moved())
             out += "| " + cell(r.path) + " | " + cell(r.golden) + " | " + cell(r.run) + " | " + cell(r.change) + " | " +
-                   r.rule->describe() + " | " + (r.failed() ? "**" + std::string(to_string(r.status)) + "**" : "ok") +
+                   r.rule.describe() + " | " + (r.failed() ? "**" + std::string(to_string(r.status)) + "**" : "ok") +
                    " |\n";
     return out;
 }

@@ -72,7 +72,7 @@ struct Row {
     std::string path;
     std::string golden, run;  // JSON text, "-" when absent
     std::string change;       // "+12 (+3.4%)" for numbers
-    const Rule* rule = nullptr;
+    Rule rule;  // the rule that decided it (a copy: the row outlives no tolerance file)
     bool failed() const {
         return status == Status::regressed || status == Status::missing_in_run || status == Status::not_in_golden;
     }
