@@ -1,0 +1,93 @@
+#pragma once
+// Data-cache hierarchy (plain C++): set-associative levels (L1D, L2, LLC by
+// default) in front of a fixed memory latency, write-back and write-allocate,
+// non-inclusive (see docs/caches.md), LRU per set. Walker reads and program
+// data share it, so page-table lines compete with data.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tlmmu::cache {
+
+// Who sent an access. Walker reads are split by page-table level (1 = PTE ... 5 = PML5E).
+enum class Requester : uint8_t { walk1, walk2, walk3, walk4, walk5, load, store, fetch };
+inline constexpr std::size_t kRequesters = 8;
+const char* requester_name(Requester r);
+inline Requester walk_requester(int level) { return static_cast<Requester>(level - 1); }
+
+struct LevelConfig {
+    std::string name;          // key part: "l1d", "l2", "llc"
+    uint32_t sets = 64;        // power of two
+    uint32_t ways = 8;
+    uint32_t line_bytes = 64;  // power of two, same for every level
+    uint32_t latency = 4;      // load-to-use cycles of a hit at this level
+    uint64_t size_bytes() const { return uint64_t(sets) * ways * line_bytes; }
+};
+
+struct CacheConfig {
+    bool enabled = true;
+    // Skylake client core (Intel 64 and IA-32 Architectures Optimization Reference
+    // Manual, Skylake microarchitecture, cache parameters table): L1D 32 KiB 8-way
+    // 4 cycles, L2 256 KiB 4-way 12 cycles, LLC 2 MiB/core slice 16-way ~42 cycles
+    // (8 MiB modelled for a 4-core part).
+    std::vector<LevelConfig> levels{{"l1d", 64, 8, 64, 4}, {"l2", 1024, 4, 64, 12}, {"llc", 8192, 16, 64, 42}};
+    uint32_t memory_latency = 200;  // extra cycles behind the last level (DRAM)
+    bool inclusive = false;         // see docs/caches.md
+    uint32_t walker_entry = 0;      // level index the walker's reads enter at (0 = L1D, 1 = L2)
+};
+
+// Throws tlmmu::ConfigError naming the key (e.g. "cache.l1d.sets").
+void validate(const CacheConfig& config);
+
+struct LevelStats {
+    std::array<uint64_t, kRequesters> hits{};
+    std::array<uint64_t, kRequesters> misses{};
+    uint64_t evictions = 0;
+    uint64_t writebacks = 0;  // dirty lines this level wrote to the next level (or memory)
+};
+
+class Hierarchy {
+ public:
+    explicit Hierarchy(CacheConfig config);
+
+    // One access to physical address `pa` entering at level `entry`; returns its
+    // latency in cycles. `hit_level` receives the level index that served it
+    // (levels().size() = memory). Writes mark the line dirty in the entry level.
+    uint32_t access(uint64_t pa, Requester who, bool write, uint32_t entry = 0, uint32_t* hit_level = nullptr);
+    uint32_t load(uint64_t pa) { return access(pa, Requester::load, false); }
+    uint32_t store(uint64_t pa) { return access(pa, Requester::store, true); }
+    uint32_t fetch(uint64_t pa) { return access(pa, Requester::fetch, false); }
+
+    // Whether the line holding `pa` is present in level `level` (no side effects).
+    bool contains(uint32_t level, uint64_t pa) const;
+    void flush_all();  // drops every line without write-back traffic counted
+
+    const CacheConfig& config() const { return m_config; }
+    const std::vector<LevelStats>& stats() const { return m_stats; }
+    uint64_t memory_reads() const { return m_memory_reads; }
+    uint64_t memory_writes() const { return m_memory_writes; }
+    void reset_stats();
+
+ private:
+    struct Level {
+        uint32_t sets = 0, ways = 0;
+        std::vector<uint64_t> tags;   // line number + 1 (0 = invalid), sets x ways
+        std::vector<uint64_t> stamp;  // last use, for LRU
+        std::vector<uint8_t> dirty;
+    };
+    // Looks up `line` in `level`; returns the way index or -1. Updates LRU on hit.
+    int find(Level& level, uint64_t line);
+    // Installs `line`; the victim, if dirty, is written back to the next level.
+    void install(uint32_t index, uint64_t line, bool dirty);
+
+    CacheConfig m_config;
+    uint32_t m_line_shift = 6;
+    std::vector<Level> m_levels;
+    std::vector<LevelStats> m_stats;
+    uint64_t m_clock = 0;
+    uint64_t m_memory_reads = 0;
+    uint64_t m_memory_writes = 0;
+};
+
+}  // namespace tlmmu::cache

@@ -1,0 +1,150 @@
+#include <catch2/catch.hpp>
+
+#include "tlmmu/cache/cache.h"
+#include "tlmmu/core/config.h"
+
+using namespace tlmmu::cache;
+
+namespace {
+// Small levels so conflicts are easy to build: L1 4 sets x 2 ways, L2 8 x 2, LLC 16 x 4.
+CacheConfig small() {
+    CacheConfig c;
+    c.levels = {{"l1d", 4, 2, 64, 4}, {"l2", 8, 2, 64, 12}, {"llc", 16, 4, 64, 40}};
+    c.memory_latency = 100;
+    return c;
+}
+constexpr uint32_t kMemory = 3;
+}  // namespace
+
+TEST_CASE("eight 8-byte page-table entries share one 64-byte line") {
+    Hierarchy h(small());
+    uint32_t level = 0;
+    CHECK(h.access(0x1000, walk_requester(1), false, 0, &level) == 140);
+    CHECK(level == kMemory);
+    for (uint64_t pte = 1; pte < 8; ++pte) {
+        CHECK(h.access(0x1000 + 8 * pte, walk_requester(1), false, 0, &level) == 4);
+        CHECK(level == 0);
+    }
+    CHECK(h.access(0x1040, walk_requester(1), false, 0, &level) == 140);
+    CHECK(h.stats()[0].hits[0] == 7);
+    CHECK(h.stats()[0].misses[0] == 2);
+}
+
+TEST_CASE("each level evicts its least recently used line") {
+    Hierarchy h(small());
+    const uint64_t stride_l1 = 4 * 64;  // same L1 set
+    h.load(0 * stride_l1);
+    h.load(1 * stride_l1);
+    h.load(0 * stride_l1);  // line 0 now most recent
+    h.load(2 * stride_l1);  // evicts line 1 from L1
+    CHECK(h.contains(0, 0));
+    CHECK_FALSE(h.contains(0, stride_l1));
+    CHECK(h.contains(0, 2 * stride_l1));
+    uint32_t level = 0;
+    CHECK(h.access(stride_l1, Requester::load, false, 0, &level) == 12);  // still in L2
+    CHECK(level == 1);
+
+    // L2 and LLC, each probed directly (entering at that level) so the levels
+    // above do not filter the references.
+    for (uint32_t lv : {1u, 2u}) {
+        Hierarchy hl(small());
+        const LevelConfig& cfg = hl.config().levels[lv];
+        const uint64_t stride = uint64_t(cfg.sets) * 64;
+        for (uint64_t i = 0; i < cfg.ways; ++i) hl.access(i * stride, Requester::load, false, lv);
+        hl.access(0, Requester::load, false, lv);                     // line 0 most recent, line 1 oldest
+        hl.access(cfg.ways * stride, Requester::load, false, lv);     // evicts line 1
+        CHECK(hl.contains(lv, 0));
+        CHECK_FALSE(hl.contains(lv, stride));
+        for (uint64_t i = 2; i <= cfg.ways; ++i) CHECK(hl.contains(lv, i * stride));
+    }
+
+    // A hit in L1 does not refresh the line's age in L2 (L2 sees only L1 misses).
+    Hierarchy h2(small());
+    const uint64_t stride_l2 = 8 * 64;  // same L2 set and same L1 set
+    h2.load(0);
+    h2.load(stride_l2);
+    h2.load(0);              // L1 hit: L2 still holds 0 as its oldest line
+    h2.load(2 * stride_l2);  // L1 evicts stride_l2; L2 evicts 0
+    CHECK_FALSE(h2.contains(1, 0));
+    CHECK(h2.contains(0, 0));
+    CHECK(h2.access(stride_l2, Requester::load, false, 0, &level) == 12);
+    CHECK(level == 1);
+}
+
+TEST_CASE("statistics are split by requester") {
+    Hierarchy h(small());
+    h.access(0x2000, walk_requester(4), false);
+    h.access(0x2008, walk_requester(4), false);
+    h.access(0x3000, walk_requester(1), false);
+    h.load(0x4000);
+    h.store(0x4008);
+    h.fetch(0x5000);
+    const LevelStats& l1 = h.stats()[0];
+    CHECK(l1.misses[size_t(walk_requester(4))] == 1);
+    CHECK(l1.hits[size_t(walk_requester(4))] == 1);
+    CHECK(l1.misses[size_t(walk_requester(1))] == 1);
+    CHECK(l1.misses[size_t(Requester::load)] == 1);
+    CHECK(l1.hits[size_t(Requester::store)] == 1);
+    CHECK(l1.misses[size_t(Requester::fetch)] == 1);
+    CHECK(l1.hits[size_t(Requester::load)] == 0);
+    CHECK(h.memory_reads() == 4);
+}
+
+TEST_CASE("dirty lines are written back level by level, clean ones are not") {
+    Hierarchy h(small());
+    const uint64_t s = 4 * 64;
+    h.store(0);
+    h.load(s);
+    h.load(2 * s);  // evicts dirty line 0 from L1 into L2
+    CHECK(h.stats()[0].writebacks == 1);
+    CHECK(h.stats()[0].evictions == 1);
+    h.load(3 * s);  // evicts clean line s
+    CHECK(h.stats()[0].writebacks == 1);
+    CHECK(h.stats()[0].evictions == 2);
+    CHECK(h.memory_writes() == 0);
+
+    // A single-level hierarchy writes dirty victims to memory.
+    CacheConfig one;
+    one.levels = {{"l1d", 1, 1, 64, 4}};
+    Hierarchy m(one);
+    m.store(0);
+    m.load(64);
+    m.load(128);
+    CHECK(m.memory_writes() == 1);
+}
+
+TEST_CASE("the walker can enter at L2") {
+    Hierarchy h(small());
+    h.access(0x1000, walk_requester(2), false, 1);
+    CHECK_FALSE(h.contains(0, 0x1000));
+    CHECK(h.contains(1, 0x1000));
+    CHECK(h.access(0x1008, walk_requester(2), false, 1) == 12);
+}
+
+TEST_CASE("invalid geometry is refused naming the key") {
+    auto refused = [](CacheConfig c, const std::string& key) {
+        try {
+            validate(c);
+        } catch (const tlmmu::ConfigError& e) {
+            return std::string(e.what()).rfind(key, 0) == 0;
+        }
+        return false;
+    };
+    CacheConfig c = small();
+    c.levels[0].line_bytes = 48;
+    CHECK(refused(c, "cache.l1d.line"));
+    c = small();
+    c.levels[1].ways = 0;
+    CHECK(refused(c, "cache.l2.ways"));
+    c = small();
+    c.levels[2].sets = 12;
+    CHECK(refused(c, "cache.llc.sets"));
+    c = small();
+    c.inclusive = true;
+    c.levels[0].sets = 64;  // 8 KiB L1 above a 1 KiB L2
+    CHECK(refused(c, "cache.l1d.sets"));
+    c = small();
+    c.walker_entry = 2;
+    CHECK(refused(c, "cache.walker_entry"));
+    CHECK_NOTHROW(validate(CacheConfig{}));
+}
