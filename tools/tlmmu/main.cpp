@@ -13,6 +13,7 @@
 #include "plot_command.h"
 #include "run_command.h"
 #include "scenario_command.h"
+#include "settings_command.h"
 #include "sweep_command.h"
 #include "trace_command.h"
 
@@ -45,6 +46,8 @@ const Command kCommands[] = {
      tlmmu::demo::run_demo_command},
     {"scenario", "run scenario files (architectural litmus tests, docs/scenarios.md)",
      tlmmu::scenario::run_scenario_command},
+    {"settings", "every setting (--set KEY=VALUE, --config files): default, unit, allowed values, meaning",
+     tlmmu::settings_command::run_settings_command},
 };
 
 const Command* find_command(const std::string& name) {
