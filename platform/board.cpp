@@ -33,20 +33,6 @@ MmuConfig Board::configured_mmu(const PlatformOptions& options) {
             throw ConfigError(std::string("RAM [") + hex(options.ram_base) + ", " + hex(end) + ") overlaps the " + name +
                               " at " + hex(base));
     MmuConfig config = options.mmu;
-    for (const std::string& setting : options.mmu_settings) {
-        const size_t eq = setting.find('=');
-        if (eq == std::string::npos) throw ConfigError("'" + setting + "': expected KEY=VALUE");
-        auto trim = [](std::string s) {
-            const size_t b = s.find_first_not_of(" \t");
-            const size_t e = s.find_last_not_of(" \t");
-            return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-        };
-        try {
-            apply_setting(config, trim(setting.substr(0, eq)), trim(setting.substr(eq + 1)));
-        } catch (const ConfigError& e) {
-            throw ConfigError("'" + setting + "': " + e.what());
-        }
-    }
     validate(config);
     return config;
 }
@@ -66,7 +52,7 @@ HartTiming Board::timing(const PlatformOptions& options) {
 Board::Board(const PlatformOptions& options, SparseMemory& ram, HartBus& bus, std::ostream& uart)
     : m_options(options),
       m_ram(ram),
-      m_walk_port(ram, options.ram_base, options.walk_latency),
+      m_walk_port(ram, options.ram_base, options.memory_latency),
       m_mmu(configured_mmu(options), m_walk_port),
       m_uart(uart),
       m_clint(options.timer_divider),

@@ -19,7 +19,7 @@ namespace tlmmu::platform {
 
 class Board {
  public:
-    // Throws ConfigError if options.mmu_settings are invalid.
+    // Throws ConfigError if options.mmu is invalid.
     Board(const PlatformOptions& options, SparseMemory& ram, HartBus& bus, std::ostream& uart);
 
     // The regions an ELF may load into.

@@ -12,102 +12,46 @@ namespace {
 
 constexpr uint64_t kMaxRamBytes = 16ull << 30;  // the hart keeps per-page tables over RAM
 
-uint64_t parse_u64(const std::string& key, const std::string& value) {
-    // Accepts decimal, 0x hex, and K/M/G suffixes (powers of 1024) for sizes.
-    std::string v = value;
-    uint64_t scale = 1;
-    if (!v.empty()) {
-        const char last = char(std::toupper(static_cast<unsigned char>(v.back())));
-        if (last == 'K' || last == 'M' || last == 'G') {
-            scale = last == 'K' ? 1ull << 10 : last == 'M' ? 1ull << 20 : 1ull << 30;
-            v.pop_back();
-        }
-    }
-    size_t used = 0;
-    uint64_t n = 0;
-    try {
-        if (v.empty() || v[0] == '-') throw std::invalid_argument("sign");
-        n = std::stoull(v, &used, 0);
-    } catch (const std::exception&) {
-        used = std::string::npos;
-    }
-    if (used != v.size()) throw ConfigError(key + " = '" + value + "': expected a non-negative integer");
-    if (n > ~0ull / scale) throw ConfigError(key + " = '" + value + "': too large");
-    return n * scale;
-}
-
-unsigned parse_unsigned(const std::string& key, const std::string& value) {
-    const uint64_t n = parse_u64(key, value);
-    if (n > 0xffffffffull) throw ConfigError(key + " = '" + value + "': too large");
-    return unsigned(n);
-}
-
-double parse_double(const std::string& key, const std::string& value) {
-    size_t used = 0;
-    double d = 0;
-    try {
-        d = std::stod(value, &used);
-    } catch (const std::exception&) {
-        used = std::string::npos;
-    }
-    if (used != value.size() || !(d >= 0)) throw ConfigError(key + " = '" + value + "': expected a non-negative number");
-    return d;
-}
-
 }  // namespace
 
+const settings::Group<PlatformOptions>& platform_settings() {
+    static const settings::Group<PlatformOptions> group = [] {
+        settings::Group<PlatformOptions> g("platform", "Execution-driven platform (docs/platform.md)");
+        g.integer("ram_base", &PlatformOptions::ram_base).unit("address").multiple_of(64 * 1024).doc("first RAM address");
+        g.integer("ram_bytes", &PlatformOptions::ram_bytes)
+            .unit("bytes")
+            .range(64 * 1024, kMaxRamBytes)
+            .multiple_of(64 * 1024)
+            .alias("platform.ram_size")
+            .doc("RAM size (the hart keeps per-page tables over RAM)");
+        g.shared(settings::memory_settings(), "memory.latency", &PlatformOptions::memory_latency);
+        g.integer("data_latency", &PlatformOptions::data_latency).unit("cycles").doc("added to every data load/store beyond the TLB latency");
+        g.integer("device_latency", &PlatformOptions::device_latency).unit("cycles").doc("added to every device (UART, timer, tohost) access");
+        g.integer("mul_cycles", &PlatformOptions::mul_cycles).unit("cycles").doc("extra cycles of mul/mulh*/mulw");
+        g.integer("div_cycles", &PlatformOptions::div_cycles).unit("cycles").doc("extra cycles of div*/rem*");
+        g.integer("csr_write_cycles", &PlatformOptions::csr_write_cycles).unit("cycles").doc("extra cycles of a CSR write (control CSRs add the MMU's cost)");
+        g.integer("trap_cycles", &PlatformOptions::trap_cycles).unit("cycles").doc("extra cycles of taking a trap or mret");
+        g.real("clock_ghz", &PlatformOptions::clock_ghz).unit("GHz").positive().doc("SystemC time per cycle = 1/clock_ghz ns");
+        g.integer("timer_divider", &PlatformOptions::timer_divider).min(1).doc("mtime increments once per this many cycles");
+        g.integer("quantum_cycles", &PlatformOptions::quantum_cycles).unit("cycles").min(1).doc("temporal-decoupling quantum (systemc backend)");
+        g.choice("fetch", &PlatformOptions::fetch,
+                 {{"block", FetchGranularity::block}, {"instruction", FetchGranularity::instruction}})
+            .doc("when instruction fetch looks the iTLB up again: on leaving a 64-byte block, or every instruction");
+        g.choice("backend", &PlatformOptions::backend, {{"direct", Backend::direct}, {"systemc", Backend::systemc}})
+            .doc("plain C++ wiring, or SystemC TLM-2.0 modules (one run per process)");
+        g.integer("max_instructions", &PlatformOptions::max_instructions).doc("stop after this many instructions (0: no limit)");
+        g.integer("max_cycles", &PlatformOptions::max_cycles).unit("cycles").doc("stop at this simulated time (0: no limit)");
+        g.real("max_wall_seconds", &PlatformOptions::max_wall_seconds).unit("s").doc("stop after this much host time (0: no limit)");
+        return g;
+    }();
+    return group;
+}
+
 void PlatformOptions::set(const std::string& key, const std::string& value) {
-    if (key == "ram_bytes" || key == "ram_size") {
-        ram_bytes = parse_u64(key, value);
-        if (ram_bytes == 0 || ram_bytes % (64 * 1024))
-            throw ConfigError(key + " = '" + value + "': must be a non-zero multiple of 64 KiB");
-        if (ram_bytes > kMaxRamBytes) throw ConfigError(key + " = '" + value + "': at most 16 GiB");
-    } else if (key == "ram_base") {
-        ram_base = parse_u64(key, value);
-        if (ram_base % (64 * 1024)) throw ConfigError(key + " = '" + value + "': must be 64 KiB aligned");
-    } else if (key == "walk_latency") {
-        walk_latency = parse_unsigned(key, value);
-    } else if (key == "data_latency") {
-        data_latency = parse_unsigned(key, value);
-    } else if (key == "device_latency") {
-        device_latency = parse_unsigned(key, value);
-    } else if (key == "mul_cycles") {
-        mul_cycles = parse_unsigned(key, value);
-    } else if (key == "div_cycles") {
-        div_cycles = parse_unsigned(key, value);
-    } else if (key == "csr_write_cycles") {
-        csr_write_cycles = parse_unsigned(key, value);
-    } else if (key == "trap_cycles") {
-        trap_cycles = parse_unsigned(key, value);
-    } else if (key == "clock_ghz") {
-        clock_ghz = parse_double(key, value);
-        if (clock_ghz <= 0) throw ConfigError(key + " = '" + value + "': must be positive");
-    } else if (key == "timer_divider") {
-        timer_divider = parse_unsigned(key, value);
-        if (timer_divider == 0) throw ConfigError(key + " = '" + value + "': must be at least 1");
-    } else if (key == "quantum_cycles") {
-        quantum_cycles = parse_u64(key, value);
-        if (quantum_cycles == 0) throw ConfigError(key + " = '" + value + "': must be at least 1");
-    } else if (key == "fetch") {
-        if (value == "block") fetch = FetchGranularity::block;
-        else if (value == "instruction") fetch = FetchGranularity::instruction;
-        else throw ConfigError(key + " = '" + value + "': expected block or instruction");
-    } else if (key == "backend") {
-        if (value == "direct") backend = Backend::direct;
-        else if (value == "systemc") backend = Backend::systemc;
-        else throw ConfigError(key + " = '" + value + "': expected direct or systemc");
-    } else if (key == "max_instructions") {
-        max_instructions = parse_u64(key, value);
-    } else if (key == "max_cycles") {
-        max_cycles = parse_u64(key, value);
-    } else if (key == "max_wall_seconds") {
-        max_wall_seconds = parse_double(key, value);
-    } else {
-        throw ConfigError("unknown platform setting '" + key +
-                          "' (known: ram_bytes, ram_base, walk_latency, data_latency, device_latency, mul_cycles, "
-                          "div_cycles, csr_write_cycles, trap_cycles, clock_ghz, timer_divider, quantum_cycles, "
-                          "fetch, backend, max_instructions, max_cycles, max_wall_seconds)");
-    }
+    const settings::Group<PlatformOptions>& group = platform_settings();
+    if (group.find(settings::trim(key), true) < 0)
+        throw ConfigError("unknown platform setting" + group.unknown_key_message(settings::trim(key)).substr(15));
+    group.apply(*this, key, value, true);
 }
 
 const char* to_string(StopReason r) {

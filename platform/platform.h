@@ -7,8 +7,8 @@
 // what an experiment runner calls.
 //
 //   tlmmu::platform::PlatformOptions options;          // defaults: docs/platform.md
-//   options.mmu_settings.push_back("l1d.latency=1");   // as `tlmmu run --set`
-//   options.set("walk_latency", "30");                 // as `tlmmu run --platform`
+//   tlmmu::apply_setting(options.mmu, "l1d.latency", "1");  // as `tlmmu run --set l1d.latency=1`
+//   options.set("memory.latency", "30");                  // as `tlmmu run --set memory.latency=30`
 //   tlmmu::platform::RunResult r = tlmmu::platform::run_elf("fw.elf", options, std::cout);
 //   if (r.stop != tlmmu::platform::StopReason::exited) { ... r.message ... }
 //
@@ -39,17 +39,16 @@ enum class FetchGranularity : uint8_t {
 };
 
 struct PlatformOptions {
-    // MMU: the built-in Skylake-like configuration, then these `key=value`
-    // settings (docs/configuration.md) in order.
+    // MMU: the built-in Skylake-like configuration (settings applied by the
+    // caller, docs/configuration.md).
     MmuConfig mmu = MmuConfig::skylake();
-    std::vector<std::string> mmu_settings;
 
     // Memory map (docs/isa.md).
     uint64_t ram_base = 0x80000000ull;
     uint64_t ram_bytes = 512ull << 20;
 
     // Timing, in core cycles (docs/platform.md).
-    unsigned walk_latency = 20;      // per page-table entry read by the walker
+    unsigned memory_latency = 20;    // setting memory.latency: per page-table entry read by the walker
     unsigned data_latency = 0;       // added to every data load/store beyond the TLB latency
     unsigned device_latency = 0;     // added to every device (UART, timer, tohost) access
     unsigned mul_cycles = 3;         // extra cycles of mul/mulh*/mulw
@@ -67,12 +66,15 @@ struct PlatformOptions {
     uint64_t max_cycles = 0;          // simulated-time limit, in cycles
     double max_wall_seconds = 0;      // host time limit
 
-    // Applies one `--platform KEY=VALUE` setting (keys as the members above:
-    // ram_bytes, walk_latency, ..., fetch=block|instruction,
-    // backend=direct|systemc, max_instructions, max_cycles, max_wall_seconds).
-    // Throws ConfigError naming the key and the reason.
+    // Applies one platform setting (platform_settings(): "platform.ram_bytes"
+    // or just "ram_bytes", "memory.latency", ...). Throws ConfigError naming
+    // the key and the reason.
     void set(const std::string& key, const std::string& value);
 };
+
+// The platform's settings (platform.*, and memory.latency stored here too)
+// in the settings registry.
+const settings::Group<PlatformOptions>& platform_settings();
 
 enum class StopReason : uint8_t {
     exited,             // the guest wrote tohost: exit_code is its code (0 = pass)

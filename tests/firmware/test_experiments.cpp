@@ -54,7 +54,7 @@ const WorkingSetPoint& point(const Results& r, const std::string& page, const st
 }
 
 // Plateaus the configuration implies: L1 hit; L1 miss + L2 hit; L1 + L2 miss,
-// PSC lookup, then `reads` page-table reads of walk_latency each.
+// PSC lookup, then `reads` page-table reads of memory.latency each.
 struct Plateaus {
     double l1, l2, pde_walk, pml4e_walk, full_walk, full_walk_5level;
 };
@@ -64,10 +64,10 @@ Plateaus expected(const platform::PlatformOptions& o) {
     const double walk = l2 + o.mmu.psc_latency;
     return {l1,
             l2,
-            walk + 1.0 * o.walk_latency,
-            walk + 3.0 * o.walk_latency,
-            walk + 4.0 * o.walk_latency,
-            walk + 5.0 * o.walk_latency};
+            walk + 1.0 * o.memory_latency,
+            walk + 3.0 * o.memory_latency,
+            walk + 4.0 * o.memory_latency,
+            walk + 5.0 * o.memory_latency};
 }
 
 void check_plateau(const Results& r, const std::string& page, const std::string& layout, unsigned pages, double want,
@@ -138,7 +138,7 @@ TEST_CASE("measured translation plateaus match the Skylake-like configuration", 
 }
 
 TEST_CASE("measured plateaus follow a changed configuration", "[platform]") {
-    const Run run = execute({"l2.latency=20", "l1d.latency=2"}, {{"walk_latency", "35"}});
+    const Run run = execute({"l2.latency=20", "l1d.latency=2"}, {{"memory.latency", "35"}});
     const Plateaus e = expected(run.options);
     REQUIRE(e.full_walk == Approx(2 + 20 + 1 + 4 * 35));
     check_all_plateaus(run);

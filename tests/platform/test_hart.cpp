@@ -437,14 +437,14 @@ TEST_CASE("board: tohost exit codes, limits and the UART") {
 
 TEST_CASE("options: platform settings are validated") {
     PlatformOptions o;
-    o.set("walk_latency", "30");
-    CHECK(o.walk_latency == 30);
+    o.set("memory.latency", "30");
+    CHECK(o.memory_latency == 30);
     o.set("ram_bytes", "1G");
     CHECK(o.ram_bytes == (1ull << 30));
     o.set("fetch", "instruction");
     CHECK(o.fetch == FetchGranularity::instruction);
     CHECK_THROWS_AS(o.set("ram_bytes", "1000"), ConfigError);
-    CHECK_THROWS_AS(o.set("walk_latency", "-1"), ConfigError);
+    CHECK_THROWS_AS(o.set("memory.latency", "-1"), ConfigError);
     CHECK_THROWS_AS(o.set("backend", "verilator"), ConfigError);
     CHECK_THROWS_AS(o.set("no_such_key", "1"), ConfigError);
     CHECK_THROWS_AS(o.set("ram_bytes", "64G"), ConfigError);

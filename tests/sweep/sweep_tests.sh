@@ -219,7 +219,7 @@ bad-values)
         done
     }
     expect_refused '{"traces": ["synth:sequential,pages=8"], "base": {"set": {"l1d.nope": 1}}}' "set: unknown setting 'l1d.nope'"
-    expect_refused '{"traces": ["synth:sequential,pages=8"], "axes": [{"set": "l1d.latency", "values": [1, "abc"]}]}' "axes.l1d.latency: l1d.latency: expected a number, got 'abc'"
+    expect_refused '{"traces": ["synth:sequential,pages=8"], "axes": [{"set": "l1d.latency", "values": [1, "abc"]}]}' "axes.l1d.latency: l1d.latency: 'abc' is not a number"
     expect_refused '{"traces": ["synth:sequential,pages=8"], "axes": [{"os": "pcid", "values": ["sometimes"]}]}' "axes.os.pcid: .*pcid=sometimes"
     expect_refused '{"traces": ["no-such.lackey"]}' "traces: .*no-such.lackey: cannot be read (no such file)"
     expect_refused '{"traces": ["synth:sequential,pagez=8"]}' "traces: "

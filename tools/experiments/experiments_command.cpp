@@ -34,7 +34,7 @@ const char* const kUsage =
     "  --no-plots            do not draw plots\n"
     "  --set KEY=VALUE       MMU setting (docs/configuration.md), e.g. l2.latency=10\n"
     "  --config FILE         MMU configuration file, applied before the --set settings\n"
-    "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. walk_latency=30\n"
+    "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. memory.latency=30\n"
     "  --uart FILE           also save the guest's raw output to FILE\n";
 
 bool split_setting(const std::string& text, std::string& key, std::string& value) {
@@ -123,7 +123,7 @@ int run_experiments_command(const std::vector<std::string>& args) {
     }
 
     std::cout << "tlmmu experiments: running " << firmware << " on the platform (RV64IM hart, every access "
-              << "through the Skylake-like MMU model" << (options.mmu_settings.empty() ? "" : " with settings")
+              << "through the Skylake-like MMU model" << (dump_config(options.mmu) == dump_config(MmuConfig::skylake()) ? "" : " with settings")
               << ")\n";
     std::cout.flush();
     const SuiteRun s = run_suite(firmware, options);

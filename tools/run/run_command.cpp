@@ -29,7 +29,7 @@ const char* const kUsage =
     "  --max-wall SECONDS    stop after this much host time\n"
     "  --set KEY=VALUE       MMU setting (docs/configuration.md), e.g. l1d.latency=2\n"
     "  --config FILE         MMU configuration file, applied before the --set settings\n"
-    "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. walk_latency=30,\n"
+    "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. memory.latency=30,\n"
     "                        ram_bytes=1G, backend=direct, fetch=instruction\n"
     "  --stats               print the run's counters and the MMU statistics to stderr\n"
     "  --json FILE           write the counters and statistics as JSON\n"
@@ -102,7 +102,9 @@ int run_run_command(const std::vector<std::string>& args) {
                 options.set("max_wall_seconds", v);
             } else if (a == "--set") {
                 if (!value(v)) return usage_error("--set needs KEY=VALUE");
-                options.mmu_settings.push_back(v);
+                std::string key, value;
+                if (!settings::split_assignment(v, key, value)) return usage_error("--set '" + v + "': expected KEY=VALUE");
+                apply_setting(options.mmu, key, value);
             } else if (a == "--config") {
                 if (!value(v)) return usage_error("--config needs a file");
                 load_config_file(options.mmu, v);
@@ -124,6 +126,12 @@ int run_run_command(const std::vector<std::string>& args) {
         }
     }
     if (file.empty()) return usage_error("no ELF file given");
+    try {
+        validate(options.mmu);
+    } catch (const ConfigError& e) {
+        std::cerr << "tlmmu run: " << e.what() << "\n";
+        return platform::kExitError;
+    }
     if (!max_time.empty() && !parse_time(max_time, options.clock_ghz, options.max_cycles))
         return usage_error("--max-time '" + max_time + "': expected a number with a unit (ns, us, ms, s, cycles)");
 

@@ -15,6 +15,7 @@
 #include "plot_command.h"
 #include "run_command.h"
 #include "scenario_command.h"
+#include "settings_command.h"
 #include "sweep_command.h"
 #include "trace_command.h"
 
@@ -49,6 +50,8 @@ const Command kCommands[] = {
      tlmmu::scenario::run_scenario_command},
     {"check", "compare a run's JSON statistics with a golden file under per-metric tolerances (docs/ci.md)",
      tlmmu::check::run_check_command},
+    {"settings", "every setting (--set KEY=VALUE, --config files): default, unit, allowed values, meaning",
+     tlmmu::settings_command::run_settings_command},
 };
 
 const Command* find_command(const std::string& name) {

@@ -30,7 +30,7 @@ const char* kUsage =
     "  --set KEY=VALUE   one MMU configuration setting, e.g. --set l2.latency=9\n"
     "  --os KEY=VALUE    OS model: page_size=4k|2m|1g, quantum=N, pcid=off|on|noflush, kpti=on|off,\n"
     "                    memory=BYTES, levels=4|5, seed=N, fragment=PERCENT, gigantic_pages=N,\n"
-    "                    memory_latency=CYCLES, fault_cycles=N, zero_cycles=N, kernel_pages=N\n"
+    "                    memory.latency=CYCLES, fault_cycles=N, zero_cycles=N, kernel_pages=N\n"
     "                    (docs/os-model.md)\n"
     "  --limit N         stop after N records in total\n"
     "  --json FILE       write the results as one JSON object (atomically)\n"

@@ -1,7 +1,6 @@
 #include "tlmmu/core/config.h"
 
 #include <cctype>
-#include <fstream>
 #include <sstream>
 
 namespace tlmmu {
@@ -43,30 +42,10 @@ bool is_pow2(unsigned v) { return v && !(v & (v - 1)); }
 constexpr unsigned kMaxSets = 1u << 16;     // per array
 constexpr uint64_t kMaxEntries = 1u << 18;  // per array
 
-std::string trim(const std::string& s) {
-    size_t b = 0, e = s.size();
-    while (b < e && std::isspace((unsigned char)s[b])) ++b;
-    while (e > b && std::isspace((unsigned char)s[e - 1])) --e;
-    return s.substr(b, e - b);
-}
-
 unsigned parse_unsigned(const std::string& key, const std::string& text) {
-    if (text.empty()) throw ConfigError(key + ": expected a number, got nothing");
-    size_t used = 0;
-    unsigned long long v = 0;
-    try {
-        v = std::stoull(text, &used, 0);
-    } catch (const std::exception&) {
-        throw ConfigError(key + ": expected a number, got '" + text + "'");
-    }
-    if (used != text.size() || v > 0xffffffffull) throw ConfigError(key + ": expected a number, got '" + text + "'");
+    const uint64_t v = settings::unsigned_value(key, text);
+    if (v > 0xffffffffull) throw ConfigError(key + ": '" + text + "' is too large");
     return unsigned(v);
-}
-
-bool parse_bool(const std::string& key, const std::string& text) {
-    if (text == "1" || text == "true" || text == "yes" || text == "on") return true;
-    if (text == "0" || text == "false" || text == "no" || text == "off") return false;
-    throw ConfigError(key + ": expected true or false, got '" + text + "'");
 }
 
 // "SETSxWAYS[:POLICY]"
@@ -142,11 +121,18 @@ void validate_array(const std::string& where, const ArrayConfig& a) {
     if (a.sizes == 0 || a.sizes > 7) throw ConfigError(where + ": holds no page size");
 }
 
-TlbLevelConfig* level_by_name(MmuConfig& c, const std::string& name) {
-    if (name == "l1i") return &c.l1i;
-    if (name == "l1d") return &c.l1d;
-    if (name == "l2") return &c.l2;
-    return nullptr;
+std::string arrays_text(const TlbLevelConfig& level) {
+    if (level.arrays.empty()) return "none";
+    std::string out;
+    for (const ArrayConfig& a : level.arrays)
+        out += (out.empty() ? "" : " ") + sizes_text(a.sizes) + ':' + std::to_string(a.sets) + 'x' +
+               std::to_string(a.ways) + ':' + to_string(a.policy);
+    return out;
+}
+
+std::string psc_text(const PscLevelConfig& p) {
+    if (p.ways == 0) return "none";
+    return std::to_string(p.sets) + 'x' + std::to_string(p.ways) + ':' + to_string(p.policy);
 }
 
 }  // namespace
@@ -196,105 +182,91 @@ void validate(const MmuConfig& c) {
     if (c.walk_restart_limit == 0) throw ConfigError("walk_restart_limit: must be at least 1");
 }
 
-void apply_setting(MmuConfig& c, const std::string& raw_key, const std::string& raw_value) {
-    const std::string key = trim(raw_key), value = trim(raw_value);
-    const auto dot = key.find('.');
-    const std::string head = key.substr(0, dot), tail = dot == std::string::npos ? "" : key.substr(dot + 1);
-
-    if (TlbLevelConfig* level = level_by_name(c, head)) {
-        if (tail == "latency") level->latency = parse_unsigned(key, value);
-        else if (tail == "splinter") level->splinter = parse_bool(key, value);
-        else if (tail == "arrays") level->arrays = parse_arrays(key, value);
-        else throw ConfigError("unknown setting '" + key + "' (latency, splinter, arrays)");
-        return;
-    }
-    if (head == "psc") {
-        unsigned l = 0;
-        if (tail == "latency") {
-            c.psc_latency = parse_unsigned(key, value);
-        } else if ((tail == "pml5" || tail == "pml4" || tail == "pdpt" || tail == "pd") && parse_level(tail, l)) {
-            if (value == "none") c.psc[l].ways = 0;
-            else parse_geometry(key, value, c.psc[l].sets, c.psc[l].ways, c.psc[l].policy);
-        } else {
-            throw ConfigError("unknown setting '" + key + "' (psc.latency, psc.pml5, psc.pml4, psc.pdpt, psc.pd)");
+const settings::Group<MmuConfig>& mmu_settings() {
+    static const settings::Group<MmuConfig> group = [] {
+        settings::Group<MmuConfig> g("mmu", "MMU (TLBs, paging-structure caches, walker, operation costs)",
+                                     MmuConfig::skylake());
+        const char* const kArrays = "`none` or arrays `SIZES:SETSxWAYS[:POLICY]`, sizes joined by `+`";
+        const struct {
+            const char* name;
+            TlbLevelConfig MmuConfig::*level;
+            const char* what;
+        } levels[] = {{"l1i", &MmuConfig::l1i, "L1 instruction TLB"},
+                      {"l1d", &MmuConfig::l1d, "L1 data TLB"},
+                      {"l2", &MmuConfig::l2, "unified second-level TLB (STLB)"}};
+        for (const auto& l : levels) {
+            const auto level = l.level;
+            g.integer_at(std::string(l.name) + ".latency", [level](MmuConfig& c) -> unsigned& { return (c.*level).latency; })
+                .unit("cycles")
+                .doc(std::string("per lookup of the ") + l.what + ", hit or miss");
+            g.boolean_at(std::string(l.name) + ".splinter", [level](MmuConfig& c) -> bool& { return (c.*level).splinter; })
+                .doc("cache pages of a size the level has no array for as smaller fragments");
+            g.text(std::string(l.name) + ".arrays", kArrays,
+                   [level](MmuConfig& c, const std::string& key, const std::string& v) { (c.*level).arrays = parse_arrays(key, v); },
+                   [level](const MmuConfig& c) { return arrays_text(c.*level); })
+                .doc(std::string("arrays of the ") + l.what + " (policies: lru, plru, random)");
         }
-        return;
-    }
-    if (head == "cost") {
-        unsigned* field = nullptr;
-        if (tail == "mov_cr3") field = &c.costs.mov_cr3;
-        else if (tail == "mov_cr4") field = &c.costs.mov_cr4;
-        else if (tail == "mov_cr0") field = &c.costs.mov_cr0;
-        else if (tail == "wrmsr_efer") field = &c.costs.wrmsr_efer;
-        else if (tail == "wrpkru") field = &c.costs.wrpkru;
-        else if (tail == "invlpg") field = &c.costs.invlpg;
-        else if (tail == "invpcid") field = &c.costs.invpcid;
-        else throw ConfigError("unknown setting '" + key + "'");
-        *field = parse_unsigned(key, value);
-        return;
-    }
-    if (key == "maxphyaddr") c.maxphyaddr = parse_unsigned(key, value);
-    else if (key == "gb_pages") c.gb_pages = parse_bool(key, value);
-    else if (key == "walk_restart_limit") c.walk_restart_limit = parse_unsigned(key, value);
-    else if (key == "seed") c.seed = parse_unsigned(key, value);
-    else throw ConfigError("unknown setting '" + key + "'");
+        g.integer("psc.latency", &MmuConfig::psc_latency).unit("cycles").doc("one lookup of all paging-structure caches");
+        for (unsigned level = 5; level >= 2; --level) {
+            g.text(std::string("psc.") + level_name(level), "`none` or `SETSxWAYS[:POLICY]`",
+                   [level](MmuConfig& c, const std::string& key, const std::string& v) {
+                       if (v == "none") c.psc[level].ways = 0;
+                       else parse_geometry(key, v, c.psc[level].sets, c.psc[level].ways, c.psc[level].policy);
+                   },
+                   [level](const MmuConfig& c) { return psc_text(c.psc[level]); })
+                .doc(std::string("paging-structure cache of ") + level_name(level) + " entries");
+        }
+        g.integer("maxphyaddr", &MmuConfig::maxphyaddr)
+            .unit("bits")
+            .allowed("32..52")
+            .doc("physical-address width: bits 51:MAXPHYADDR of entries are reserved");
+        g.boolean("gb_pages", &MmuConfig::gb_pages).doc("1 GiB pages supported (else PS=1 in a PDPTE is reserved)");
+        g.integer("walk_restart_limit", &MmuConfig::walk_restart_limit)
+            .allowed("at least 1")
+            .doc("walks restarted by lost A/D races before a bus fault is reported");
+        g.integer("seed", &MmuConfig::seed).doc("seed of the `random` replacement policy");
+        const struct {
+            const char* name;
+            unsigned OperationCosts::*cost;
+            const char* what;
+        } costs[] = {{"mov_cr3", &OperationCosts::mov_cr3, "MOV to CR3"},
+                     {"mov_cr4", &OperationCosts::mov_cr4, "MOV to CR4"},
+                     {"mov_cr0", &OperationCosts::mov_cr0, "MOV to CR0"},
+                     {"wrmsr_efer", &OperationCosts::wrmsr_efer, "WRMSR to IA32_EFER"},
+                     {"wrpkru", &OperationCosts::wrpkru, "WRPKRU"},
+                     {"invlpg", &OperationCosts::invlpg, "INVLPG"},
+                     {"invpcid", &OperationCosts::invpcid, "INVPCID"}};
+        for (const auto& op : costs) {
+            const auto cost = op.cost;
+            g.integer_at(std::string("cost.") + op.name, [cost](MmuConfig& c) -> unsigned& { return c.costs.*cost; })
+                .unit("cycles")
+                .doc(std::string("cost of ") + op.what + " (the operation, not the refills after it)");
+        }
+        g.validator([](const MmuConfig& c) { validate(c); });
+        return g;
+    }();
+    return group;
+}
+
+void apply_setting(MmuConfig& c, const std::string& key, const std::string& value) {
+    mmu_settings().apply(c, key, value);
 }
 
 void load_config_file(MmuConfig& c, const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError(path + ": cannot open configuration file");
-    std::string line;
-    unsigned number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        const auto hash = line.find('#');
-        if (hash != std::string::npos) line.resize(hash);
-        if (trim(line).empty()) continue;
-        const auto eq = line.find('=');
-        const std::string where = path + ":" + std::to_string(number) + ": ";
-        if (eq == std::string::npos) throw ConfigError(where + "expected 'key = value', got '" + trim(line) + "'");
-        try {
-            apply_setting(c, line.substr(0, eq), line.substr(eq + 1));
-        } catch (const ConfigError& e) {
-            throw ConfigError(where + e.what());
-        }
-    }
+    settings::Target target;
+    target.bind(mmu_settings(), c);
+    target.load_file(path);
     try {
-        validate(c);
+        target.validate();
     } catch (const ConfigError& e) {
         throw ConfigError(path + ": invalid configuration: " + e.what());
     }
 }
 
 std::string dump_config(const MmuConfig& c) {
-    std::ostringstream out;
-    for (const TlbLevelConfig* level : {&c.l1i, &c.l1d, &c.l2}) {
-        out << level->name << ".latency = " << level->latency << "\n";
-        out << level->name << ".splinter = " << (level->splinter ? "true" : "false") << "\n";
-        out << level->name << ".arrays =";
-        if (level->arrays.empty()) out << " none";
-        for (const ArrayConfig& a : level->arrays)
-            out << ' ' << sizes_text(a.sizes) << ':' << a.sets << 'x' << a.ways << ':' << to_string(a.policy);
-        out << "\n";
-    }
-    out << "psc.latency = " << c.psc_latency << "\n";
-    for (unsigned l = 5; l >= 2; --l) {
-        out << "psc." << level_name(l) << " = ";
-        if (c.psc[l].ways == 0) out << "none\n";
-        else out << c.psc[l].sets << 'x' << c.psc[l].ways << ':' << to_string(c.psc[l].policy) << "\n";
-    }
-    out << "maxphyaddr = " << c.maxphyaddr << "\n";
-    out << "gb_pages = " << (c.gb_pages ? "true" : "false") << "\n";
-    out << "walk_restart_limit = " << c.walk_restart_limit << "\n";
-    out << "seed = " << c.seed << "\n";
-    out << "cost.mov_cr3 = " << c.costs.mov_cr3 << "\n";
-    out << "cost.mov_cr4 = " << c.costs.mov_cr4 << "\n";
-    out << "cost.mov_cr0 = " << c.costs.mov_cr0 << "\n";
-    out << "cost.wrmsr_efer = " << c.costs.wrmsr_efer << "\n";
-    out << "cost.wrpkru = " << c.costs.wrpkru << "\n";
-    out << "cost.invlpg = " << c.costs.invlpg << "\n";
-    out << "cost.invpcid = " << c.costs.invpcid << "\n";
-    return out.str();
+    settings::Target target;
+    target.bind(mmu_settings(), const_cast<MmuConfig&>(c));
+    return target.dump();
 }
 
 }  // namespace tlmmu

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tlmmu/core/paging.h"
+#include "tlmmu/settings/registry.h"
 
 namespace tlmmu {
 
@@ -73,17 +74,16 @@ struct MmuConfig {
     static MmuConfig skylake();  // the built-in default
 };
 
-// Errors in a configuration (invalid geometry) or a configuration file (syntax).
-class ConfigError : public std::runtime_error {
- public:
-    using std::runtime_error::runtime_error;
-};
-
 // Throws ConfigError naming the structure and the reason.
 void validate(const MmuConfig& config);
 
+// The MMU's settings (l1i/l1d/l2.*, psc.*, cost.*, maxphyaddr, gb_pages,
+// walk_restart_limit, seed) in the settings registry; validate() is its
+// cross-field check. Errors are ConfigError (tlmmu/settings/parse.h).
+const settings::Group<MmuConfig>& mmu_settings();
+
 // Applies one `key = value` setting, e.g. "l1d.latency = 1",
-// "l2.array0 = sets=128 ways=12 policy=lru sizes=4k,2m", "psc.pde = sets=1 ways=32".
+// "l2.arrays = 4k+2m:128x12:lru 1g:4x4", "psc.pd = 8x4:lru".
 // Throws ConfigError with the reason (without location).
 void apply_setting(MmuConfig& config, const std::string& key, const std::string& value);
 

@@ -1,7 +1,6 @@
 #include "tlmmu/os/os_model.h"
 
 #include <algorithm>
-#include <cctype>
 #include <random>
 
 namespace tlmmu::os {
@@ -19,46 +18,6 @@ constexpr uint64_t kKernelText = 0xffffffff81000000ull;
 constexpr uint64_t kKernelData = 0xffff888000100000ull;
 constexpr uint64_t kEntryArea = 0xfffffe0000000000ull;
 
-std::string lower(std::string s) {
-    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-uint64_t parse_number(const std::string& key, const std::string& value, bool allow_suffix) {
-    std::string v = lower(value);
-    uint64_t scale = 1;
-    if (allow_suffix && !v.empty()) {
-        const char last = v.back();
-        const unsigned shift = last == 'k' ? 10 : last == 'm' ? 20 : last == 'g' ? 30 : last == 't' ? 40 : 0;
-        if (shift) {
-            scale = 1ull << shift;
-            v.pop_back();
-        }
-    }
-    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
-        throw OsError("--os " + key + "=" + value + ": not a number" + (allow_suffix ? " (suffixes k, m, g, t)" : ""));
-    try {
-        const uint64_t n = std::stoull(v);
-        if (n > (~0ull) / scale) throw std::out_of_range("");
-        return n * scale;
-    } catch (const std::exception&) {
-        throw OsError("--os " + key + "=" + value + ": number out of range");
-    }
-}
-
-bool parse_switch(const std::string& key, const std::string& value) {
-    const std::string v = lower(value);
-    if (v == "on" || v == "1" || v == "true" || v == "yes") return true;
-    if (v == "off" || v == "0" || v == "false" || v == "no") return false;
-    throw OsError("--os " + key + "=" + value + ": expected on or off");
-}
-
 bool is_leaf(uint64_t entry, unsigned level) { return level == 1 || ((entry & pte::PS) && level <= 3); }
 
 }  // namespace
@@ -72,79 +31,69 @@ const char* to_string(PcidMode mode) {
     return "?";
 }
 
-void apply_os_setting(OsConfig& c, const std::string& raw_key, const std::string& raw_value) {
-    const std::string key = lower(trim(raw_key)), value = trim(raw_value);
-    if (key == "page_size") {
-        const std::string v = lower(value);
-        if (v == "4k") c.page_size = PageSize::k4;
-        else if (v == "2m") c.page_size = PageSize::m2;
-        else if (v == "1g") c.page_size = PageSize::g1;
-        else throw OsError("--os page_size=" + value + ": expected 4k, 2m or 1g");
-    } else if (key == "quantum") {
-        c.quantum = parse_number(key, value, true);
-        if (!c.quantum) throw OsError("--os quantum=0: the quantum must be at least 1 record");
-    } else if (key == "pcid") {
-        const std::string v = lower(value);
-        if (v == "off") c.pcid = PcidMode::off;
-        else if (v == "on") c.pcid = PcidMode::on;
-        else if (v == "noflush") c.pcid = PcidMode::noflush;
-        else throw OsError("--os pcid=" + value + ": expected off, on or noflush");
-    } else if (key == "kpti") {
-        c.kpti = parse_switch(key, value);
-    } else if (key == "memory") {
-        c.memory_bytes = parse_number(key, value, true);
-        if (c.memory_bytes < (16ull << 20) || (c.memory_bytes & (kPage - 1)))
-            throw OsError("--os memory=" + value + ": need a multiple of 4 KiB of at least 16 MiB");
-        if (c.memory_bytes > (1ull << 46)) throw OsError("--os memory=" + value + ": above MAXPHYADDR (64 TiB)");
-    } else if (key == "levels") {
-        const uint64_t n = parse_number(key, value, false);
-        if (n != 4 && n != 5) throw OsError("--os levels=" + value + ": expected 4 or 5");
-        c.levels = unsigned(n);
-    } else if (key == "seed") {
-        c.seed = parse_number(key, value, false);
-    } else if (key == "fragment") {
-        const uint64_t n = parse_number(key, value, false);
-        if (n > 90) throw OsError("--os fragment=" + value + ": a percentage from 0 to 90");
-        c.fragment_percent = unsigned(n);
-    } else if (key == "gigantic_pages") {
-        c.gigantic_pages = int64_t(parse_number(key, value, false));
-    } else if (key == "memory_latency") {
-        c.memory_latency = unsigned(parse_number(key, value, false));
-    } else if (key == "fault_cycles") {
-        c.fault_cycles = parse_number(key, value, false);
-    } else if (key == "zero_cycles") {
-        c.zero_cycles = parse_number(key, value, false);
-    } else if (key == "kernel_pages") {
-        const uint64_t n = parse_number(key, value, false);
-        if (n > 4096) throw OsError("--os kernel_pages=" + value + ": at most 4096");
-        c.kernel_pages = unsigned(n);
-    } else {
-        throw OsError("--os " + trim(raw_key) +
-                      ": unknown key (page_size, quantum, pcid, kpti, memory, levels, seed, fragment, "
-                      "gigantic_pages, memory_latency, fault_cycles, zero_cycles, kernel_pages)");
+const settings::Group<OsConfig>& os_settings_group() {
+    static const settings::Group<OsConfig> group = [] {
+        settings::Group<OsConfig> g("os", "OS model of trace mode (docs/os-model.md)");
+        g.choice("page_size", &OsConfig::page_size, {{"4k", PageSize::k4}, {"2m", PageSize::m2}, {"1g", PageSize::g1}})
+            .doc("largest page the fault handler maps (2m: THP-like, 1g: from the gigantic pool)");
+        g.integer("quantum", &OsConfig::quantum).unit("records").min(1).doc("trace records a thread runs before the timer interrupt");
+        g.choice("pcid", &OsConfig::pcid, {{"off", PcidMode::off}, {"on", PcidMode::on}, {"noflush", PcidMode::noflush}})
+            .doc("PCID policy: off (CR4.PCIDE=0), on (a PCID per process), noflush (Linux's six dynamic ASIDs)");
+        g.boolean("kpti", &OsConfig::kpti, "on", "off").doc("page-table isolation: user-only tables and PCID per process");
+        g.integer("memory", &OsConfig::memory_bytes)
+            .unit("bytes")
+            .range(16ull << 20, 1ull << 46)
+            .multiple_of(4096)
+            .doc("simulated physical memory");
+        g.integer("levels", &OsConfig::levels).range(4, 5).doc("paging levels (5: CR4.LA57)");
+        g.integer("seed", &OsConfig::seed).doc("placement of the frames pinned by os.fragment");
+        g.integer("fragment", &OsConfig::fragment_percent).unit("%").range(0, 90).doc("share of frames pinned at boot, scattered");
+        g.text("gigantic_pages", "`auto` or a count",
+               [](OsConfig& c, const std::string& key, const std::string& v) {
+                   if (settings::lower(v) == "auto") {
+                       c.gigantic_pages = -1;
+                       return;
+                   }
+                   const uint64_t n = settings::unsigned_value(key, v);
+                   if (n > (1u << 20)) throw ConfigError(key + ": '" + v + "' is out of range (auto or 0..1048576)");
+                   c.gigantic_pages = int64_t(n);
+               },
+               [](const OsConfig& c) { return std::to_string(c.gigantic_pool()); })
+            .default_text("auto")
+            .unit("pages")
+            .doc("boot-time pool of 1 GiB pages; auto: 1 with os.page_size=1g, else 0");
+        g.shared(settings::memory_settings(), "memory.latency", &OsConfig::memory_latency);
+        g.integer("fault_cycles", &OsConfig::fault_cycles).unit("cycles").doc("page-fault handler cost, besides zeroing");
+        g.integer("zero_cycles", &OsConfig::zero_cycles).unit("cycles").doc("zeroing 4 KiB (data pages and page tables)");
+        g.integer("kernel_pages", &OsConfig::kernel_pages)
+            .unit("pages")
+            .range(0, 4096)
+            .doc("kernel pages touched on every kernel entry (0: none)");
+        return g;
+    }();
+    return group;
+}
+
+void apply_os_setting(OsConfig& c, const std::string& key, const std::string& value) {
+    try {
+        os_settings_group().apply(c, key, value, true);
+    } catch (const ConfigError& e) {
+        throw OsError(e.what());
     }
 }
 
 void apply_os_setting(OsConfig& config, const std::string& key_equals_value) {
-    const auto eq = key_equals_value.find('=');
-    if (eq == std::string::npos) throw OsError("--os " + key_equals_value + ": expected KEY=VALUE");
-    apply_os_setting(config, key_equals_value.substr(0, eq), key_equals_value.substr(eq + 1));
+    std::string key, value;
+    if (!settings::split_assignment(key_equals_value, key, value))
+        throw OsError("'" + key_equals_value + "': expected KEY=VALUE");
+    apply_os_setting(config, key, value);
 }
 
 std::vector<std::pair<std::string, std::string>> os_settings(const OsConfig& c) {
-    return {{"page_size", to_string(c.page_size)},
-            {"quantum", std::to_string(c.quantum)},
-            {"pcid", to_string(c.pcid)},
-            {"kpti", c.kpti ? "on" : "off"},
-            {"memory", std::to_string(c.memory_bytes)},
-            {"levels", std::to_string(c.levels)},
-            {"seed", std::to_string(c.seed)},
-            {"fragment", std::to_string(c.fragment_percent)},
-            {"gigantic_pages", std::to_string(c.gigantic_pool())},
-            {"memory_latency", std::to_string(c.memory_latency)},
-            {"fault_cycles", std::to_string(c.fault_cycles)},
-            {"zero_cycles", std::to_string(c.zero_cycles)},
-            {"kernel_pages", std::to_string(c.kernel_pages)}};
+    std::vector<std::pair<std::string, std::string>> out = os_settings_group().values(c);
+    for (auto& kv : out)
+        if (kv.first.compare(0, 3, "os.") == 0) kv.first.erase(0, 3);
+    return out;
 }
 
 OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config)

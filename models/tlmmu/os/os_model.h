@@ -19,6 +19,7 @@
 #include "tlmmu/core/mmu.h"
 #include "tlmmu/core/page_table_builder.h"
 #include "tlmmu/os/buddy.h"
+#include "tlmmu/settings/registry.h"
 
 namespace tlmmu::os {
 
@@ -54,11 +55,16 @@ struct OsConfig {
     uint64_t gigantic_pool() const { return gigantic_pages >= 0 ? uint64_t(gigantic_pages) : page_size == PageSize::g1; }
 };
 
-// Applies `key=value`; throws OsError naming the key and the accepted values.
+// The OS model's settings (os.*, and memory.latency stored here too) in the
+// settings registry.
+const settings::Group<OsConfig>& os_settings_group();
+// Applies `key=value` (key with or without the "os." prefix); throws OsError
+// naming the key and the accepted values.
 void apply_os_setting(OsConfig& config, const std::string& key, const std::string& value);
 // Splits "key=value" and applies it.
 void apply_os_setting(OsConfig& config, const std::string& key_equals_value);
-// The settings as (key, value) text pairs, in a fixed order (reports).
+// The settings as (key, value) text pairs, in a fixed order (reports): os.*
+// keys without their prefix, memory.latency as is.
 std::vector<std::pair<std::string, std::string>> os_settings(const OsConfig& config);
 
 struct OsStats {

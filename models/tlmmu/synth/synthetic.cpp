@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -61,40 +60,36 @@ const std::vector<PatternKeys>& pattern_table() {
 
 [[noreturn]] void fail(const std::string& spec, const std::string& what) { throw TraceError(spec + ": " + what); }
 
-// "4096", "0x1000", "4k", "2m", "1g" (binary multiples).
-uint64_t parse_number(const std::string& spec, const std::string& key, const std::string& text) {
-    if (text.empty()) fail(spec, "key '" + key + "' has no value");
-    std::string digits = text;
-    uint64_t scale = 1;
-    const char last = char(std::tolower(static_cast<unsigned char>(digits.back())));
-    const bool hex = digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
-    if (!hex && (last == 'k' || last == 'm' || last == 'g')) {
-        scale = last == 'k' ? (1ull << 10) : last == 'm' ? (1ull << 20) : (1ull << 30);
-        digits.pop_back();
-    }
-    const std::string body = hex ? digits.substr(2) : digits;
-    if (body.empty()) fail(spec, "key '" + key + "': '" + text + "' is not a number");
-    uint64_t value = 0;
-    for (char c : body) {
-        unsigned d;
-        if (c >= '0' && c <= '9') d = unsigned(c - '0');
-        else if (hex && c >= 'a' && c <= 'f') d = unsigned(c - 'a' + 10);
-        else if (hex && c >= 'A' && c <= 'F') d = unsigned(c - 'A' + 10);
-        else fail(spec, "key '" + key + "': '" + text + "' is not a number");
-        const uint64_t radix = hex ? 16 : 10;
-        if (value > (UINT64_MAX - d) / radix) fail(spec, "key '" + key + "': '" + text + "' is too large");
-        value = value * radix + d;
-    }
-    if (value != 0 && scale > UINT64_MAX / value) fail(spec, "key '" + key + "': '" + text + "' is too large");
-    return value * scale;
-}
-
 uint64_t checked_mul(const std::string& spec, uint64_t a, uint64_t b, const char* what) {
     if (a != 0 && b > UINT64_MAX / a) fail(spec, std::string(what) + " overflows 64 bits");
     return a * b;
 }
 
 }  // namespace
+
+const settings::Group<SyntheticSpec>& synth_settings() {
+    static const settings::Group<SyntheticSpec> group = [] {
+        settings::Group<SyntheticSpec> g("synth", "Synthetic traces: keys of a `synth:PATTERN,KEY=VALUE,...` spec (traces/README.md)");
+        g.integer("base", &SyntheticSpec::base).unit("address").doc("first data byte (1 GiB aligned so 2M/1G pages fit)");
+        g.integer("page", &SyntheticSpec::page).unit("bytes").doc("granule the pattern counts pages in");
+        g.integer("pages", &SyntheticSpec::pages).unit("pages").doc("sequential/random/chase: pages touched");
+        g.integer("passes", &SyntheticSpec::passes).doc("sequential/stride/chase: repetitions of the pattern");
+        g.integer("stride", &SyntheticSpec::stride).unit("bytes").doc("sequential: step within a page (default: the page); stride: step between accesses");
+        g.integer("count", &SyntheticSpec::count).doc("stride: accesses per pass");
+        g.integer("accesses", &SyntheticSpec::accesses).doc("random/chase/mixed: data accesses in total (chase default: pages*passes)");
+        g.integer("hot", &SyntheticSpec::hot).unit("pages").doc("mixed: pages of the hot set");
+        g.integer("cold", &SyntheticSpec::cold).unit("pages").doc("mixed: pages of the cold set (placed after the hot set)");
+        g.integer("hot_percent", &SyntheticSpec::hot_percent).unit("%").range(0, 100).doc("mixed: share of accesses that go to the hot set");
+        g.integer("seed", &SyntheticSpec::seed).doc("seed of the pattern and of the store choice");
+        g.integer("size", &SyntheticSpec::size).unit("bytes").doc("bytes per data access (at most 255 and the page)");
+        g.integer("write_percent", &SyntheticSpec::write_percent).unit("%").range(0, 100).doc("share of data accesses that are stores");
+        g.integer("fetch", &SyntheticSpec::fetch).doc("instruction fetches before each data access");
+        g.integer("code_pages", &SyntheticSpec::code_pages).unit("pages").doc("pages of the loop body the fetches walk through");
+        g.integer("code_base", &SyntheticSpec::code_base).unit("address").doc("first instruction byte");
+        return g;
+    }();
+    return group;
+}
 
 bool is_synthetic_spec(const std::string& arg) { return arg.compare(0, std::strlen(kPrefix), kPrefix) == 0; }
 
@@ -128,7 +123,9 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
     allowed.insert(keys->required.begin(), keys->required.end());
     allowed.insert(keys->optional.begin(), keys->optional.end());
 
-    std::map<std::string, uint64_t> values;
+    SyntheticSpec s;
+    s.pattern = keys->pattern;
+    std::set<std::string> values;
     for (size_t i = 1; i < fields.size(); ++i) {
         const std::string& field = fields[i];
         const size_t eq = field.find('=');
@@ -139,34 +136,21 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
             for (const std::string& k : allowed) known += (known.empty() ? "" : ", ") + k;
             fail(spec, "unknown key '" + key + "' for pattern '" + keys->name + "' (known: " + known + ")");
         }
-        if (values.count(key)) fail(spec, "key '" + key + "' given twice");
-        values[key] = parse_number(spec, key, field.substr(eq + 1));
+        if (!values.insert(key).second) fail(spec, "key '" + key + "' given twice");
+        const std::string value = field.substr(eq + 1);
+        if (value.empty()) fail(spec, "key '" + key + "' has no value");
+        try {
+            synth_settings().apply(s, key, value, true);
+        } catch (const ConfigError& e) {
+            // "synth.KEY: reason" -> "key 'KEY': reason"
+            std::string why = e.what();
+            const std::string prefix = "synth." + key + ": ";
+            if (why.compare(0, prefix.size(), prefix) == 0) why.erase(0, prefix.size());
+            fail(spec, "key '" + key + "': " + why);
+        }
     }
     for (const std::string& k : keys->required)
         if (!values.count(k)) fail(spec, "pattern '" + std::string(keys->name) + "' needs key '" + k + "'");
-
-    SyntheticSpec s;
-    s.pattern = keys->pattern;
-    auto take = [&](const char* key, uint64_t& field) {
-        auto it = values.find(key);
-        if (it != values.end()) field = it->second;
-    };
-    take("base", s.base);
-    take("page", s.page);
-    take("pages", s.pages);
-    take("passes", s.passes);
-    take("stride", s.stride);
-    take("count", s.count);
-    take("accesses", s.accesses);
-    take("hot", s.hot);
-    take("cold", s.cold);
-    take("hot_percent", s.hot_percent);
-    take("seed", s.seed);
-    take("size", s.size);
-    take("write_percent", s.write_percent);
-    take("fetch", s.fetch);
-    take("code_pages", s.code_pages);
-    take("code_base", s.code_base);
     if (s.pattern == SyntheticSpec::Pattern::sequential && !values.count("stride")) s.stride = s.page;
     if (s.pattern == SyntheticSpec::Pattern::chase && !values.count("accesses"))
         s.accesses = checked_mul(spec, s.pages, s.passes, "pages*passes");
@@ -178,8 +162,6 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
     positive("size", s.size);
     positive("passes", s.passes);
     if (s.size > 255 || s.size > s.page) fail(spec, "key 'size' must be at most 255 and at most the page size");
-    if (s.write_percent > 100) fail(spec, "key 'write_percent' must be 0..100");
-    if (s.hot_percent > 100) fail(spec, "key 'hot_percent' must be 0..100");
     if (s.fetch > 0) positive("code_pages", s.code_pages);
 
     uint64_t extent = 0;  // bytes of data address space the pattern spans

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "tlmmu/settings/registry.h"
 #include "tlmmu/trace/record.h"
 
 namespace tlmmu::synth {
@@ -51,6 +52,11 @@ struct SyntheticSpec {
     // Data accesses the whole trace performs.
     uint64_t data_accesses() const;
 };
+
+// The keys of a spec in the settings registry (synth.*; a spec writes them
+// without the prefix). Which keys a pattern needs or accepts is the
+// generator's business (parse_synthetic_spec).
+const settings::Group<SyntheticSpec>& synth_settings();
 
 // Parses `spec` ("synth:KIND,key=value,..."). Throws trace::TraceError naming
 // the spec and the offending key.
