@@ -220,7 +220,7 @@ bad-values)
     }
     expect_refused '{"traces": ["synth:sequential,pages=8"], "base": {"set": {"l1d.nope": 1}}}' "set: unknown setting 'l1d.nope'"
     expect_refused '{"traces": ["synth:sequential,pages=8"], "axes": [{"set": "l1d.latency", "values": [1, "abc"]}]}' "axes.l1d.latency: l1d.latency: 'abc' is not a number"
-    expect_refused '{"traces": ["synth:sequential,pages=8"], "axes": [{"os": "pcid", "values": ["sometimes"]}]}' "axes.os.pcid: .*pcid=sometimes"
+    expect_refused '{"traces": ["synth:sequential,pages=8"], "axes": [{"os": "pcid", "values": ["sometimes"]}]}' "axes.os.pcid: os.pcid: .sometimes. is not one of off, on, noflush"
     expect_refused '{"traces": ["no-such.lackey"]}' "traces: .*no-such.lackey: cannot be read (no such file)"
     expect_refused '{"traces": ["synth:sequential,pagez=8"]}' "traces: "
     # An output directory that cannot be made is not a held lock.
