@@ -97,7 +97,10 @@ int run_scenario_command(const std::vector<std::string>& args) {
         std::ostringstream diagnostics;
         const auto started = std::chrono::steady_clock::now();
         const RunResult r = run_scenario_file(file, options, diagnostics);
-        std::cout << diagnostics.str() << (r.passed() ? "PASS " : "FAIL ") << file << "\n";
+        // Errors and failed expectations go to stderr; a passing file's
+        // diagnostics are only the --verbose trace, which belongs on stdout.
+        (r.passed() ? std::cout : std::cerr) << diagnostics.str() << std::flush;
+        std::cout << (r.passed() ? "PASS " : "FAIL ") << file << "\n";
         tools::JunitCase tc;
         tc.name = file;
         tc.classname = "scenario";
