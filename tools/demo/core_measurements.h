@@ -48,7 +48,10 @@ struct Results {
     std::vector<WorkingSetPoint> working_set;
     std::vector<ContextSwitchPoint> context_switch;
     std::vector<RangeFlushPoint> range_flush;
-    unsigned range_flush_crossover = 0;  // smallest page count where a full flush is cheaper
+    unsigned range_flush_crossover = 0;  // smallest sampled page count where a full flush is cheaper
+    // The sampled page count just before it (INVLPG still cheaper): the true
+    // crossover lies above this. Quick runs sample few counts, so the two can be far apart.
+    unsigned range_flush_invlpg_cheaper_at = 0;
     unsigned memory_latency = 0;
 };
 
