@@ -22,6 +22,13 @@
 namespace tlmmu::plot {
 namespace {
 
+// A figure as a title shows it: two decimals, not the shortest exact text of a double.
+std::string two_decimals(double v) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.2f", v);
+    return text;
+}
+
 namespace fs = std::filesystem;
 // Ordered: the bars keep the order of the result (PML4 before PDPT ...).
 using json = nlohmann::ordered_json;
@@ -393,7 +400,7 @@ std::string plot_latency(const std::string& json_path, const std::string& png_pa
     for (const auto& b : buckets) data << b.first << "\t" << b.second << "\t" << double(b.second) / double(total) << "\n";
     std::ostringstream body;
     body << "set title " << gnuplot_string("Translation latency (" + std::to_string(total) + " translations, mean " +
-                                          (latency.contains("mean") ? latency["mean"].dump() : "?") + " cycles)")
+                                          (latency.contains("mean") && latency["mean"].is_number() ? two_decimals(latency["mean"].get<double>()) : "?") + " cycles)")
          << "\n"
          << "set xlabel \"cycles\"\nset ylabel \"share of translations\"\n"
          << "set logscale y\nset format y \"%g\"\nset yrange [*:1]\nset style fill solid 0.6\nset boxwidth 0.8\nunset key\n"
