@@ -150,9 +150,9 @@ void read_whole_trace(const std::string& path, const std::string& format) {
 }  // namespace
 
 // The platform library (the ELF loader's home) links SystemC, whose shared
-// library refers to sc_main; this program has a main of its own and never
+// library refers to sc_main (C linkage); this program has a main of its own and never
 // starts SystemC.
-int sc_main(int, char*[]) { return 2; }
+extern "C" int sc_main(int, char*[]) { return 2; }
 
 int main(int argc, char** argv) {
     uint64_t iterations = 1000, seed = 1;
