@@ -35,25 +35,31 @@ void as_usage_error(F apply) {
     }
 }
 
-// CLI11's defaults, with the option column wide enough for `--set KEY=VALUE`.
-std::shared_ptr<CLI::Formatter> formatter() {
-    auto f = std::make_shared<CLI::Formatter>();
-    f->column_width(28);
-    return f;
-}
+// CLI11's help with the usage line first, then what the command does, then
+// the flags; the option column wide enough for `--set KEY=VALUE`.
+class Formatter : public CLI::Formatter {
+ public:
+    Formatter() { column_width(28); }
+    std::string make_description(const CLI::App*) const override { return ""; }
+    std::string make_usage(const CLI::App* app, std::string name) const override {
+        std::string out = CLI::Formatter::make_usage(app, std::move(name));
+        if (!app->get_description().empty()) out += "\n" + app->get_description() + "\n";
+        return out;
+    }
+};
 
 }  // namespace
 
 CommandLine::CommandLine(std::string command, std::string description)
     : m_command(std::move(command)), m_app(std::move(description), m_command) {
-    m_app.formatter(formatter());
+    m_app.formatter(std::make_shared<Formatter>());
     m_app.option_defaults()->always_capture_default(false);
 }
 
-CommandLine& CommandLine::settings(settings::Target target) {
+CommandLine& CommandLine::settings(settings::Target target, const std::string& config_names) {
     m_target = std::move(target);
     m_app.add_option_function<std::string>(
-             "--config",
+             config_names,
              [this](const std::string& path) { as_setting_error("", [&] { m_target.load_file(path); }); },
              "configuration file of `key = value` lines (docs/configuration.md); applied in order with --set")
         ->type_name("FILE")
@@ -85,6 +91,18 @@ void CommandLine::add_group_alias(const std::string& flag, Assign assign, std::s
         ->type_name("KEY=VALUE")
         ->trigger_on_parse()
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+CommandLine& CommandLine::shortcut(const std::string& flag, const std::string& key, std::string help,
+                                   std::string value_name) {
+    m_app.add_option_function<std::string>(
+             flag, [this, flag, key](const std::string& value) {
+                 as_setting_error(flag + " " + value + ": ", [&] { m_target.apply(key, value); });
+             },
+             std::move(help))
+        ->type_name(std::move(value_name))
+        ->trigger_on_parse();
+    return *this;
 }
 
 CommandLine& CommandLine::json(std::string& path, std::string help) {
@@ -150,7 +168,7 @@ int CommandLine::parse(const std::vector<std::string>& args) {
         std::cout << m_app.help();
         return 0;
     } catch (const SettingError& e) {
-        return error(e.what(), 1);
+        return configuration_error(e.what());
     } catch (const CLI::ParseError& e) {
         return usage_error(e.what());
     }

@@ -50,7 +50,8 @@ class CommandLine {
     const std::string& command() const { return m_command; }
 
     // --config FILE and --set KEY=VALUE over the structs bound in `target`.
-    CommandLine& settings(settings::Target target);
+    // `config_names` lets a command keep a short form ("-c,--config").
+    CommandLine& settings(settings::Target target, const std::string& config_names = "--config");
     // An older spelling for one group's settings: `--os page_size=2m` is
     // `--set os.page_size=2m` (the key relative to the group).
     template <class T>
@@ -58,6 +59,16 @@ class CommandLine {
         add_group_alias(flag, [&group, &object](const std::string& key, const std::string& value) {
             group.apply(object, key, value, /*relative=*/true);
         }, std::move(help));
+        return *this;
+    }
+    // A flag that is a shortcut for one setting of the bound target:
+    // `--max-wall 60` is `--set platform.max_wall_seconds=60`.
+    CommandLine& shortcut(const std::string& flag, const std::string& key, std::string help, std::string value_name = "N");
+    // Exit statuses for a malformed command line and a refused configuration
+    // (defaults 2 and 1), for programs whose statuses mean something else.
+    CommandLine& exit_statuses(int usage, int configuration) {
+        m_usage_status = usage;
+        m_configuration_status = configuration;
         return *this;
     }
     CommandLine& json(std::string& path, std::string help = "write the results as one JSON object (atomically)");
@@ -77,7 +88,8 @@ class CommandLine {
     int parse(int argc, const char* const* argv);
     // Prints "COMMAND: MESSAGE" and the --help pointer; returns `status`.
     int error(const std::string& message, int status) const;
-    int usage_error(const std::string& message) const { return error(message, 2); }
+    int usage_error(const std::string& message) const { return error(message, m_usage_status); }
+    int configuration_error(const std::string& message) const { return error(message, m_configuration_status); }
     std::string help() const { return m_app.help(); }
 
  private:
@@ -87,6 +99,7 @@ class CommandLine {
     std::string m_command;
     CLI::App m_app;
     settings::Target m_target;
+    int m_usage_status = 2, m_configuration_status = 1;
 };
 
 }  // namespace tlmmu::tools
