@@ -110,6 +110,11 @@ CommandLine& CommandLine::json(std::string& path, std::string help) {
     return *this;
 }
 
+CommandLine& CommandLine::junit(std::string& path, std::string help) {
+    m_app.add_option("--junit", path, "JUnit XML for a CI server: " + help)->type_name("FILE");
+    return *this;
+}
+
 CommandLine& CommandLine::quiet(bool& flag, std::string help) {
     m_app.add_flag("--quiet", flag, std::move(help));
     return *this;

@@ -72,6 +72,7 @@ class CommandLine {
         return *this;
     }
     CommandLine& json(std::string& path, std::string help = "write the results as one JSON object (atomically)");
+    CommandLine& junit(std::string& path, std::string help);
     CommandLine& quiet(bool& flag, std::string help = "nothing on stdout but errors");
 
     // An unsigned count read by the one number rule (decimal, 0x hex, k/M/G
