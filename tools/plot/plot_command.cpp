@@ -466,7 +466,8 @@ int run_plot_command(const std::vector<std::string>& args) {
         "walks", "the walk-reference breakdown of a `tlmmu trace --json` result: references by paging level, "
                  "page-table reads per walk, and where walks started (CR3 or a paging-structure-cache hit)");
     operands(walks, "RESULT.json of tlmmu trace");
-    if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !app.get_subcommand_no_throw(args[0]))
+    const bool known_kind = !args.empty() && (args[0] == "miss-rate" || args[0] == "latency" || args[0] == "walks");
+    if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !known_kind)
         return cli.usage_error("unknown plot '" + args[0] + "' (miss-rate, latency, walks)");
     if (const int status = cli.parse(args); status >= 0) return status;
 
