@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "options.h"
+#include "command_line.h"
 
 namespace tlmmu::bench {
 

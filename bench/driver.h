@@ -28,7 +28,7 @@ struct Options {
     WorkloadSize size;
 };
 
-// The command line (tools/common/options.h): -1 to go on, else the exit
+// The command line (tools/common/command_line.h): -1 to go on, else the exit
 // status (0 after --help; the error is printed).
 int parse_options(int argc, char** argv, Options& options);
 

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.h"
-#include "options.h"
+#include "command_line.h"
 #include "platform.h"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "options.h"
+#include "command_line.h"
 #include "tlmmu/machine/machine.h"
 
 using namespace tlmmu;

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "options.h"
+#include "command_line.h"
 #include "tlmmu/replay/replay.h"
 #include "tlmmu/synth/synthetic.h"
 #include "tlmmu/trace/export.h"

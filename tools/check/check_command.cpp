@@ -5,7 +5,7 @@
 #include "atomic_file.h"
 #include "compare.h"
 #include "junit.h"
-#include "options.h"
+#include "command_line.h"
 
 namespace tlmmu::check {
 

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <limits>
 
-#include "options.h"
+#include "command_line.h"
 #include "tlmmu/trace/export.h"
 #include "tlmmu/trace/open.h"
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "atomic_file.h"
-#include "options.h"
+#include "command_line.h"
 #include "demo_command.h"
 #include "core_measurements.h"
 #include "tlmmu/core/config.h"

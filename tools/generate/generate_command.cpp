@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "options.h"
+#include "command_line.h"
 #include "tlmmu/synth/synthetic.h"
 #include "tlmmu/trace/native.h"
 

@@ -18,7 +18,7 @@
 #include <sstream>
 
 #include "atomic_file.h"
-#include "options.h"
+#include "command_line.h"
 
 namespace tlmmu::plot {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "atomic_file.h"
 #include "junit.h"
-#include "options.h"
+#include "command_line.h"
 #include "platform.h"
 #include "tlmmu/core/stats.h"
 

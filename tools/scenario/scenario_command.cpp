@@ -7,7 +7,7 @@
 
 #include "atomic_file.h"
 #include "junit.h"
-#include "options.h"
+#include "command_line.h"
 #include "scenario_runner.h"
 #include "tlmmu/core/config.h"
 

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "catalogue.h"
-#include "options.h"
+#include "command_line.h"
 
 namespace tlmmu::settings_command {
 

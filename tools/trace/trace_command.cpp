@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "atomic_file.h"
-#include "options.h"
+#include "command_line.h"
 #include "tlmmu/replay/replay.h"
 #include "report.h"
 #include "tlmmu/core/config.h"

@@ -29,7 +29,7 @@
 // (memory.latency lives in OsConfig and PlatformOptions as well): it is
 // documented once, where it is declared. A command binds the groups it uses
 // to its structs in a Target and hands that to the option layer
-// (tools/common/options.h); add the group to the catalogue in
+// (tools/common/command_line.h); add the group to the catalogue in
 // tools/settings/catalogue.cpp so `tlmmu settings` and the docs list it.
 #pragma once
 
