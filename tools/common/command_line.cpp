@@ -122,20 +122,22 @@ CommandLine& CommandLine::quiet(bool& flag, std::string help) {
 
 namespace {
 
-template <class N>
-CLI::Option* add_count(CLI::App& app, const std::string& flag, N& value, std::string help) {
+// A flag whose value `store` parses (throwing ConfigError for bad text).
+CLI::Option* add_value(CLI::App& app, const std::string& flag, std::string help, std::string value_name,
+                       std::function<void(const std::string&)> store) {
     return app
         .add_option_function<std::string>(
-            flag,
-            [flag, &value](const std::string& text) {
-                as_usage_error([&] {
-                    const uint64_t n = settings::unsigned_value(flag, text);
-                    if (n > std::numeric_limits<N>::max()) throw ConfigError(flag + ": '" + text + "' is too large");
-                    value = N(n);
-                });
-            },
-            std::move(help))
-        ->type_name("N");
+            flag, [store](const std::string& text) { as_usage_error([&] { store(text); }); }, std::move(help))
+        ->type_name(std::move(value_name));
+}
+
+template <class N>
+CLI::Option* add_count(CLI::App& app, const std::string& flag, N& value, std::string help) {
+    return add_value(app, flag, std::move(help), "N", [flag, &value](const std::string& text) {
+        const uint64_t n = settings::unsigned_value(flag, text);
+        if (n > std::numeric_limits<N>::max()) throw ConfigError(flag + ": '" + text + "' is too large");
+        value = N(n);
+    });
 }
 
 }  // namespace
@@ -149,18 +151,11 @@ CLI::Option* CommandLine::count(const std::string& flag, unsigned& value, std::s
 }
 
 CLI::Option* CommandLine::positive_real(const std::string& flag, double& value, std::string help) {
-    return m_app
-        .add_option_function<std::string>(
-            flag,
-            [flag, &value](const std::string& text) {
-                as_usage_error([&] {
-                    const double x = settings::real_value(flag, text);
-                    if (!(x > 0)) throw ConfigError(flag + ": must be above 0, got '" + text + "'");
-                    value = x;
-                });
-            },
-            std::move(help))
-        ->type_name("X");
+    return add_value(m_app, flag, std::move(help), "X", [flag, &value](const std::string& text) {
+        const double x = settings::real_value(flag, text);
+        if (!(x > 0)) throw ConfigError(flag + ": must be above 0, got '" + text + "'");
+        value = x;
+    });
 }
 
 int CommandLine::parse(const std::vector<std::string>& args) {
