@@ -139,10 +139,16 @@ replay::ReplayOptions replay_options(const Config& config, const std::string& fo
 py::object replay_paths(const std::vector<std::string>& paths, const Config& config, const std::string& format,
                         py::handle limit) {
     if (paths.empty()) throw py::value_error("trace: no trace given");
-    const replay::ReplayOptions options = replay_options(config, format, limit);
+    replay::ReplayOptions options = replay_options(config, format, limit);
+    // About every million records: Ctrl-C (or another signal handler's
+    // exception) stops the replay.
+    options.progress = [](uint64_t) {
+        py::gil_scoped_acquire acquire;
+        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    };
     std::string json;
     {
-        py::gil_scoped_release release;  // the replay touches no Python object
+        py::gil_scoped_release release;  // the replay touches no Python object but the signal check
         const replay::ReplayResult result = replay::replay(paths, options);
         json = replay::result_json(result, options, format, -1);
     }

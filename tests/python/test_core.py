@@ -1,5 +1,6 @@
 """The core model from Python: translations, their latencies, control and flush operations (SDM vol. 3A 4.10.4)."""
 
+import random
 import unittest
 
 import tlmmu
@@ -185,6 +186,48 @@ class ArgumentTest(unittest.TestCase):
         mmu = tlmmu.System(tlmmu.Config()).mmu  # the System is kept alive by its Mmu
         self.assertFalse(mmu.translate(0x1000).ok is None)
         self.assertEqual(mmu.translate(0x1000).source, "none")  # paging off: identity
+
+
+class RandomOperationsTest(unittest.TestCase):
+    def test_random_operations_never_crash(self):
+        """Any value of any argument: a result, a fault or a ValueError, never a crash or another exception."""
+        rng = random.Random(5)
+
+        def value():
+            return rng.choice([0, 1, rng.getrandbits(12), rng.getrandbits(32), rng.getrandbits(48),
+                               rng.getrandbits(64), 1 << 63 | rng.getrandbits(12), rng.getrandbits(40) << 12])
+
+        for _ in range(8):
+            s = tlmmu.System(tlmmu.config({"maxphyaddr": rng.choice([36, 46, 52])}), levels=rng.choice([4, 5]),
+                             memory_bytes=rng.choice([1 << 22, 1 << 30, 1 << 40]))
+            b, m = s.builder, s.mmu
+            roots = [b.new_root() for _ in range(3)]
+            operations = [
+                lambda: b.map(rng.choice(roots), value() & ~0xFFF, value() & ~0xFFF, rng.choice(["4k", "2m", "1g"]),
+                              value(), value()),
+                lambda: b.write(value() & ~7, value()),
+                lambda: b.unmap(rng.choice(roots), value()),
+                lambda: b.entry_address(rng.choice(roots), value(), rng.randrange(1, b.levels + 1)),
+                lambda: m.write_cr3(rng.choice(roots) | rng.getrandbits(12) | rng.getrandbits(1) << 63),
+                lambda: m.write_cr4(value()),
+                lambda: m.write_cr0(value()),
+                lambda: m.write_efer(value()),
+                lambda: m.write_pkru(rng.getrandbits(32)),
+                lambda: m.set_ac(bool(rng.getrandbits(1))),
+                lambda: m.invlpg(value()),
+                lambda: m.invpcid(rng.randrange(6), value(), value()),
+                lambda: s.boot(rng.choice(roots), value()),
+                lambda: m.translate_debug(value(), rng.choice(["read", "write", "fetch"]), bool(rng.getrandbits(1))),
+                lambda: m.translate(value(), rng.choice(["read", "write", "fetch"]), bool(rng.getrandbits(1)),
+                                    bool(rng.getrandbits(1))),
+            ]
+            for _ in range(3000):
+                try:
+                    rng.choice(operations)()
+                except ValueError:
+                    pass
+            stats = m.stats()
+            self.assertGreater(stats["translations"], 0)
 
 
 if __name__ == "__main__":
