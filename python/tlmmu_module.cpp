@@ -86,6 +86,14 @@ struct Config {
         target().validate();
         tlmmu::validate(mmu);
     }
+    std::string get(const std::string& key) {
+        int i = mmu_settings().find(key);
+        if (i >= 0) return mmu_settings().get(&mmu, size_t(i));
+        i = os::os_settings_group().find(key);
+        if (i >= 0) return os::os_settings_group().get(&os, size_t(i));
+        const std::string guess = settings::nearest(key, target().keys());
+        throw ConfigError("unknown setting '" + key + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
+    }
 };
 
 const std::vector<const settings::GroupBase*>& config_groups() {
@@ -347,15 +355,8 @@ PYBIND11_MODULE(_tlmmu, m) {
              py::arg("assignment"), "Applies one KEY=VALUE string.")
         .def("load", [](Config& c, const std::string& path) { c.target().load_file(path); }, py::arg("path"),
              "Applies a file of `key = value` lines; errors name FILE:LINE.")
-        .def("get",
-             [](Config& c, py::handle key) {
-                 const std::string k = settings::lower(settings::trim(string_arg(key, "key")));
-                 for (const auto& kv : c.target().values())
-                     if (kv.first == k) return kv.second;
-                 c.target().apply(k, "");  // throws the registry's unknown-key message, typo hint included
-                 throw py::key_error(k);
-             },
-             py::arg("key"), "The value of one setting as text.")
+        .def("get", [](Config& c, py::handle key) { return c.get(settings::trim(string_arg(key, "key"))); },
+             py::arg("key"), "The value of one setting as text (aliases accepted).")
         .def("values",
              [](Config& c) {
                  py::dict d;

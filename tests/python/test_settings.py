@@ -64,6 +64,8 @@ class SettingsTest(unittest.TestCase):
             self.assertIn(message, cli.stderr, (key, value))
         with self.assertRaisesRegex(ValueError, "did you mean 'l2.latency'"):
             tlmmu.config({"l2.latncy": 3})
+        with self.assertRaisesRegex(ValueError, "^unknown setting 'os.pcidd' \\(did you mean 'os.pcid'\\?\\)$"):
+            tlmmu.Config().get("os.pcidd")
         with self.assertRaisesRegex(ValueError, "expected KEY=VALUE"):
             tlmmu.config(["l2.latency"])
         bad_file = os.path.join(fresh_dir("settings-file"), "bad.conf")
