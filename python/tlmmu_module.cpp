@@ -36,24 +36,35 @@ constexpr uint64_t kAny = std::numeric_limits<uint64_t>::max();
 std::string type_name(py::handle value) { return py::str(py::type::handle_of(value).attr("__name__")); }
 
 // An unsigned integer argument: TypeError for a non-integer, ValueError for
-// a negative value or one above `max`, both naming the argument.
-uint64_t unsigned_arg(py::handle value, const std::string& name, uint64_t max = kAny) {
+// a negative value or one above `max`, both naming the argument. `name()`
+// gives the name; it is called only for a message.
+template <class Name>
+uint64_t unsigned_value(py::handle value, Name name, uint64_t max = kAny) {
+    if (PyLong_CheckExact(value.ptr())) {  // the common case, without temporaries
+        const unsigned long long v = PyLong_AsUnsignedLongLong(value.ptr());
+        if (!PyErr_Occurred() && v <= max) return v;
+        PyErr_Clear();
+    }
     if (PyFloat_Check(value.ptr()) || PyUnicode_Check(value.ptr()))
-        throw py::type_error(name + ": expected an integer, got " + type_name(value));
+        throw py::type_error(name() + ": expected an integer, got " + type_name(value));
     py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(value.ptr()));
     if (!index) {
         PyErr_Clear();
-        throw py::type_error(name + ": expected an integer, got " + type_name(value));
+        throw py::type_error(name() + ": expected an integer, got " + type_name(value));
     }
-    if (index < py::int_(0)) throw py::value_error(name + ": " + std::string(py::str(index)) + " is negative");
+    if (index < py::int_(0)) throw py::value_error(name() + ": " + std::string(py::str(index)) + " is negative");
     const unsigned long long v = PyLong_AsUnsignedLongLong(index.ptr());
     if (PyErr_Occurred()) {
         PyErr_Clear();
-        throw py::value_error(name + ": " + std::string(py::str(index)) + " does not fit in 64 bits");
+        throw py::value_error(name() + ": " + std::string(py::str(index)) + " does not fit in 64 bits");
     }
     if (v > max)
-        throw py::value_error(name + ": " + std::to_string(v) + " is out of range (0.." + std::to_string(max) + ")");
+        throw py::value_error(name() + ": " + std::to_string(v) + " is out of range (0.." + std::to_string(max) + ")");
     return v;
+}
+
+uint64_t unsigned_arg(py::handle value, const std::string& name, uint64_t max = kAny) {
+    return unsigned_value(value, [&name] { return name; }, max);
 }
 
 std::string string_arg(py::handle value, const std::string& name) {
@@ -163,10 +174,17 @@ py::object replay_paths(const std::vector<std::string>& paths, const Config& con
     return json_loads(json);
 }
 
-trace::RecordKind record_kind(py::handle kind, const std::string& where) {
-    if (!PyUnicode_Check(kind.ptr())) throw py::type_error(where + ".kind: expected a str, got " + type_name(kind));
-    const std::string k = settings::lower(kind.cast<std::string>());
+// "trace[INDEX]": built only for a message, not for every access.
+std::string item_name(uint64_t index) { return "trace[" + std::to_string(index) + "]"; }
+
+trace::RecordKind record_kind(py::handle kind, uint64_t index) {
+    if (!PyUnicode_Check(kind.ptr())) throw py::type_error(item_name(index) + ".kind: expected a str, got " + type_name(kind));
     using K = trace::RecordKind;
+    // The spellings of nearly every access, compared without a copy.
+    if (PyUnicode_CompareWithASCIIString(kind.ptr(), "load") == 0) return K::load;
+    if (PyUnicode_CompareWithASCIIString(kind.ptr(), "store") == 0) return K::store;
+    if (PyUnicode_CompareWithASCIIString(kind.ptr(), "fetch") == 0) return K::fetch;
+    const std::string k = settings::lower(kind.cast<std::string>());
     if (k == "fetch" || k == "i" || k == "instruction") return K::fetch;
     if (k == "load" || k == "read" || k == "l" || k == "r") return K::load;
     if (k == "store" || k == "write" || k == "s" || k == "w") return K::store;
@@ -174,41 +192,56 @@ trace::RecordKind record_kind(py::handle kind, const std::string& where) {
     if (k == "invlpg") return K::invlpg;
     if (k == "invpcid") return K::invpcid;
     if (k == "context_switch") return K::context_switch;
-    throw py::value_error(where + ".kind: '" + kind.cast<std::string>() +
+    throw py::value_error(item_name(index) + ".kind: '" + kind.cast<std::string>() +
                           "' is not one of fetch, load, store, cr3_write, invlpg, invpcid, context_switch");
 }
 
 // One access of a Python iterable: a tuple (kind, address[, size[, context]])
 // or an object with attributes kind, address and optionally size, context,
 // pcid, type, noflush.
-trace::Record to_record(py::handle item, const std::string& where) {
+trace::Record to_record(py::handle item, uint64_t index) {
+    auto where = [index] { return item_name(index); };
     trace::Record r;
     if (PyTuple_Check(item.ptr()) || PyList_Check(item.ptr())) {
         const py::sequence t = py::reinterpret_borrow<py::sequence>(item);
         if (t.size() < 2 || t.size() > 4)
-            throw py::value_error(where + ": expected (kind, address[, size[, context]]), got " +
+            throw py::value_error(where() + ": expected (kind, address[, size[, context]]), got " +
                                   std::to_string(t.size()) + " fields");
-        r.kind = record_kind(t[0], where);
-        r.address = unsigned_arg(t[1], where + ".address");
-        if (t.size() > 2) r.size = uint8_t(unsigned_arg(t[2], where + ".size", 255));
-        if (t.size() > 3) r.context = uint32_t(unsigned_arg(t[3], where + ".context", 0xffffffffu));
+        r.kind = record_kind(t[0], index);
+        r.address = unsigned_value(t[1], [&] { return where() + ".address"; });
+        if (t.size() > 2) r.size = uint8_t(unsigned_value(t[2], [&] { return where() + ".size"; }, 255));
+        if (t.size() > 3) r.context = uint32_t(unsigned_value(t[3], [&] { return where() + ".context"; }, 0xffffffffu));
         return r;
     }
-    if (!py::hasattr(item, "kind") || !py::hasattr(item, "address"))
-        throw py::type_error(where + ": expected a tuple (kind, address[, size[, context]]) or an object with "
-                             "kind and address attributes, got " + type_name(item));
-    r.kind = record_kind(item.attr("kind"), where);
-    r.address = unsigned_arg(item.attr("address"), where + ".address");
-    auto optional = [&](const char* name, uint64_t max) -> uint64_t {
-        if (!py::hasattr(item, name)) return 0;
-        const py::object v = item.attr(name);
-        return v.is_none() ? 0 : unsigned_arg(v, where + "." + name, max);
+    // Attribute names interned once: this runs for every access.
+    static PyObject* const names[] = {PyUnicode_InternFromString("kind"), PyUnicode_InternFromString("address"),
+                                      PyUnicode_InternFromString("size"), PyUnicode_InternFromString("context"),
+                                      PyUnicode_InternFromString("pcid"), PyUnicode_InternFromString("type"),
+                                      PyUnicode_InternFromString("noflush")};
+    auto attribute = [&](int i) -> py::object {  // None when absent
+        PyObject* v = PyObject_GetAttr(item.ptr(), names[i]);
+        if (v) return py::reinterpret_steal<py::object>(v);
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) throw py::error_already_set();
+        PyErr_Clear();
+        return py::none();
     };
-    r.size = uint8_t(optional("size", 255));
-    r.context = uint32_t(optional("context", 0xffffffffu));
-    r.pcid = uint16_t(optional("pcid", 0xfff));
-    r.type = uint8_t(optional("type", 3));
-    if (py::hasattr(item, "noflush")) r.noflush = py::bool_(item.attr("noflush"));
+    const py::object kind = attribute(0), address = attribute(1);
+    if (kind.is_none() || address.is_none())
+        throw py::type_error(where() + ": expected a tuple (kind, address[, size[, context]]) or an object with "
+                             "kind and address attributes, got " + type_name(item));
+    r.kind = record_kind(kind, index);
+    r.address = unsigned_value(address, [&] { return where() + ".address"; });
+    auto optional = [&](int i, const char* name, uint64_t max) -> uint64_t {
+        const py::object v = attribute(i);
+        return v.is_none() ? 0 : unsigned_value(v, [&] { return where() + "." + name; }, max);
+    };
+    r.size = uint8_t(optional(2, "size", 255));
+    r.context = uint32_t(optional(3, "context", 0xffffffffu));
+    if (r.kind >= trace::RecordKind::cr3_write) {  // only control events carry these
+        r.pcid = uint16_t(optional(4, "pcid", 0xfff));
+        r.type = uint8_t(optional(5, "type", 3));
+        r.noflush = py::bool_(attribute(6));
+    }
     return r;
 }
 
@@ -227,7 +260,7 @@ py::object replay_records(py::iterable accesses, const Config& config, py::handl
                 if (PyErr_Occurred()) throw py::error_already_set();
                 break;
             }
-            out[n] = to_record(item, "trace[" + std::to_string(index) + "]");
+            out[n] = to_record(item, index);
             ++index;
         }
         return n;
