@@ -72,6 +72,17 @@ std::string string_arg(py::handle value, const std::string& name) {
     return value.cast<std::string>();
 }
 
+// A str or an os.PathLike that gives one.
+std::string path_arg(py::handle value, const std::string& name) {
+    if (PyUnicode_Check(value.ptr())) return value.cast<std::string>();
+    py::object path = py::reinterpret_steal<py::object>(PyOS_FSPath(value.ptr()));
+    if (!path || !PyUnicode_Check(path.ptr())) {
+        PyErr_Clear();
+        throw py::type_error(name + ": expected a path (str or os.PathLike), got " + type_name(value));
+    }
+    return path.cast<std::string>();
+}
+
 // A setting's value as the registry reads it: text, a number or a switch.
 std::string setting_text(py::handle value, const std::string& key) {
     if (PyBool_Check(value.ptr())) return value.ptr() == Py_True ? "true" : "false";
@@ -298,10 +309,10 @@ AccessType access_type(const std::string& type) {
     throw py::value_error("type: '" + type + "' is not one of read, write, fetch");
 }
 
-Access make_access(py::handle va, const std::string& type, bool user, bool implicit) {
+Access make_access(py::handle va, py::handle type, bool user, bool implicit) {
     Access a;
     a.va = unsigned_arg(va, "va");
-    a.type = access_type(type);
+    a.type = access_type(string_arg(type, "type"));
     a.user = user;
     a.implicit = implicit;
     return a;
@@ -386,7 +397,7 @@ PYBIND11_MODULE(_tlmmu, m) {
              py::arg("key"), py::arg("value"), "Applies one setting; ValueError naming the key when refused.")
         .def("assign", [](Config& c, py::handle text) { c.target().apply_assignment(string_arg(text, "assignment")); },
              py::arg("assignment"), "Applies one KEY=VALUE string.")
-        .def("load", [](Config& c, const std::string& path) { c.target().load_file(path); }, py::arg("path"),
+        .def("load", [](Config& c, py::handle path) { c.target().load_file(path_arg(path, "path")); }, py::arg("path"),
              "Applies a file of `key = value` lines; errors name FILE:LINE.")
         .def("get", [](Config& c, py::handle key) { return c.get(settings::trim(string_arg(key, "key"))); },
              py::arg("key"), "The value of one setting as text (aliases accepted).")
@@ -441,13 +452,13 @@ PYBIND11_MODULE(_tlmmu, m) {
 
     py::class_<Mmu>(m, "Mmu", "The MMU core: TLBs, paging-structure caches, walker, control operations.")
         .def("translate",
-             [](Mmu& mmu, py::handle va, const std::string& type, bool user, bool implicit) {
+             [](Mmu& mmu, py::handle va, py::handle type, bool user, bool implicit) {
                  return mmu.translate(make_access(va, type, user, implicit));
              },
              py::arg("va"), py::arg("type") = "read", py::arg("user") = false, py::arg("implicit") = false,
              "Translates one access (type read, write or fetch; user: CPL 3).")
         .def("translate_debug",
-             [](const Mmu& mmu, py::handle va, const std::string& type, bool user, bool implicit) {
+             [](const Mmu& mmu, py::handle va, py::handle type, bool user, bool implicit) {
                  return mmu.translate_debug(make_access(va, type, user, implicit));
              },
              py::arg("va"), py::arg("type") = "read", py::arg("user") = false, py::arg("implicit") = false,
@@ -499,9 +510,9 @@ PYBIND11_MODULE(_tlmmu, m) {
         .def_property_readonly("levels", &PageTableBuilder::levels)
         .def("new_root", &PageTableBuilder::new_root, "A zeroed table frame (a CR3 root or any table).")
         .def("map",
-             [](PageTableBuilder& b, py::handle root, py::handle va, py::handle pa, const std::string& size,
+             [](PageTableBuilder& b, py::handle root, py::handle va, py::handle pa, py::handle size,
                 py::handle flags, py::handle table_flags) {
-                 b.map(unsigned_arg(root, "root"), unsigned_arg(va, "va"), unsigned_arg(pa, "pa"), page_size_arg(size),
+                 b.map(unsigned_arg(root, "root"), unsigned_arg(va, "va"), unsigned_arg(pa, "pa"), page_size_arg(string_arg(size, "size")),
                        unsigned_arg(flags, "flags"), unsigned_arg(table_flags, "table_flags"));
              },
              py::arg("root"), py::arg("va"), py::arg("pa"), py::arg("size") = "4k",

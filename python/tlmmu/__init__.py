@@ -18,7 +18,6 @@ from ._tlmmu import (  # noqa: F401  (the public API)
     Fault,
     Mmu,
     PageTableBuilder,
-    System,
     TraceError,
     Translation,
     cr0,
@@ -71,6 +70,19 @@ def config(values=None, **kwargs):
         c.set(key.replace("__", "."), value)
     c.validate()
     return c
+
+
+class System(_tlmmu.System):
+    """Sparse physical memory, the walker's port, a page-table builder (`builder`) and an Mmu (`mmu`).
+
+    `config` is a Config, a dict or a list of "KEY=VALUE" strings (None: the
+    defaults); memory.latency is the walker's cost per entry read. `levels`
+    is 4 or 5; `memory_bytes` the physical memory (sparse: only what is
+    written takes host memory).
+    """
+
+    def __init__(self, config=None, levels=4, memory_bytes=4 << 30):
+        super().__init__(_as_config(config), levels, memory_bytes)
 
 
 class Access:

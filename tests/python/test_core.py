@@ -178,8 +178,14 @@ class ArgumentTest(unittest.TestCase):
             tlmmu.System(tlmmu.Config(), levels=3)
         with self.assertRaisesRegex(ValueError, "^memory_bytes: "):
             tlmmu.System(tlmmu.Config(), memory_bytes=4096)
-        with self.assertRaises(TypeError):
+        with self.assertRaisesRegex(TypeError, "^config: "):
             tlmmu.System("skylake")
+        with self.assertRaisesRegex(TypeError, "^type: expected a str"):
+            s.mmu.translate(CODE, 2)
+        with self.assertRaisesRegex(TypeError, "^size: expected a str"):
+            s.builder.map(root, 0x1000, 0x1000, size=4096)
+        with self.assertRaisesRegex(TypeError, "^path: "):
+            tlmmu.Config().load(None)
         self.assertEqual(s.mmu.translate(CODE).pa, 0x200000)  # still usable afterwards
 
     def test_the_system_outlives_python_references(self):
