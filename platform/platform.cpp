@@ -48,10 +48,7 @@ const settings::Group<PlatformOptions>& platform_settings() {
 }
 
 void PlatformOptions::set(const std::string& key, const std::string& value) {
-    const settings::Group<PlatformOptions>& group = platform_settings();
-    if (group.find(settings::trim(key), true) < 0)
-        throw ConfigError("unknown platform setting" + group.unknown_key_message(settings::trim(key)).substr(15));
-    group.apply(*this, key, value, true);
+    platform_settings().apply(*this, key, value, true);
 }
 
 const char* to_string(StopReason r) {
