@@ -95,24 +95,21 @@ py::object json_loads(const std::string& text) { return py::module_::import("jso
 
 // ---- Configurations: the MMU's and the OS model's settings ----------------
 
+// A configuration is the settings part of a replay's options (the MMU's,
+// memory.latency and os.*), bound to the registry as `tlmmu trace` binds them.
 struct Config {
-    MmuConfig mmu = MmuConfig::skylake();
-    os::OsConfig os;
+    replay::ReplayOptions options;
 
-    settings::Target target() {
-        settings::Target t;
-        t.bind(mmu_settings(), mmu).bind(os::os_settings_group(), os);
-        return t;
-    }
+    settings::Target target() { return replay::settings_target(options); }
     void validate() {
         target().validate();
-        tlmmu::validate(mmu);
+        tlmmu::validate(options.mmu);
     }
     std::string get(const std::string& key) {
         int i = mmu_settings().find(key);
-        if (i >= 0) return mmu_settings().get(&mmu, size_t(i));
+        if (i >= 0) return mmu_settings().get(&options.mmu, size_t(i));
         i = os::os_settings_group().find(key);
-        if (i >= 0) return os::os_settings_group().get(&os, size_t(i));
+        if (i >= 0) return os::os_settings_group().get(&options.os, size_t(i));
         const std::string guess = settings::nearest(key, target().keys());
         throw ConfigError("unknown setting '" + key + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
     }
@@ -148,9 +145,7 @@ py::list setting_list() {
 // ---- Trace replay --------------------------------------------------------
 
 replay::ReplayOptions replay_options(const Config& config, const std::string& format, py::handle limit) {
-    replay::ReplayOptions options;
-    options.mmu = config.mmu;
-    options.os = config.os;
+    replay::ReplayOptions options = config.options;
     tlmmu::validate(options.mmu);
     if (format != "auto") {
         bool known = false;
@@ -331,15 +326,15 @@ unsigned level_arg(py::handle level, const PageTableBuilder& b) {
 // System with the configuration it was made from (the MMU keeps a copy; the
 // memory latency and levels come from the OS-model part).
 std::unique_ptr<System> make_system(const Config& config, py::handle levels, py::handle memory_bytes) {
-    tlmmu::validate(config.mmu);
+    tlmmu::validate(config.options.mmu);
     SystemOptions o;
     o.levels = unsigned(unsigned_arg(levels, "levels", 5));
     if (o.levels != 4 && o.levels != 5) throw py::value_error("levels: must be 4 or 5, got " + std::to_string(o.levels));
     o.memory_bytes = unsigned_arg(memory_bytes, "memory_bytes", 1ull << 52);
     if (o.memory_bytes < 2 * o.table_region)
         throw py::value_error("memory_bytes: at least " + std::to_string(2 * o.table_region) + " bytes");
-    o.memory_latency = config.os.memory_latency;
-    return std::make_unique<System>(config.mmu, o);
+    o.memory_latency = config.options.os.memory_latency;
+    return std::make_unique<System>(config.options.mmu, o);
 }
 
 py::dict operation_dict(const OperationResult& r) {

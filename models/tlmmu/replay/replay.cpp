@@ -233,6 +233,12 @@ class Replayer {
 
 }  // namespace
 
+settings::Target settings_target(ReplayOptions& options) {
+    settings::Target target;
+    target.bind(mmu_settings(), options.mmu).bind(os::os_settings_group(), options.os);
+    return target;
+}
+
 ReplayResult replay(const std::vector<std::string>& traces, const ReplayOptions& options) {
     if (traces.empty()) throw trace::TraceError("no trace given");
     std::vector<Source> sources;

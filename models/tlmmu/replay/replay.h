@@ -24,6 +24,10 @@ struct ReplayOptions {
     std::function<void(uint64_t records)> progress;
 };
 
+// The settings of a replay (the MMU's, memory.latency and os.*) bound to
+// `options`: what `tlmmu trace --set/--config` and Python's tlmmu.Config apply.
+settings::Target settings_target(ReplayOptions& options);
+
 struct ReplayResult {
     std::vector<std::string> traces;
     std::vector<std::string> formats;  // per trace argument, as detected
