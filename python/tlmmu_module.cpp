@@ -362,12 +362,13 @@ PYBIND11_MODULE(_tlmmu, m) {
     m.doc() = "tlmmu: a cycle-approximate x86-64 MMU model (the C++ binding; use the tlmmu package)";
 
     // C++ errors keep their messages; the kinds a user can cause are ValueError.
-    static py::exception<trace::TraceError> trace_error(m, "TraceError", PyExc_ValueError);
+    // Never destroyed: its destructor would run after the interpreter is gone.
+    static const auto* trace_error = new py::exception<trace::TraceError>(m, "TraceError", PyExc_ValueError);
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);
         } catch (const trace::TraceError& e) {
-            trace_error(e.what());
+            PyErr_SetString(trace_error->ptr(), e.what());
         } catch (const ConfigError& e) {
             PyErr_SetString(PyExc_ValueError, e.what());
         } catch (const os::OsError& e) {
