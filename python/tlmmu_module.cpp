@@ -3,7 +3,6 @@
 // builder, replay engine and its report, sweep aggregation); this file only
 // converts arguments, checks their ranges and turns C++ errors into Python
 // exceptions. The package tlmmu/__init__.py adds the Python conveniences.
-#include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
