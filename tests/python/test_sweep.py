@@ -14,6 +14,7 @@ from support import CLI, SORT_TRACE, SOURCE_DIR, fresh_dir, run_cli
 
 EXAMPLE = os.path.join(SOURCE_DIR, "examples", "python", "l2_size_sweep.py")
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
+LIMIT = "400000"  # records of the sort trace per run: the example's default is all of them (a million)
 COMPARED = ("stats.tlb.l2.lookups", "stats.tlb.l2.misses", "stats.walks.count", "mpki.l2_misses", "mpki.walks")
 
 
@@ -32,15 +33,19 @@ def run_example(work, *args):
 
 @unittest.skipUnless(HAVE_MATPLOTLIB, "matplotlib is not installed (apt-get install python3-matplotlib)")
 class ExampleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = fresh_dir("example-in-process")
+        cls.rows, cls.printed = run_example(cls.work, "--limit", LIMIT)
+
     def test_example_figures_equal_the_command_line(self):
-        work = fresh_dir("example-in-process")
-        rows, printed = run_example(work)
+        work, rows = self.work, self.rows
         self.assertEqual(len(rows), 7)
-        self.assertIn("mpki.walks", printed)
+        self.assertIn("mpki.walks", self.printed)
         for row in rows:
             out = os.path.join(work, "cli.json")
             done = run_cli("trace", "--quiet", "--json", out, "--set", "l1d.arrays=4k:16x4:lru 2m:8x4:lru 1g:1x4:lru",
-                           "--set", "l2.arrays=" + row["l2"], SORT_TRACE)
+                           "--set", "l2.arrays=" + row["l2"], "--limit", LIMIT, SORT_TRACE)
             self.assertEqual(done.returncode, 0, done.stderr)
             with open(out) as f:
                 cli = json.load(f)
@@ -53,8 +58,8 @@ class ExampleTest(unittest.TestCase):
         self.assertGreater(misses[0], misses[-1] * 1.1)
 
     def test_the_command_line_sweep_gives_the_same_rows(self):
-        mine, _ = run_example(fresh_dir("example-in-process-2"), "--limit", "300000")
-        theirs, _ = run_example(fresh_dir("example-cli"), "--limit", "300000", "--tlmmu", CLI)
+        mine = self.rows
+        theirs, _ = run_example(fresh_dir("example-cli"), "--limit", LIMIT, "--tlmmu", CLI)
         self.assertEqual(len(mine), len(theirs))
         for a, b in zip(mine, theirs):
             self.assertEqual(a["l2"], b["l2"])
