@@ -2,6 +2,7 @@
 
 #include "platform.h"
 #include "tlmmu/core/config.h"
+#include "tlmmu/machine/smp_config.h"
 #include "tlmmu/os/os_model.h"
 #include "tlmmu/synth/synthetic.h"
 
@@ -9,7 +10,7 @@ namespace tlmmu::settings_command {
 
 std::vector<const settings::GroupBase*> catalogue() {
     return {&mmu_settings(), &settings::memory_settings(), &os::os_settings_group(), &platform::platform_settings(),
-            &synth::synth_settings()};
+            &synth::synth_settings(), &machine::smp_settings()};
 }
 
 }  // namespace tlmmu::settings_command
