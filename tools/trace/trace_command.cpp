@@ -65,7 +65,7 @@ int run_trace_command(const std::vector<std::string>& args) {
                            "Replays each TRACE (a trace file of any format, a drmemtrace directory, or a synth: spec)\n"
                            "through the MMU model with real page tables, demand paging and a scheduler; several TRACE\n"
                            "arguments are several processes run together.");
-    cli.settings(settings::Target().bind(mmu_settings(), options.mmu).bind(os::os_settings_group(), options.os));
+    cli.settings(replay::settings_target(options));
     cli.group_alias("--os", os::os_settings_group(), options.os,
                     "OS-model setting without its os. prefix, e.g. --os page_size=2m (docs/os-model.md)");
     std::vector<std::string> formats = trace::known_formats();
