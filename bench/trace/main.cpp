@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
                            "Trace-mode throughput: each format's full replay next to a decode-only pass of the same\n"
                            "file, a TLB-friendly trace, peak memory and sweep scaling (docs/trace-mode.md).\n"
                            "--config and --set change the MMU and OS model of every replay.");
-    cli.settings(settings::Target().bind(mmu_settings(), g_base.mmu).bind(os::os_settings_group(), g_base.os));
+    cli.settings(replay::settings_target(g_base));
     cli.app().add_flag("--quick", quick, "short inputs (smoke test)");
     cli.json(json_path, "write the figures as JSON");
     cli.app().add_option("--dir", dir, "where the converted inputs go (default out/trace-bench)")->type_name("DIR");
