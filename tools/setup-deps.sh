@@ -14,6 +14,8 @@ packages=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   # RTL co-simulation
   verilator
+  # `tlmmu sweep --slurm` test: a single-node Slurm (slurmctld, slurmd, sbatch) and munge
+  slurm-wlm munge
 )
 
 missing=()
