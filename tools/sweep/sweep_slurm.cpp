@@ -231,13 +231,21 @@ std::string plural(size_t n, const std::string& word) { return std::to_string(n)
 // interval grows from 1 s to 30 s.
 bool wait_for_tasks(const SlurmSweep& sweep, const std::vector<Submission>& submissions) {
     double interval = 1.0;
+    auto pause = [&interval] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(long(interval * 1000)));
+        interval = std::min(30.0, interval * 1.5);
+    };
     std::string last_report;
-    for (;;) {
+    int unanswered = 0;  // in a row: a busy controller times out now and then
+    for (;; pause()) {
         const TaskView view = view_tasks(submissions, missing_indices(sweep));
         if (!view.unanswered.empty()) {
-            std::cerr << "tlmmu sweep: cannot follow the Slurm jobs: " << view.unanswered << "\n";
+            if (++unanswered < 5) continue;
+            std::cerr << "tlmmu sweep: cannot follow the Slurm jobs: " << view.unanswered
+                      << "; they keep running: gather later with --collect\n";
             return false;
         }
+        unanswered = 0;
         size_t pending = 0, running = 0;
         for (const auto& s : view.state) {
             if (!is_active_state(s.second)) continue;
@@ -248,8 +256,6 @@ bool wait_for_tasks(const SlurmSweep& sweep, const std::vector<Submission>& subm
         const std::string report = std::to_string(pending) + " pending, " + std::to_string(running) + " running";
         if (report != last_report) std::cerr << "tlmmu sweep: waiting for Slurm: " << report << "\n";
         last_report = report;
-        std::this_thread::sleep_for(std::chrono::milliseconds(long(interval * 1000)));
-        interval = std::min(30.0, interval * 1.5);
     }
 }
 
