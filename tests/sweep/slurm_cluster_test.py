@@ -104,7 +104,8 @@ class Cluster:
             raise Skip("mungekey cannot create a key: " + r.stderr.strip())
         os.chmod(key, 0o400)
         self.munge_socket = os.path.join(munge_dir, "munge.socket")
-        # --force: munged refuses a socket directory others can reach otherwise.
+        # --force: munged refuses to start when a directory above its files is writable by
+        # others without the sticky bit, as the temporary directory may be on some machines.
         self.spawn("munged", ["munged", "--foreground", "--force", "--key-file", key, "--socket", self.munge_socket,
                               "--pid-file", os.path.join(munge_dir, "munged.pid"),
                               "--seed-file", os.path.join(munge_dir, "munged.seed"),
@@ -252,11 +253,6 @@ exec {tlmmu} "$@"
 """)
     os.chmod(wrapper, 0o755)
 
-    # The reference: the same spec run locally.
-    r = subprocess.run([tlmmu, "sweep", "--jobs", "2", "--out", "local.sweep", spec], capture_output=True, text=True,
-                       timeout=60)
-    check(r.returncode == 0, "local sweep failed:\n" + r.stderr)
-
     # A short path: munged's socket path must fit a sockaddr_un.
     base = tempfile.mkdtemp(prefix="tlmmu-slurm-")
     cluster = Cluster(base)
@@ -267,6 +263,11 @@ exec {tlmmu} "$@"
         except Skip as e:
             print(f"SKIP: a single-node Slurm cannot be started on this machine: {e}")
             return SKIP
+
+        # The reference: the same spec run locally.
+        r = subprocess.run([tlmmu, "sweep", "--jobs", "2", "--out", "local.sweep", spec], capture_output=True, text=True,
+                           timeout=60)
+        check(r.returncode == 0, "local sweep failed:\n" + r.stderr)
 
         # Job 4's program waits until it is killed, the first time: a task cancelled while it runs.
         r = sweep(cluster, tlmmu, "--slurm", "--partition", "tlmmu", "--time", "5", "--cpus-per-task", "1", "--mem",
@@ -324,6 +325,10 @@ exec {tlmmu} "$@"
         for k in range(n_jobs):
             log = os.path.join(out, "slurm", "logs", f"{subs[1][0] if k == cancelled else job}_{k}.out")
             check(os.path.exists(log), f"no task log {log}")
+    except Fail:
+        for name in ("slurmctld", "slurmd"):
+            sys.stderr.write(f"--- the end of {name}'s log:\n" + tail(cluster.log(name)))
+        raise
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)

@@ -131,12 +131,20 @@ std::string one_line(const std::string& text) {
     return out;
 }
 
-std::string last_line(const std::string& path) {
+// The line of a task's Slurm log that says why it ended: slurmstepd's
+// "*** JOB ... CANCELLED ... ***" (time limit, scancel, memory), else the
+// sweep's own failure report, else the last line.
+std::string ending_line(const std::string& path) {
     std::ifstream in(path);
-    std::string line, last;
-    while (std::getline(in, line))
-        if (!trim(line).empty()) last = trim(line);
-    return last;
+    std::string line, slurm, failure, last;
+    while (std::getline(in, line)) {
+        line = trim(line);
+        if (line.empty() || line.rfind("log:", 0) == 0) continue;
+        if (line.find("***") != std::string::npos) slurm = line;
+        if (line.rfind("tlmmu sweep: job ", 0) == 0) failure = line;
+        last = line;
+    }
+    return !slurm.empty() ? slurm : !failure.empty() ? failure : last;
 }
 
 // Slurm expands %A, %a, ... in --output; a literal '%' is "%%".
@@ -474,7 +482,7 @@ int collect_from_slurm(const SlurmSweep& sweep, bool wait) {
                   << (state == view.state.end() ? "no longer listed by Slurm (cancelled before it started, or ended long ago)"
                                               : state->second);
         const std::string log = task_log(sweep.output, submitted->second, i);
-        const std::string detail = last_line(log);
+        const std::string detail = ending_line(log);
         std::cerr << (detail.empty() ? "" : ": " + detail) << "\n        log: " << log << "\n";
     }
     if (failed.size() > shown) std::cerr << "    ... and " << failed.size() - shown << " more\n";
