@@ -279,7 +279,7 @@ exec {tlmmu} "$@"
         cluster.job_ids.append(job)
         with open(os.path.join(out, "slurm", "sweep.sbatch")) as f:
             script = f.read()
-        check(f"sweep --job \"$SLURM_ARRAY_TASK_ID\" --out {out} --program {wrapper} {spec}" in script,
+        check(f"sweep --job \"$job\" --out {out} --program {wrapper} {spec}" in script,
               "script:\n" + script)
 
         t_end = time.monotonic() + remaining(30)

@@ -280,7 +280,12 @@ for a in "$@"; do case $a in --jobs=*) id=${a#--jobs=} ;; esac; done
 [ -e "$FAKE_SLURM/queue-$id" ] || { echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; }
 cat "$FAKE_SLURM/queue-$id"
 SH
-    chmod +x bin/sbatch bin/squeue
+    cat > bin/scontrol <<'SH'
+#!/bin/sh
+[ "$1 $2" = "show config" ] || exit 1
+echo "MaxArraySize            = $(cat "$FAKE_SLURM/max-array-size" 2>/dev/null || echo 1001)"
+SH
+    chmod +x bin/sbatch bin/squeue bin/scontrol
     echo 42 > fake/next-id
     # No sbatch on PATH: said so, nothing recorded.
     PATH=$work/empty "$tlmmu" sweep --slurm --out out small.json 2> err.txt
@@ -299,7 +304,7 @@ SH
     # Accepted: all 8 jobs, options as sbatch options, the job id recorded.
     "$tlmmu" sweep --slurm --partition short --time 10 --cpus-per-task 1 --mem 1G --array-limit 2 \
         --sbatch-arg=--qos=low --out out small.json 2> err.txt || fail "--slurm: $(cat err.txt)"
-    grep -q "submitted 8 jobs as Slurm job array 42 (tasks 0-7" err.txt || fail "submission message: $(cat err.txt)"
+    grep -q "submitted 8 jobs as Slurm job array 42 (jobs 0-7" err.txt || fail "submission message: $(cat err.txt)"
     check_eq "$(grep -v '^#' out/slurm/submissions)" "42 0-7" "recorded submission"
     check_eq "$(sed -n 2p fake/sbatch-args)" "--array=0-7%2" "sbatch --array"
     for opt in --partition=short --time=10 --cpus-per-task=1 --mem=1G --qos=low "--output=$work/out/slurm/logs/%A_%a.out"; do
@@ -352,7 +357,27 @@ SH
     echo "banana" >> out/slurm/submissions
     "$tlmmu" sweep --collect --out out small.json 2> err.txt
     check_eq $? 2 "damaged submissions file"
-    grep -q "out/slurm/submissions:4: expected 'JOBID INDICES'" err.txt || fail "damaged record: $(cat err.txt)"
+    grep -q "out/slurm/submissions:5: expected 'JOBID INDICES \[+BASE\]'" err.txt || fail "damaged record: $(cat err.txt)"
+    # MaxArraySize 3: arrays of jobs 0-2, 3-5 and 6-7, task ids counted from their first job.
+    echo 3 > fake/max-array-size
+    "$tlmmu" sweep --slurm --out big small.json 2> err.txt || fail "--slurm in arrays: $(cat err.txt)"
+    check_eq "$(grep -v '^#' big/slurm/submissions | tr '\n' ';')" "44 0-2;45 3-5 +3;46 6-7 +6;" "arrays recorded"
+    check_eq "$(sed -n 2p fake/sbatch-args)" "--array=0-1" "task ids of the last array"
+    check_eq "$(tail -1 fake/sbatch-args)" "6" "base as the script's argument"
+    grep -q "submitted 2 jobs as Slurm job array 46 (jobs 6-7, task ids counted from job 6" err.txt ||
+        fail "array message: $(cat err.txt)"
+    for task in 0 1 2; do SLURM_ARRAY_TASK_ID=$task sh big/slurm/sweep.sbatch 2>> tasks.txt || fail "44_$task"; done
+    for task in 0 1 2; do SLURM_ARRAY_TASK_ID=$task sh big/slurm/sweep.sbatch 3 2>> tasks.txt || fail "45_$task"; done
+    SLURM_ARRAY_TASK_ID=0 sh big/slurm/sweep.sbatch 6 2>> tasks.txt || fail "46_0"
+    printf '0 COMPLETED\n1 TIMEOUT\n' > fake/queue-46
+    "$tlmmu" sweep --collect --out big small.json 2> err.txt
+    check_eq $? 1 "--collect with job 7 missing"
+    grep -q "1 job ended without a result: 7$" err.txt || fail "job 7 not reported: $(cat err.txt)"
+    grep -q "job 7 (.*): Slurm task 46_1 TIMEOUT" err.txt || fail "task id of job 7: $(cat err.txt)"
+    grep -q "log: $work/big/slurm/logs/46_1.out" err.txt || fail "log of task 46_1: $(cat err.txt)"
+    SLURM_ARRAY_TASK_ID=1 sh big/slurm/sweep.sbatch 6 2>> tasks.txt || fail "46_1"
+    "$tlmmu" sweep --collect --out big small.json 2> err.txt || fail "final --collect in arrays: $(cat err.txt)"
+    cmp ref/results.csv big/results.csv || fail "CSV from several arrays differs from a local sweep's"
     # Usage errors.
     for args in "--partition p" "--wait" "--slurm --collect" "--local --slurm" "--mem 1G --collect"; do
         "$tlmmu" sweep $args --out out small.json > /dev/null 2> err.txt

@@ -156,8 +156,8 @@ std::string slurm_filename(const std::string& path) {
 
 std::string slurm_dir(const std::string& output) { return (fs::path(output) / "slurm").string(); }
 std::string script_path(const std::string& output) { return (fs::path(slurm_dir(output)) / "sweep.sbatch").string(); }
-std::string task_log(const std::string& output, const std::string& job_id, size_t index) {
-    return (fs::path(slurm_dir(output)) / "logs" / (job_id + "_" + std::to_string(index) + ".out")).string();
+std::string task_log(const std::string& output, const std::string& job_id, size_t task) {
+    return (fs::path(slurm_dir(output)) / "logs" / (job_id + "_" + std::to_string(task) + ".out")).string();
 }
 
 // What squeue says about the tasks of one submitted array.
@@ -193,14 +193,18 @@ struct TaskView {
     std::map<size_t, std::string> job_of;  // index -> job id of its latest submission
     std::map<size_t, std::string> state;   // index -> squeue state (absent: unknown)
     std::string unanswered;                // why Slurm could not be asked ("" = it answered)
+    std::map<std::string, size_t> base_of;  // job id -> its first job number
 };
 
 // Asks Slurm about the tasks of the jobs in `wanted` (indices).
 TaskView view_tasks(const std::vector<Submission>& submissions, const std::set<size_t>& wanted) {
     TaskView view;
-    for (const Submission& s : submissions)
+    std::map<std::string, size_t> base_of;
+    for (const Submission& s : submissions) {
+        base_of[s.job_id] = s.base;
         for (size_t i : s.indices)
             if (wanted.count(i)) view.job_of[i] = s.job_id;
+    }
     std::set<std::string> asked;
     for (const auto& entry : view.job_of) {
         const std::string& job_id = entry.second;
@@ -211,10 +215,12 @@ TaskView view_tasks(const std::vector<Submission>& submissions, const std::set<s
             continue;
         }
         for (const auto& task : answer.states) {
-            auto it = view.job_of.find(task.first);
-            if (it != view.job_of.end() && it->second == job_id) view.state[task.first] = task.second;
+            const size_t index = task.first + base_of[job_id];
+            auto it = view.job_of.find(index);
+            if (it != view.job_of.end() && it->second == job_id) view.state[index] = task.second;
         }
     }
+    view.base_of = std::move(base_of);
     return view;
 }
 
@@ -267,6 +273,25 @@ bool wait_for_tasks(const SlurmSweep& sweep, const std::vector<Submission>& subm
     }
 }
 
+// The cluster's MaxArraySize (task ids must stay below it); Slurm's default
+// when scontrol cannot tell.
+size_t max_array_size() {
+    const size_t slurm_default = 1001;
+    if (find_on_path("scontrol").empty()) return slurm_default;
+    const CommandResult r = run_command({"scontrol", "show", "config"});
+    if (r.status != 0) return slurm_default;
+    std::stringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::stringstream words(line);
+        std::string key, equals, value;
+        if (words >> key >> equals >> value && key == "MaxArraySize" && equals == "=" &&
+            value.find_first_not_of("0123456789") == std::string::npos && value.size() < 12)
+            return std::max<size_t>(1, std::stoull(value));
+    }
+    return slurm_default;
+}
+
 bool record_submission(const std::string& output, const Submission& submission, std::string& error) {
     std::string text;
     {
@@ -275,9 +300,13 @@ bool record_submission(const std::string& output, const Submission& submission, 
         buffer << in.rdbuf();
         text = buffer.str();
     }
-    if (text.empty()) text = "# Slurm job arrays submitted by tlmmu sweep: job id, array indices (job numbers)\n";
+    if (text.empty())
+        text = "# Slurm job arrays submitted by tlmmu sweep: job id, job numbers, +first job number when\n"
+               "# the array's task ids count from it\n";
     if (text.back() != '\n') text += '\n';
-    text += submission.job_id + " " + array_ranges(submission.indices) + "\n";
+    text += submission.job_id + " " + array_ranges(submission.indices);
+    if (submission.base) text += " +" + std::to_string(submission.base);
+    text += "\n";
     return tools::write_file_atomically(submissions_path(output), text, &error);
 }
 
@@ -337,15 +366,23 @@ std::vector<Submission> read_submissions(const std::string& output) {
         if (line.empty() || line[0] == '#') continue;
         std::stringstream words(line);
         Submission s;
-        std::string indices, extra;
+        std::string indices, base, extra;
         words >> s.job_id >> indices;
         const bool id_ok = !s.job_id.empty() && s.job_id.find_first_not_of("0123456789") == std::string::npos;
         try {
-            if (!id_ok || indices.empty() || (words >> extra)) throw std::invalid_argument("");
+            if (!id_ok || indices.empty()) throw std::invalid_argument("");
             s.indices = parse_array_ranges(indices);
+            if (words >> base) {
+                if (base.size() < 2 || base.size() > 13 || base[0] != '+' ||
+                    base.find_first_not_of("0123456789", 1) != std::string::npos)
+                    throw std::invalid_argument("");
+                s.base = size_t(std::stoull(base.substr(1)));
+                if (s.base > s.indices.front()) throw std::invalid_argument("");
+            }
+            if (words >> extra) throw std::invalid_argument("");
         } catch (const std::invalid_argument&) {
             throw std::runtime_error(path + ":" + std::to_string(number) +
-                                     ": expected 'JOBID INDICES' (like '1234 0-3,7'), got '" + line + "'");
+                                     ": expected 'JOBID INDICES [+BASE]' (like '1234 0-3,7'), got '" + line + "'");
         }
         out.push_back(std::move(s));
     }
@@ -384,13 +421,15 @@ bool is_active_state(const std::string& state) {
     return !ended.count(state);
 }
 
-std::vector<std::string> sbatch_command(const SlurmSweep& sweep, const SlurmOptions& options,
-                                        const std::vector<size_t>& indices, const std::string& script) {
-    std::string array = "--array=" + array_ranges(indices);
-    if (options.array_limit) array += "%" + std::to_string(options.array_limit);
+std::vector<std::string> sbatch_command(const SlurmSweep& sweep, const SlurmOptions& options, const Submission& array,
+                                        const std::string& script) {
+    std::vector<size_t> task_ids;
+    for (size_t i : array.indices) task_ids.push_back(i - array.base);
+    std::string array_option = "--array=" + array_ranges(task_ids);
+    if (options.array_limit) array_option += "%" + std::to_string(options.array_limit);
     std::string name = fs::path(sweep.spec_path).filename().string();
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0) name.resize(name.size() - 5);
-    std::vector<std::string> command = {"sbatch", "--parsable", array, "--job-name=tlmmu-sweep-" + name,
+    std::vector<std::string> command = {"sbatch", "--parsable", array_option, "--job-name=tlmmu-sweep-" + name,
                                         "--output=" + slurm_filename(slurm_dir(sweep.output)) + "/logs/%A_%a.out"};
     if (!options.partition.empty()) command.push_back("--partition=" + options.partition);
     if (!options.time_limit.empty()) command.push_back("--time=" + options.time_limit);
@@ -398,24 +437,41 @@ std::vector<std::string> sbatch_command(const SlurmSweep& sweep, const SlurmOpti
     if (!options.mem.empty()) command.push_back("--mem=" + options.mem);
     command.insert(command.end(), options.sbatch_args.begin(), options.sbatch_args.end());
     command.push_back(script);
+    if (array.base) command.push_back(std::to_string(array.base));  // the script's $1
     return command;
+}
+
+std::vector<Submission> split_into_arrays(const std::vector<size_t>& indices, size_t max_array_size) {
+    std::vector<size_t> sorted(indices);
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    std::vector<Submission> arrays;
+    if (sorted.empty()) return arrays;
+    max_array_size = std::max<size_t>(1, max_array_size);
+    if (sorted.back() < max_array_size) return {Submission{"", sorted, 0}};
+    for (size_t i : sorted) {
+        if (arrays.empty() || i - arrays.back().base >= max_array_size) arrays.push_back(Submission{"", {}, i});
+        arrays.back().indices.push_back(i);
+    }
+    return arrays;
 }
 
 std::string batch_script(const SlurmSweep& sweep, const std::vector<std::string>& sbatch) {
     std::string submitted;
     for (const std::string& word : sbatch) submitted += (submitted.empty() ? "" : " ") + shell_quote(word);
-    std::string run = shell_quote(sweep.program) + " sweep --job \"$SLURM_ARRAY_TASK_ID\" --out " +
-                      shell_quote(sweep.output);
+    std::string run = shell_quote(sweep.program) + " sweep --job \"$job\" --out " + shell_quote(sweep.output);
     if (!sweep.job_program.empty()) run += " --program " + shell_quote(sweep.job_program);
     run += " " + shell_quote(sweep.spec_path);
     return "#!/bin/sh\n"
-           "# A tlmmu sweep as a Slurm job array: array task K runs job K of the spec\n"
-           "# (line K+1 of `tlmmu sweep --list`), which writes its result to\n"
-           "# jobs/ID.json in the output directory atomically. The latest submission:\n"
+           "# A tlmmu sweep as a Slurm job array: array task K runs job BASE+K of the\n"
+           "# spec (line BASE+K+1 of `tlmmu sweep --list`; BASE is this script's\n"
+           "# argument, 0 if none), which writes its result to jobs/ID.json in the\n"
+           "# output directory atomically. The latest submission:\n"
            "#   " + submitted + "\n"
            "# `tlmmu sweep --collect` gathers the results; `tlmmu sweep --slurm` again\n"
            "# resubmits the tasks that ended without one.\n"
            ": \"${SLURM_ARRAY_TASK_ID:?is not set: submit this script as a job array}\"\n"
+           "job=$((SLURM_ARRAY_TASK_ID + ${1:-0}))\n"
            "exec " + run + "\n";
 }
 
@@ -478,10 +534,11 @@ int collect_from_slurm(const SlurmSweep& sweep, bool wait) {
             continue;
         }
         auto state = view.state.find(i);
-        std::cerr << "Slurm task " << submitted->second << "_" << i << " "
+        const size_t task = i - view.base_of.at(submitted->second);
+        std::cerr << "Slurm task " << submitted->second << "_" << task << " "
                   << (state == view.state.end() ? "no longer listed by Slurm (cancelled before it started, or ended long ago)"
                                               : state->second);
-        const std::string log = task_log(sweep.output, submitted->second, i);
+        const std::string log = task_log(sweep.output, submitted->second, task);
         const std::string detail = ending_line(log);
         std::cerr << (detail.empty() ? "" : ": " + detail) << "\n        log: " << log << "\n";
     }
@@ -548,31 +605,39 @@ int submit_to_slurm(const SlurmSweep& sweep, const SlurmOptions& options, bool w
             if (active.empty()) std::cerr << "tlmmu sweep: all " << plural(done, "job") << " have results\n";
         } else {
             const std::string script = script_path(sweep.output);
-            const std::vector<std::string> command = sbatch_command(sweep, options, to_submit, script);
+            std::vector<Submission> arrays = split_into_arrays(to_submit, max_array_size());
             std::string error;
-            if (!tools::write_file_atomically(script, batch_script(sweep, command), &error)) {
-                std::cerr << "tlmmu sweep: cannot write the batch script: " << error << "\n";
-                return 1;
+            for (size_t n = 0; n < arrays.size(); ++n) {
+                Submission& array = arrays[n];
+                const std::vector<std::string> command = sbatch_command(sweep, options, array, script);
+                if (!tools::write_file_atomically(script, batch_script(sweep, command), &error)) {
+                    std::cerr << "tlmmu sweep: cannot write the batch script: " << error << "\n";
+                    return 1;
+                }
+                const CommandResult r = run_command(command);
+                array.job_id = r.status == 0 ? parse_job_id(r.out) : "";
+                if (array.job_id.empty()) {
+                    std::cerr << "tlmmu sweep: sbatch "
+                              << (r.status == 0  ? "printed no job id"
+                                  : r.status < 0 ? "was killed"
+                                                 : "failed (exit status " + std::to_string(r.status) + ")")
+                              << ": " << one_line(r.err.empty() ? r.out : r.err) << "\n    "
+                              << (n == 0 ? "nothing was submitted"
+                                         : "jobs " + array_ranges(array.indices) + " and later were not submitted")
+                              << "; the " << plural(done, "result") << " present are kept. Script: " << script << "\n";
+                    return 1;
+                }
+                if (!record_submission(sweep.output, array, error)) {
+                    std::cerr << "tlmmu sweep: submitted Slurm job " << array.job_id << " but cannot record it: "
+                              << error << "\n";
+                    return 1;
+                }
+                submissions.push_back(array);
+                std::cerr << "tlmmu sweep: submitted " << plural(array.indices.size(), "job") << " as Slurm job array "
+                          << array.job_id << " (jobs " << array_ranges(array.indices);
+                if (array.base) std::cerr << ", task ids counted from job " << array.base;
+                std::cerr << "; " << done << " of " << sweep.jobs->size() << " jobs already have results)\n";
             }
-            const CommandResult r = run_command(command);
-            const std::string job_id = r.status == 0 ? parse_job_id(r.out) : "";
-            if (job_id.empty()) {
-                std::cerr << "tlmmu sweep: sbatch "
-                          << (r.status == 0 ? "printed no job id" : r.status < 0 ? "was killed" : "failed (exit status " + std::to_string(r.status) + ")")
-                          << ": " << one_line(r.err.empty() ? r.out : r.err) << "\n    nothing was submitted; the "
-                          << plural(done, "result") << " present are kept. Script: " << script << "\n";
-                return 1;
-            }
-            const Submission submission{job_id, to_submit};
-            if (!record_submission(sweep.output, submission, error)) {
-                std::cerr << "tlmmu sweep: submitted Slurm job " << job_id << " but cannot record it: " << error
-                          << "\n";
-                return 1;
-            }
-            submissions.push_back(submission);
-            std::cerr << "tlmmu sweep: submitted " << plural(to_submit.size(), "job") << " as Slurm job array "
-                      << job_id << " (tasks " << array_ranges(to_submit) << "; " << done << " of "
-                      << sweep.jobs->size() << " already have results)\n";
         }
     }
     if (!wait) {

@@ -1,5 +1,6 @@
-// A sweep as a Slurm job array: one array task per job (task id = job index),
-// each running `tlmmu sweep --job K`. The submissions made for an output
+// A sweep as Slurm job arrays: one array task per job, each running
+// `tlmmu sweep --job K`, where K is the task id plus the array's first job
+// number (0 unless the sweep is larger than the cluster's MaxArraySize). The submissions made for an output
 // directory are recorded in DIR/slurm/submissions, so a later run can tell
 // which tasks are still queued and which ended without a result.
 #pragma once
@@ -32,11 +33,18 @@ struct SlurmSweep {
     std::string job_program;  // --program passed on to the tasks ("" = none)
 };
 
-// One sbatch submission: its job id and the array indices it ran.
+// One sbatch submission: its job id and the job numbers it ran, as array
+// task ids counted from `base` (task id = job number - base).
 struct Submission {
     std::string job_id;
-    std::vector<size_t> indices;
+    std::vector<size_t> indices;  // job numbers
+    size_t base = 0;
 };
+
+// Groups job numbers into arrays whose task ids (job number - base) stay
+// below `max_array_size` (Slurm's MaxArraySize): base 0 when they all fit,
+// else each group counts from its first job number.
+std::vector<Submission> split_into_arrays(const std::vector<size_t>& indices, size_t max_array_size);
 
 // A task's state as squeue reports it ("PENDING", "RUNNING", "COMPLETED", ...).
 using TaskStates = std::map<size_t, std::string>;
@@ -46,7 +54,7 @@ std::string array_ranges(std::vector<size_t> indices);
 // The inverse; throws std::invalid_argument on anything else.
 std::vector<size_t> parse_array_ranges(const std::string& text);
 
-// DIR/slurm/submissions: "JOBID INDICES" lines. Throws std::runtime_error
+// DIR/slurm/submissions: "JOBID INDICES" lines, "+BASE" after them when not 0. Throws std::runtime_error
 // naming the file and line for a malformed one; an absent file is no submissions.
 std::vector<Submission> read_submissions(const std::string& output);
 std::string submissions_path(const std::string& output);
@@ -60,12 +68,14 @@ TaskStates parse_task_states(const std::string& squeue_stdout);
 // Whether a task in this state may still run (pending, running, requeued, ...).
 bool is_active_state(const std::string& state);
 
-// The batch script for the array (without the --array option, which goes on
-// the sbatch command line so that one script serves every resubmission).
+// The batch script for the arrays (without the --array option, which goes on
+// the sbatch command line, and with the base as its argument, so that one
+// script serves every submission).
 std::string batch_script(const SlurmSweep& sweep, const std::vector<std::string>& sbatch_command);
-// The sbatch command line for `indices` with `options`, the script last.
-std::vector<std::string> sbatch_command(const SlurmSweep& sweep, const SlurmOptions& options,
-                                        const std::vector<size_t>& indices, const std::string& script);
+// The sbatch command line for one array with `options`: the script, then its
+// base when not 0.
+std::vector<std::string> sbatch_command(const SlurmSweep& sweep, const SlurmOptions& options, const Submission& array,
+                                        const std::string& script);
 
 // `tlmmu sweep --slurm`: submits the jobs without a result that no earlier
 // submission is still running; with `wait`, follows them to the end and
