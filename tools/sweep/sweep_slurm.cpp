@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -199,9 +199,8 @@ struct TaskView {
 // Asks Slurm about the tasks of the jobs in `wanted` (indices).
 TaskView view_tasks(const std::vector<Submission>& submissions, const std::set<size_t>& wanted) {
     TaskView view;
-    std::map<std::string, size_t> base_of;
     for (const Submission& s : submissions) {
-        base_of[s.job_id] = s.base;
+        view.base_of[s.job_id] = s.base;
         for (size_t i : s.indices)
             if (wanted.count(i)) view.job_of[i] = s.job_id;
     }
@@ -215,12 +214,11 @@ TaskView view_tasks(const std::vector<Submission>& submissions, const std::set<s
             continue;
         }
         for (const auto& task : answer.states) {
-            const size_t index = task.first + base_of[job_id];
+            const size_t index = task.first + view.base_of[job_id];
             auto it = view.job_of.find(index);
             if (it != view.job_of.end() && it->second == job_id) view.state[index] = task.second;
         }
     }
-    view.base_of = std::move(base_of);
     return view;
 }
 
@@ -251,8 +249,12 @@ bool wait_for_tasks(const SlurmSweep& sweep, const std::vector<Submission>& subm
     };
     std::string last_report;
     int unanswered = 0;  // in a row: a busy controller times out now and then
+    std::set<size_t> missing = missing_indices(sweep);
     for (;; pause()) {
-        const TaskView view = view_tasks(submissions, missing_indices(sweep));
+        // Only the jobs that had no result: a finished result stays finished.
+        for (auto it = missing.begin(); it != missing.end();)
+            it = job_finished(sweep.output, (*sweep.jobs)[*it]) ? missing.erase(it) : std::next(it);
+        const TaskView view = view_tasks(submissions, missing);
         if (!view.unanswered.empty()) {
             if (++unanswered < 5) continue;
             std::cerr << "tlmmu sweep: cannot follow the Slurm jobs: " << view.unanswered
