@@ -379,7 +379,7 @@ SH
     "$tlmmu" sweep --collect --out big small.json 2> err.txt || fail "final --collect in arrays: $(cat err.txt)"
     cmp ref/results.csv big/results.csv || fail "CSV from several arrays differs from a local sweep's"
     # Usage errors.
-    for args in "--partition p" "--wait" "--slurm --collect" "--local --slurm" "--mem 1G --collect"; do
+    for args in "--partition p" "--wait" "--slurm --collect" "--local --slurm" "--mem 1G --collect" "--slurm --jobs 2"; do
         "$tlmmu" sweep $args --out out small.json > /dev/null 2> err.txt
         check_eq $? 2 "usage error for '$args'"
     done

@@ -78,7 +78,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
     std::string spec_path, out_dir, program;
     unsigned long long workers = std::max(1u, std::thread::hardware_concurrency());
     bool list = false, aggregate_only = false, have_job = false;
-    bool slurm = false, collect = false, wait = false, local = false;
+    bool slurm = false, collect = false, wait = false, local = false, workers_given = false;
     SlurmOptions slurm_options;
     std::string slurm_option_given;  // the first Slurm resource option, for a usage error without --slurm
     unsigned long long job_index = 0;
@@ -98,6 +98,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
         } else if (a == "-j" || a == "--jobs") {
             if (!value(v) || !parse_count(v, workers) || workers == 0 || workers > 4096)
                 return usage_error(a + " needs a number of jobs between 1 and 4096");
+            workers_given = true;
         } else if (a == "--list") {
             list = true;
         } else if (a == "--job") {
@@ -148,6 +149,8 @@ int run_sweep_command(const std::vector<std::string>& args) {
         return usage_error("--list, --job, --aggregate, --slurm, --collect and --local exclude each other");
     if (wait && !slurm && !collect) return usage_error("--wait goes with --slurm or --collect");
     if (!slurm && !slurm_option_given.empty()) return usage_error(slurm_option_given + " goes with --slurm");
+    if (workers_given && (slurm || collect))
+        return usage_error("--jobs runs jobs here; with --slurm each array task runs one (see --array-limit)");
 
     SweepSpec spec;
     try {
