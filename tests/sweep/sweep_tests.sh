@@ -116,6 +116,13 @@ resume)
     "$tlmmu" sweep --out part small.json 2> err.txt || fail "rerun after corruption failed"
     grep -q "1 ran, 7 already done" err.txt || fail "corrupt result not rerun: $(cat err.txt)"
     cmp ref/results.csv part/results.csv || fail "CSV differs after rerunning a corrupt result"
+    # Temporary files of killed writers are removed once old; a fresh one may belong to a
+    # job-array task writing right now, and stays.
+    touch -d '20 minutes ago' part/jobs/x.json.partial-AbC123 part/jobs/y.json.AbC123.partial
+    touch part/jobs/z.json.partial-XyZ789
+    "$tlmmu" sweep --out part small.json 2> err.txt || fail "rerun with temporary files: $(cat err.txt)"
+    [ ! -e part/jobs/x.json.partial-AbC123 ] && [ ! -e part/jobs/y.json.AbC123.partial ] || fail "stale temporary files kept"
+    [ -e part/jobs/z.json.partial-XyZ789 ] || fail "a fresh temporary file was removed"
     ;;
 kill)
     write_fake_spec

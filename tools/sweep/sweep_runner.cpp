@@ -169,14 +169,14 @@ RunSummary run_jobs(const std::vector<Job>& jobs, const RunOptions& options) {
         summary.unwritable = std::strerror(errno);
         return summary;
     }
-    // Temporary files (ID.json.partial-XXXXXX) of jobs killed mid-write; never
-    // results. Only with the lock, and only old ones: a task of a job array
-    // may be writing its own right now.
+    // Temporary files of jobs killed mid-write (ID.json.partial-XXXXXX, or
+    // ID.json.XXXXXX.partial); never results. Only with the lock, and only old
+    // ones: a task of a job array may be writing its own right now.
     if (options.lock) {
         const auto stale_before = fs::file_time_type::clock::now() - std::chrono::minutes(10);
         for (const auto& entry : fs::directory_iterator(fs::path(options.output) / "jobs", ec)) {
             const std::string name = entry.path().filename().string();
-            if (name.find(".json.partial-") == std::string::npos) continue;
+            if (name.find(".json.") == std::string::npos || name.find(".partial") == std::string::npos) continue;
             std::error_code time_ec;
             const auto written = fs::last_write_time(entry.path(), time_ec);
             if (!time_ec && written < stale_before) fs::remove(entry.path(), ec);
