@@ -16,6 +16,8 @@ packages=(
   verilator
   # the Python module (import tlmmu), its tests and the matplotlib example
   python3-dev pybind11-dev python3-matplotlib python3-pytest
+  # `tlmmu sweep --slurm` test: a single-node Slurm (slurmctld, slurmd, sbatch) and munge
+  slurm-wlm munge
 )
 
 missing=()

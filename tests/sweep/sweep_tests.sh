@@ -116,6 +116,13 @@ resume)
     "$tlmmu" sweep --out part small.json 2> err.txt || fail "rerun after corruption failed"
     grep -q "1 ran, 7 already done" err.txt || fail "corrupt result not rerun: $(cat err.txt)"
     cmp ref/results.csv part/results.csv || fail "CSV differs after rerunning a corrupt result"
+    # Temporary files of killed writers are removed once old; a fresh one may belong to a
+    # job-array task writing right now, and stays.
+    touch -d '20 minutes ago' part/jobs/x.json.partial-AbC123 part/jobs/y.json.AbC123.partial
+    touch part/jobs/z.json.partial-XyZ789
+    "$tlmmu" sweep --out part small.json 2> err.txt || fail "rerun with temporary files: $(cat err.txt)"
+    [ ! -e part/jobs/x.json.partial-AbC123 ] && [ ! -e part/jobs/y.json.AbC123.partial ] || fail "stale temporary files kept"
+    [ -e part/jobs/z.json.partial-XyZ789 ] || fail "a fresh temporary file was removed"
     ;;
 kill)
     write_fake_spec
@@ -257,6 +264,132 @@ plots)
     PATH=/nonexistent "$tlmmu" plot walks "$job" nognuplot.png 2> err.txt
     check_eq $? 1 "exit status without gnuplot"
     grep -q "gnuplot not found" err.txt || fail "missing-gnuplot message: $(cat err.txt)"
+    ;;
+slurm-offline)
+    # --slurm/--collect against stand-ins for sbatch and squeue (no daemons): what is
+    # submitted, recorded, resubmitted and reported. The real cluster test is slurm_cluster_test.py.
+    write_small_spec
+    "$tlmmu" sweep --out ref small.json 2> /dev/null || fail "reference sweep failed"
+    mkdir bin empty
+    export FAKE_SLURM=$work/fake
+    mkdir fake
+    cat > bin/sbatch <<'SH'
+#!/bin/sh
+printf '%s\n' "$@" > "$FAKE_SLURM/sbatch-args"
+if [ -e "$FAKE_SLURM/reject" ]; then cat "$FAKE_SLURM/reject" >&2; exit 1; fi
+n=$(cat "$FAKE_SLURM/next-id"); echo $((n + 1)) > "$FAKE_SLURM/next-id"
+echo "$n;clusterx"
+SH
+    cat > bin/squeue <<'SH'
+#!/bin/sh
+for a in "$@"; do case $a in --jobs=*) id=${a#--jobs=} ;; esac; done
+[ -e "$FAKE_SLURM/down" ] && { echo "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" >&2; exit 1; }
+[ -e "$FAKE_SLURM/queue-$id" ] || { echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; }
+cat "$FAKE_SLURM/queue-$id"
+SH
+    cat > bin/scontrol <<'SH'
+#!/bin/sh
+[ "$1 $2" = "show config" ] || exit 1
+echo "MaxArraySize            = $(cat "$FAKE_SLURM/max-array-size" 2>/dev/null || echo 1001)"
+SH
+    chmod +x bin/sbatch bin/squeue bin/scontrol
+    echo 42 > fake/next-id
+    # No sbatch on PATH: said so, nothing recorded.
+    PATH=$work/empty "$tlmmu" sweep --slurm --out out small.json 2> err.txt
+    check_eq $? 1 "exit status without sbatch"
+    grep -q "sbatch is not on PATH" err.txt || fail "no-sbatch message: $(cat err.txt)"
+    [ ! -e out/slurm/submissions ] || fail "a failed submission was recorded"
+    export PATH=$work/bin:$PATH
+    # sbatch refuses: its message is passed on, nothing recorded.
+    echo "sbatch: error: Batch job submission failed: Invalid partition name specified" > fake/reject
+    "$tlmmu" sweep --slurm --partition nope --out out small.json 2> err.txt
+    check_eq $? 1 "exit status of a rejected submission"
+    grep -q "sbatch failed (exit status 1): sbatch: error: Batch job submission failed: Invalid partition name specified" err.txt ||
+        fail "rejection message: $(cat err.txt)"
+    [ ! -e out/slurm/submissions ] || fail "a rejected submission was recorded"
+    rm fake/reject
+    # Accepted: all 8 jobs, options as sbatch options, the job id recorded.
+    "$tlmmu" sweep --slurm --partition short --time 10 --cpus-per-task 1 --mem 1G --array-limit 2 \
+        --sbatch-arg=--qos=low --out out small.json 2> err.txt || fail "--slurm: $(cat err.txt)"
+    grep -q "submitted 8 jobs as Slurm job array 42 (jobs 0-7" err.txt || fail "submission message: $(cat err.txt)"
+    check_eq "$(grep -v '^#' out/slurm/submissions)" "42 0-7" "recorded submission"
+    check_eq "$(sed -n 2p fake/sbatch-args)" "--array=0-7%2" "sbatch --array"
+    for opt in --partition=short --time=10 --cpus-per-task=1 --mem=1G --qos=low "--output=$work/out/slurm/logs/%A_%a.out"; do
+        grep -qx -- "$opt" fake/sbatch-args || fail "sbatch not given $opt: $(cat fake/sbatch-args)"
+    done
+    check_eq "$(tail -1 fake/sbatch-args)" "$work/out/slurm/sweep.sbatch" "script operand"
+    # The tasks: the script run as Slurm would, for all but jobs 6 and 7.
+    for k in 0 1 2 3 4 5; do
+        SLURM_ARRAY_TASK_ID=$k sh out/slurm/sweep.sbatch 2>> tasks.txt || fail "task $k: $(cat tasks.txt)"
+    done
+    sh out/slurm/sweep.sbatch 2> err.txt && fail "the script ran without SLURM_ARRAY_TASK_ID"
+    printf '0 COMPLETED\n5 COMPLETED\n6 RUNNING\n7 FAILED\n' > fake/queue-42
+    # A plain rerun gathers; --collect reports the running and the failed task.
+    for mode in "" --collect; do
+        "$tlmmu" sweep $mode --out out small.json 2> err.txt
+        check_eq $? 1 "exit status of ${mode:-a rerun} with a missing result"
+        grep -q "1 task still pending or running in Slurm: jobs 6" err.txt || fail "running task: $(cat err.txt)"
+        grep -q "1 job ended without a result: 7$" err.txt || fail "failed task: $(cat err.txt)"
+        grep -q "Slurm task 42_7 FAILED" err.txt || fail "failed state: $(cat err.txt)"
+        grep -q "log: $work/out/slurm/logs/42_7.out" err.txt || fail "task log: $(cat err.txt)"
+        check_eq "$(wc -l < out/results.partial.csv)" 7 "partial CSV rows"
+    done
+    # --local refuses while a task runs; --wait does not mix with a local run.
+    "$tlmmu" sweep --local --out out small.json 2> err.txt
+    check_eq $? 1 "--local with a running task"
+    grep -q "1 task (jobs 6) of Slurm job 42 still pending or running" err.txt || fail "--local: $(cat err.txt)"
+    # Resubmission: only job 7 (6 is still running).
+    "$tlmmu" sweep --slurm --out out small.json 2> err.txt || fail "resubmission: $(cat err.txt)"
+    grep -q "1 job already pending or running in Slurm (6), not submitted again" err.txt || fail "active note: $(cat err.txt)"
+    check_eq "$(grep -v '^#' out/slurm/submissions | tail -1)" "43 7" "resubmission record"
+    check_eq "$(sed -n 2p fake/sbatch-args)" "--array=7" "resubmitted --array"
+    # Slurm does not answer: no resubmission that could run a task twice.
+    touch fake/down
+    "$tlmmu" sweep --slurm --out out small.json 2> err.txt
+    check_eq $? 1 "--slurm while squeue fails"
+    grep -q "cannot tell which earlier Slurm tasks are still queued (squeue failed: slurm_load_jobs error: Unable to contact" err.txt ||
+        fail "squeue failure: $(cat err.txt)"
+    check_eq "$(grep -vc '^#' out/slurm/submissions)" 2 "submissions after a refused resubmission"
+    rm fake/down
+    # Both tasks end; job 43 is already forgotten by the controller.
+    for k in 6 7; do SLURM_ARRAY_TASK_ID=$k sh out/slurm/sweep.sbatch 2>> tasks.txt || fail "task $k"; done
+    printf '6 COMPLETED\n' > fake/queue-42
+    "$tlmmu" sweep --collect --wait --out out small.json 2> err.txt || fail "final --collect: $(cat err.txt)"
+    cmp ref/results.csv out/results.csv || fail "CSV from the array differs from a local sweep's"
+    [ ! -e out/results.partial.csv ] || fail "results.partial.csv left behind"
+    "$tlmmu" sweep --slurm --out out small.json 2> err.txt || fail "--slurm when all is done: $(cat err.txt)"
+    grep -q "all 8 jobs have results" err.txt || fail "nothing-to-submit message: $(cat err.txt)"
+    check_eq "$(grep -vc '^#' out/slurm/submissions)" 2 "nothing submitted when all is done"
+    # A damaged record names its file and line.
+    echo "banana" >> out/slurm/submissions
+    "$tlmmu" sweep --collect --out out small.json 2> err.txt
+    check_eq $? 2 "damaged submissions file"
+    grep -q "out/slurm/submissions:5: expected 'JOBID INDICES \[+BASE\]'" err.txt || fail "damaged record: $(cat err.txt)"
+    # MaxArraySize 3: arrays of jobs 0-2, 3-5 and 6-7, task ids counted from their first job.
+    echo 3 > fake/max-array-size
+    "$tlmmu" sweep --slurm --out big small.json 2> err.txt || fail "--slurm in arrays: $(cat err.txt)"
+    check_eq "$(grep -v '^#' big/slurm/submissions | tr '\n' ';')" "44 0-2;45 3-5 +3;46 6-7 +6;" "arrays recorded"
+    check_eq "$(sed -n 2p fake/sbatch-args)" "--array=0-1" "task ids of the last array"
+    check_eq "$(tail -1 fake/sbatch-args)" "6" "base as the script's argument"
+    grep -q "submitted 2 jobs as Slurm job array 46 (jobs 6-7, task ids counted from job 6" err.txt ||
+        fail "array message: $(cat err.txt)"
+    for task in 0 1 2; do SLURM_ARRAY_TASK_ID=$task sh big/slurm/sweep.sbatch 2>> tasks.txt || fail "44_$task"; done
+    for task in 0 1 2; do SLURM_ARRAY_TASK_ID=$task sh big/slurm/sweep.sbatch 3 2>> tasks.txt || fail "45_$task"; done
+    SLURM_ARRAY_TASK_ID=0 sh big/slurm/sweep.sbatch 6 2>> tasks.txt || fail "46_0"
+    printf '0 COMPLETED\n1 TIMEOUT\n' > fake/queue-46
+    "$tlmmu" sweep --collect --out big small.json 2> err.txt
+    check_eq $? 1 "--collect with job 7 missing"
+    grep -q "1 job ended without a result: 7$" err.txt || fail "job 7 not reported: $(cat err.txt)"
+    grep -q "job 7 (.*): Slurm task 46_1 TIMEOUT" err.txt || fail "task id of job 7: $(cat err.txt)"
+    grep -q "log: $work/big/slurm/logs/46_1.out" err.txt || fail "log of task 46_1: $(cat err.txt)"
+    SLURM_ARRAY_TASK_ID=1 sh big/slurm/sweep.sbatch 6 2>> tasks.txt || fail "46_1"
+    "$tlmmu" sweep --collect --out big small.json 2> err.txt || fail "final --collect in arrays: $(cat err.txt)"
+    cmp ref/results.csv big/results.csv || fail "CSV from several arrays differs from a local sweep's"
+    # Usage errors.
+    for args in "--partition p" "--wait" "--slurm --collect" "--local --slurm" "--mem 1G --collect" "--slurm --jobs 2"; do
+        "$tlmmu" sweep $args --out out small.json > /dev/null 2> err.txt
+        check_eq $? 2 "usage error for '$args'"
+    done
     ;;
 *)
     fail "unknown test '$test_name'"

@@ -9,6 +9,7 @@
 #include "atomic_file.h"
 #include "sweep_results.h"
 #include "sweep_runner.h"
+#include "sweep_slurm.h"
 #include "sweep_spec.h"
 
 namespace tlmmu::sweep {
@@ -16,6 +17,9 @@ namespace {
 
 const char* const kUsage =
     "usage: tlmmu sweep [--out DIR] [--jobs N] [--list | --job K | --aggregate] [--program P] SPEC\n"
+    "       tlmmu sweep --slurm [--wait] [--partition P] [--time T] [--cpus-per-task N]\n"
+    "                   [--mem M] [--array-limit N] [--sbatch-arg ARG]... [--out DIR] SPEC\n"
+    "       tlmmu sweep --collect [--wait] [--out DIR] SPEC\n"
     "\n"
     "Runs `tlmmu trace` once per combination of the spec's traces and axes (docs/sweeps.md),\n"
     "N jobs at a time, and writes DIR/results.csv (one row per job, in spec order).\n"
@@ -30,7 +34,20 @@ const char* const kUsage =
     "      --job K       run only job K (0-based: line K+1 of --list); no CSV, no lock\n"
     "      --aggregate   run nothing; write the CSV from the results present\n"
     "      --program P   the tlmmu executable jobs run (default: this one)\n"
+    "      --local       run here even though the sweep was submitted to Slurm\n"
     "  -h, --help        show this help\n"
+    "\n"
+    "Slurm (docs/sweeps.md): one array task per job, each `tlmmu sweep --job K`.\n"
+    "      --slurm       submit the jobs without a result as a job array (sbatch);\n"
+    "                    tasks still queued from an earlier submission are not repeated\n"
+    "      --collect     write the CSV from the results present; report tasks still\n"
+    "                    queued and tasks that ended without a result (a plain rerun of\n"
+    "                    a submitted sweep does the same)\n"
+    "      --wait        with --slurm or --collect: follow the tasks to their end first\n"
+    "      --partition P, --time T, --cpus-per-task N, --mem M: sbatch's options of\n"
+    "                    those names, for every task\n"
+    "      --array-limit N  at most N tasks running at once (--array=...%N)\n"
+    "      --sbatch-arg ARG  a further sbatch option, passed as given (repeatable)\n"
     "\n"
     "When some jobs have no result the rows present go to DIR/results.partial.csv and\n"
     "DIR/results.csv is removed, so a CSV named results.csv is always complete.\n"
@@ -55,34 +72,15 @@ std::string self_executable() {
     return ec ? std::string() : p.string();
 }
 
-// Writes results.csv when every job has a result, else results.partial.csv.
-// Returns false if the file could not be written.
-bool write_results(const SweepSpec& spec, const std::vector<Job>& jobs, const std::string& out, bool& complete) {
-    const Table table = aggregate(spec, jobs, out);
-    const std::string full = (std::filesystem::path(out) / "results.csv").string();
-    const std::string partial = (std::filesystem::path(out) / "results.partial.csv").string();
-    complete = table.missing == 0;
-    const std::string& target = complete ? full : partial;
-    if (!tools::write_file_atomically(target, to_csv(table))) {
-        std::cerr << "tlmmu sweep: cannot write " << target << "\n";
-        return false;
-    }
-    std::error_code ec;
-    std::filesystem::remove(complete ? partial : full, ec);
-    if (complete)
-        std::cerr << "tlmmu sweep: " << table.rows.size() << " rows written to " << full << "\n";
-    else
-        std::cerr << "tlmmu sweep: " << table.missing << " of " << jobs.size() << " jobs have no result; "
-                  << table.rows.size() << " rows written to " << partial << "\n";
-    return true;
-}
-
 }  // namespace
 
 int run_sweep_command(const std::vector<std::string>& args) {
     std::string spec_path, out_dir, program;
     unsigned long long workers = std::max(1u, std::thread::hardware_concurrency());
     bool list = false, aggregate_only = false, have_job = false;
+    bool slurm = false, collect = false, wait = false, local = false, workers_given = false;
+    SlurmOptions slurm_options;
+    std::string slurm_option_given;  // the first Slurm resource option, for a usage error without --slurm
     unsigned long long job_index = 0;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -100,6 +98,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
         } else if (a == "-j" || a == "--jobs") {
             if (!value(v) || !parse_count(v, workers) || workers == 0 || workers > 4096)
                 return usage_error(a + " needs a number of jobs between 1 and 4096");
+            workers_given = true;
         } else if (a == "--list") {
             list = true;
         } else if (a == "--job") {
@@ -109,6 +108,34 @@ int run_sweep_command(const std::vector<std::string>& args) {
             aggregate_only = true;
         } else if (a == "--program") {
             if (!value(program) || program.empty()) return usage_error("--program needs an executable");
+        } else if (a == "--slurm") {
+            slurm = true;
+        } else if (a == "--collect") {
+            collect = true;
+        } else if (a == "--wait") {
+            wait = true;
+        } else if (a == "--local") {
+            local = true;
+        } else if (a == "--partition" || a == "--time" || a == "--mem") {
+            std::string& target = a == "--partition" ? slurm_options.partition
+                                  : a == "--time"    ? slurm_options.time_limit
+                                                     : slurm_options.mem;
+            if (!value(target) || target.empty()) return usage_error(a + " needs a value");
+            if (slurm_option_given.empty()) slurm_option_given = a;
+        } else if (a == "--cpus-per-task" || a == "--array-limit") {
+            unsigned long long n = 0;
+            if (!value(v) || !parse_count(v, n) || n == 0 || n > 1000000)
+                return usage_error(a + " needs a number between 1 and 1000000");
+            (a == "--cpus-per-task" ? slurm_options.cpus_per_task : slurm_options.array_limit) = unsigned(n);
+            if (slurm_option_given.empty()) slurm_option_given = a;
+        } else if (a == "--sbatch-arg") {
+            if (!value(v) || v.empty()) return usage_error("--sbatch-arg needs an sbatch option (--sbatch-arg=--qos=long)");
+            slurm_options.sbatch_args.push_back(v);
+            if (slurm_option_given.empty()) slurm_option_given = a;
+        } else if (a.rfind("--sbatch-arg=", 0) == 0) {
+            if (a.size() == 13) return usage_error("--sbatch-arg needs an sbatch option (--sbatch-arg=--qos=long)");
+            slurm_options.sbatch_args.push_back(a.substr(13));
+            if (slurm_option_given.empty()) slurm_option_given = "--sbatch-arg";
         } else if (!a.empty() && a[0] == '-') {
             return usage_error("unknown option '" + a + "'");
         } else if (spec_path.empty()) {
@@ -118,13 +145,17 @@ int run_sweep_command(const std::vector<std::string>& args) {
         }
     }
     if (spec_path.empty()) return usage_error("no SPEC file");
-    if (int(list) + int(have_job) + int(aggregate_only) > 1)
-        return usage_error("--list, --job and --aggregate exclude each other");
+    if (int(list) + int(have_job) + int(aggregate_only) + int(slurm) + int(collect) + int(local) > 1)
+        return usage_error("--list, --job, --aggregate, --slurm, --collect and --local exclude each other");
+    if (wait && !slurm && !collect) return usage_error("--wait goes with --slurm or --collect");
+    if (!slurm && !slurm_option_given.empty()) return usage_error(slurm_option_given + " goes with --slurm");
+    if (workers_given && (slurm || collect))
+        return usage_error("--jobs runs jobs here; with --slurm each array task runs one (see --array-limit)");
 
     SweepSpec spec;
     try {
         spec = load_spec(spec_path);
-        if (!aggregate_only) check_values_and_traces(spec);  // before any job runs, or is listed
+        if (!aggregate_only && !collect) check_values_and_traces(spec);  // before any job runs, or is listed
     } catch (const SpecError& e) {
         std::cerr << "tlmmu sweep: " << e.what() << "\n";
         return 2;
@@ -155,6 +186,35 @@ int run_sweep_command(const std::vector<std::string>& args) {
             std::cout << line << "\n";
         }
         return 0;
+    }
+
+    // The Slurm side: submit, gather, or (a plain rerun of a submitted sweep) gather.
+    SlurmSweep slurm_sweep;
+    slurm_sweep.spec = &spec;
+    slurm_sweep.jobs = &jobs;
+    slurm_sweep.spec_path = std::filesystem::absolute(spec_path).lexically_normal().string();
+    slurm_sweep.output = options.output;
+    slurm_sweep.program = self_executable();
+    slurm_sweep.job_program = program.empty() ? "" : std::filesystem::absolute(program).lexically_normal().string();
+    if (slurm) {
+        if (slurm_sweep.program.empty()) {
+            std::cerr << "tlmmu sweep: cannot find the tlmmu executable the array tasks are to run\n";
+            return 2;
+        }
+        return submit_to_slurm(slurm_sweep, slurm_options, wait);
+    }
+    if (collect || (!have_job && !aggregate_only && !local && has_submissions(options.output))) {
+        if (!collect)
+            std::cerr << "tlmmu sweep: " << options.output
+                      << " was submitted to Slurm: gathering (--local runs the rest here instead)\n";
+        return collect_from_slurm(slurm_sweep, wait);
+    }
+    if (local && has_submissions(options.output)) {
+        const std::string note = active_tasks_note(slurm_sweep);
+        if (!note.empty()) {
+            std::cerr << "tlmmu sweep: " << note << "; wait for them (--collect --wait) or scancel them first\n";
+            return 1;
+        }
     }
 
     bool complete = false;

@@ -1,11 +1,14 @@
 #include "sweep_results.h"
 
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "atomic_file.h"
 #include "sweep_runner.h"
 
 namespace tlmmu::sweep {
@@ -190,6 +193,26 @@ std::string to_csv(const Table& table) {
     line(table.header);
     for (const auto& row : table.rows) line(row);
     return out;
+}
+
+bool write_results(const SweepSpec& spec, const std::vector<Job>& jobs, const std::string& out, bool& complete) {
+    const Table table = aggregate(spec, jobs, out);
+    const std::string full = (std::filesystem::path(out) / "results.csv").string();
+    const std::string partial = (std::filesystem::path(out) / "results.partial.csv").string();
+    complete = table.missing == 0;
+    const std::string& target = complete ? full : partial;
+    if (!tools::write_file_atomically(target, to_csv(table))) {
+        std::cerr << "tlmmu sweep: cannot write " << target << "\n";
+        return false;
+    }
+    std::error_code ec;
+    std::filesystem::remove(complete ? partial : full, ec);
+    if (complete)
+        std::cerr << "tlmmu sweep: " << table.rows.size() << " rows written to " << full << "\n";
+    else
+        std::cerr << "tlmmu sweep: " << table.missing << " of " << jobs.size() << " jobs have no result; "
+                  << table.rows.size() << " rows written to " << partial << "\n";
+    return true;
 }
 
 }  // namespace tlmmu::sweep

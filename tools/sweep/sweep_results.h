@@ -22,6 +22,11 @@ Table aggregate(const SweepSpec& spec, const std::vector<Job>& jobs, const std::
 
 std::string to_csv(const Table& table);
 
+// Writes DIR/results.csv when every job has a result (complete = true), else
+// the rows present to DIR/results.partial.csv, removing the other file, and
+// says which on stderr. Returns false if the file could not be written.
+bool write_results(const SweepSpec& spec, const std::vector<Job>& jobs, const std::string& output, bool& complete);
+
 // Total TLB entries of an "arrays" setting value ("4k+2m:128x12:lru 1g:4x4"),
 // or -1 if it is not one.
 long long array_entries(const std::string& value);

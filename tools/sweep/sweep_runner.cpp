@@ -91,6 +91,25 @@ class Progress {
 
 }  // namespace
 
+OutputLock::~OutputLock() {
+    if (m_fd >= 0) ::close(m_fd);
+}
+
+void OutputLock::acquire(const std::string& output) {
+    const std::string path = (fs::path(output) / ".lock").string();
+    m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (m_fd < 0) {
+        m_state = State::unwritable;
+        m_error = std::strerror(errno);
+    } else if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(m_fd);
+        m_fd = -1;
+        m_state = State::busy;
+    } else {
+        m_state = State::held;
+    }
+}
+
 std::string result_path(const std::string& output, const Job& job) {
     return (fs::path(output) / "jobs" / (job.id + ".json")).string();
 }
@@ -135,30 +154,34 @@ RunSummary run_jobs(const std::vector<Job>& jobs, const RunOptions& options) {
 
     // Two sweeps over one directory would race on the same result files; jobs
     // of a cluster array (--job) touch one file each and need no lock.
-    const std::string lock_path = (fs::path(options.output) / ".lock").string();
-    const int lock_fd = options.lock ? ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644) : -1;
-    if (options.lock && lock_fd < 0) {  // not a held lock: the directory itself refuses
-        summary.unwritable = std::strerror(errno);
-        return summary;
-    }
-    if (!options.lock && ::access(options.output.c_str(), W_OK) != 0) {
-        summary.unwritable = std::strerror(errno);
-        return summary;
-    }
-    if (options.lock && ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        if (lock_fd >= 0) ::close(lock_fd);
-        summary.locked_out = true;
-        return summary;
-    }
-    struct LockRelease {
-        int fd;
-        ~LockRelease() {
-            if (fd >= 0) ::close(fd);
+    OutputLock lock;
+    if (options.lock) {
+        lock.acquire(options.output);
+        if (lock.state() == OutputLock::State::unwritable) {  // the directory itself refuses
+            summary.unwritable = lock.error();
+            return summary;
         }
-    } release{lock_fd};
-    // Temporary files of jobs killed mid-write; never results.
-    for (const auto& entry : fs::directory_iterator(fs::path(options.output) / "jobs", ec))
-        if (entry.path().extension() == ".partial") fs::remove(entry.path(), ec);
+        if (lock.state() == OutputLock::State::busy) {
+            summary.locked_out = true;
+            return summary;
+        }
+    } else if (::access(options.output.c_str(), W_OK) != 0) {
+        summary.unwritable = std::strerror(errno);
+        return summary;
+    }
+    // Temporary files of jobs killed mid-write (ID.json.partial-XXXXXX, or
+    // ID.json.XXXXXX.partial); never results. Only with the lock, and only old
+    // ones: a task of a job array may be writing its own right now.
+    if (options.lock) {
+        const auto stale_before = fs::file_time_type::clock::now() - std::chrono::minutes(10);
+        for (const auto& entry : fs::directory_iterator(fs::path(options.output) / "jobs", ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.find(".json.") == std::string::npos || name.find(".partial") == std::string::npos) continue;
+            std::error_code time_ec;
+            const auto written = fs::last_write_time(entry.path(), time_ec);
+            if (!time_ec && written < stale_before) fs::remove(entry.path(), ec);
+        }
+    }
 
     std::vector<const Job*> pending;
     for (const Job& job : jobs) {

@@ -26,6 +26,24 @@ struct RunSummary {
     std::string unwritable;      // why the output directory cannot be written; nothing ran
 };
 
+// DIR/.lock, held while the object lives: one sweep per output directory.
+class OutputLock {
+ public:
+    enum class State { none, held, busy, unwritable };
+    OutputLock() = default;
+    OutputLock(const OutputLock&) = delete;
+    OutputLock& operator=(const OutputLock&) = delete;
+    ~OutputLock();
+    void acquire(const std::string& output);  // never blocks
+    State state() const { return m_state; }
+    const std::string& error() const { return m_error; }  // why, when unwritable
+
+ private:
+    int m_fd = -1;
+    State m_state = State::none;
+    std::string m_error;
+};
+
 std::string result_path(const std::string& output, const Job& job);
 std::string log_path(const std::string& output, const Job& job);
 
