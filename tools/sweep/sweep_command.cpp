@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "atomic_file.h"
+#include "command_line.h"
 #include "sweep_results.h"
 #include "sweep_runner.h"
 #include "sweep_slurm.h"
@@ -14,57 +15,6 @@
 
 namespace tlmmu::sweep {
 namespace {
-
-const char* const kUsage =
-    "usage: tlmmu sweep [--out DIR] [--jobs N] [--list | --job K | --aggregate] [--program P] SPEC\n"
-    "       tlmmu sweep --slurm [--wait] [--partition P] [--time T] [--cpus-per-task N]\n"
-    "                   [--mem M] [--array-limit N] [--sbatch-arg ARG]... [--out DIR] SPEC\n"
-    "       tlmmu sweep --collect [--wait] [--out DIR] SPEC\n"
-    "\n"
-    "Runs `tlmmu trace` once per combination of the spec's traces and axes (docs/sweeps.md),\n"
-    "N jobs at a time, and writes DIR/results.csv (one row per job, in spec order).\n"
-    "Each job writes DIR/jobs/ID.json atomically; a rerun skips finished jobs, so an\n"
-    "interrupted sweep resumes. A failing job is reported (DIR/logs/ID.log) and the\n"
-    "others still run.\n"
-    "\n"
-    "  -o, --out DIR     output directory (default: the spec's \"output\", else SPEC's\n"
-    "                    name without .json plus '.sweep', in the current directory)\n"
-    "  -j, --jobs N      parallel jobs (default: the number of cores)\n"
-    "      --list        print each job's command line, one per line, and exit\n"
-    "      --job K       run only job K (0-based: line K+1 of --list); no CSV, no lock\n"
-    "      --aggregate   run nothing; write the CSV from the results present\n"
-    "      --program P   the tlmmu executable jobs run (default: this one)\n"
-    "      --local       run here even though the sweep was submitted to Slurm\n"
-    "  -h, --help        show this help\n"
-    "\n"
-    "Slurm (docs/sweeps.md): one array task per job, each `tlmmu sweep --job K`.\n"
-    "      --slurm       submit the jobs without a result as a job array (sbatch);\n"
-    "                    tasks still queued from an earlier submission are not repeated\n"
-    "      --collect     write the CSV from the results present; report tasks still\n"
-    "                    queued and tasks that ended without a result (a plain rerun of\n"
-    "                    a submitted sweep does the same)\n"
-    "      --wait        with --slurm or --collect: follow the tasks to their end first\n"
-    "      --partition P, --time T, --cpus-per-task N, --mem M: sbatch's options of\n"
-    "                    those names, for every task\n"
-    "      --array-limit N  at most N tasks running at once (--array=...%N)\n"
-    "      --sbatch-arg ARG  a further sbatch option, passed as given (repeatable)\n"
-    "\n"
-    "When some jobs have no result the rows present go to DIR/results.partial.csv and\n"
-    "DIR/results.csv is removed, so a CSV named results.csv is always complete.\n"
-    "One sweep at a time per DIR (DIR/.lock).\n"
-    "Exit status: 0 all jobs done, 1 a job failed or the sweep was interrupted, 2 bad\n"
-    "usage or spec.\n";
-
-int usage_error(const std::string& message) {
-    std::cerr << "tlmmu sweep: " << message << "\n" << kUsage;
-    return 2;
-}
-
-bool parse_count(const std::string& text, unsigned long long& out) {
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 18) return false;
-    out = std::stoull(text);
-    return true;
-}
 
 std::string self_executable() {
     std::error_code ec;
@@ -76,81 +26,77 @@ std::string self_executable() {
 
 int run_sweep_command(const std::vector<std::string>& args) {
     std::string spec_path, out_dir, program;
-    unsigned long long workers = std::max(1u, std::thread::hardware_concurrency());
-    bool list = false, aggregate_only = false, have_job = false;
-    bool slurm = false, collect = false, wait = false, local = false, workers_given = false;
+    uint64_t workers = std::max(1u, std::thread::hardware_concurrency());
+    bool list = false, aggregate_only = false;
+    bool slurm = false, collect = false, wait = false, local = false;
     SlurmOptions slurm_options;
-    std::string slurm_option_given;  // the first Slurm resource option, for a usage error without --slurm
-    unsigned long long job_index = 0;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](std::string& out) {
-            if (i + 1 >= args.size()) return false;
-            out = args[++i];
-            return true;
-        };
-        std::string v;
-        if (a == "-h" || a == "--help") {
-            std::cout << kUsage;
-            return 0;
-        } else if (a == "-o" || a == "--out") {
-            if (!value(out_dir) || out_dir.empty()) return usage_error(a + " needs a directory");
-        } else if (a == "-j" || a == "--jobs") {
-            if (!value(v) || !parse_count(v, workers) || workers == 0 || workers > 4096)
-                return usage_error(a + " needs a number of jobs between 1 and 4096");
-            workers_given = true;
-        } else if (a == "--list") {
-            list = true;
-        } else if (a == "--job") {
-            if (!value(v) || !parse_count(v, job_index)) return usage_error("--job needs a job number (0-based)");
-            have_job = true;
-        } else if (a == "--aggregate") {
-            aggregate_only = true;
-        } else if (a == "--program") {
-            if (!value(program) || program.empty()) return usage_error("--program needs an executable");
-        } else if (a == "--slurm") {
-            slurm = true;
-        } else if (a == "--collect") {
-            collect = true;
-        } else if (a == "--wait") {
-            wait = true;
-        } else if (a == "--local") {
-            local = true;
-        } else if (a == "--partition" || a == "--time" || a == "--mem") {
-            std::string& target = a == "--partition" ? slurm_options.partition
-                                  : a == "--time"    ? slurm_options.time_limit
-                                                     : slurm_options.mem;
-            if (!value(target) || target.empty()) return usage_error(a + " needs a value");
-            if (slurm_option_given.empty()) slurm_option_given = a;
-        } else if (a == "--cpus-per-task" || a == "--array-limit") {
-            unsigned long long n = 0;
-            if (!value(v) || !parse_count(v, n) || n == 0 || n > 1000000)
-                return usage_error(a + " needs a number between 1 and 1000000");
-            (a == "--cpus-per-task" ? slurm_options.cpus_per_task : slurm_options.array_limit) = unsigned(n);
-            if (slurm_option_given.empty()) slurm_option_given = a;
-        } else if (a == "--sbatch-arg") {
-            if (!value(v) || v.empty()) return usage_error("--sbatch-arg needs an sbatch option (--sbatch-arg=--qos=long)");
-            slurm_options.sbatch_args.push_back(v);
-            if (slurm_option_given.empty()) slurm_option_given = a;
-        } else if (a.rfind("--sbatch-arg=", 0) == 0) {
-            if (a.size() == 13) return usage_error("--sbatch-arg needs an sbatch option (--sbatch-arg=--qos=long)");
-            slurm_options.sbatch_args.push_back(a.substr(13));
-            if (slurm_option_given.empty()) slurm_option_given = "--sbatch-arg";
-        } else if (!a.empty() && a[0] == '-') {
-            return usage_error("unknown option '" + a + "'");
-        } else if (spec_path.empty()) {
-            spec_path = a;
-        } else {
-            return usage_error("one SPEC file expected, got '" + spec_path + "' and '" + a + "'");
-        }
-    }
-    if (spec_path.empty()) return usage_error("no SPEC file");
-    if (int(list) + int(have_job) + int(aggregate_only) + int(slurm) + int(collect) + int(local) > 1)
-        return usage_error("--list, --job, --aggregate, --slurm, --collect and --local exclude each other");
-    if (wait && !slurm && !collect) return usage_error("--wait goes with --slurm or --collect");
-    if (!slurm && !slurm_option_given.empty()) return usage_error(slurm_option_given + " goes with --slurm");
-    if (workers_given && (slurm || collect))
-        return usage_error("--jobs runs jobs here; with --slurm each array task runs one (see --array-limit)");
+    uint64_t job_index = 0;
+    tools::CommandLine cli(
+        "tlmmu sweep",
+        "Runs `tlmmu trace` once per combination of the spec's traces and axes (docs/sweeps.md),\n"
+        "N jobs at a time, and writes DIR/results.csv (one row per job, in spec order).\n"
+        "Each job writes DIR/jobs/ID.json atomically; a rerun skips finished jobs, so an\n"
+        "interrupted sweep resumes. A failing job is reported (DIR/logs/ID.log) and the\n"
+        "others still run. With --slurm, one Slurm array task per job, each `tlmmu sweep --job K`.\n"
+        "\n"
+        "When some jobs have no result the rows present go to DIR/results.partial.csv and\n"
+        "DIR/results.csv is removed, so a CSV named results.csv is always complete.\n"
+        "One sweep at a time per DIR (DIR/.lock).\n"
+        "Exit status: 0 all jobs done, 1 a job failed or the sweep was interrupted, 2 bad\n"
+        "usage or spec.");
+    CLI::App& app = cli.app();
+    app.add_option("-o,--out", out_dir,
+                   "output directory (default: the spec's \"output\", else SPEC's name without .json plus '.sweep', in "
+                   "the current directory)")
+        ->type_name("DIR");
+    auto* jobs_flag = cli.count("-j,--jobs", workers, "parallel jobs, 1 to 4096 (default: the number of cores)");
+    auto* list_flag = app.add_flag("--list", list, "print each job's command line, one per line, and exit");
+    auto* job_flag = cli.count("--job", job_index, "run only job K (0-based: line K+1 of --list); no CSV, no lock");
+    job_flag->type_name("K");
+    auto* aggregate_flag = app.add_flag("--aggregate", aggregate_only, "run nothing; write the CSV from the results present");
+    app.add_option("--program", program, "the tlmmu executable jobs run (default: this one)")->type_name("P");
+    auto* local_flag = app.add_flag("--local", local, "run here even though the sweep was submitted to Slurm");
+    const char* slurm_group = "Slurm (docs/sweeps.md)";
+    auto* slurm_flag = app.add_flag("--slurm", slurm,
+                                    "submit the jobs without a result as a job array (sbatch); tasks still queued "
+                                    "from an earlier submission are not repeated")
+                           ->group(slurm_group);
+    auto* collect_flag = app.add_flag("--collect", collect,
+                                      "write the CSV from the results present; report tasks still queued and tasks "
+                                      "that ended without a result (a plain rerun of a submitted sweep does the same)")
+                             ->group(slurm_group);
+    auto* wait_flag =
+        app.add_flag("--wait", wait, "with --slurm or --collect: follow the tasks to their end first")->group(slurm_group);
+    std::vector<CLI::Option*> resources = {
+        app.add_option("--partition", slurm_options.partition, "sbatch --partition for every task")->type_name("P"),
+        app.add_option("--time", slurm_options.time_limit, "sbatch --time for every task")->type_name("T"),
+        app.add_option("--mem", slurm_options.mem, "sbatch --mem for every task")->type_name("M"),
+        cli.count("--cpus-per-task", slurm_options.cpus_per_task, "sbatch --cpus-per-task for every task"),
+        cli.count("--array-limit", slurm_options.array_limit, "at most N tasks running at once (--array=...%N)"),
+        app.add_option("--sbatch-arg", slurm_options.sbatch_args,
+                       "a further sbatch option, passed as given (repeatable; --sbatch-arg=--qos=long)")
+            ->type_name("ARG"),
+    };
+    for (CLI::Option* o : resources) o->group(slurm_group)->needs(slurm_flag);
+    wait_flag->excludes(local_flag)->excludes(list_flag)->excludes(job_flag)->excludes(aggregate_flag);
+    const std::vector<CLI::Option*> modes = {list_flag, job_flag, aggregate_flag, slurm_flag, collect_flag, local_flag};
+    for (size_t i = 0; i < modes.size(); ++i)
+        for (size_t k = i + 1; k < modes.size(); ++k) modes[i]->excludes(modes[k]);
+    jobs_flag->excludes(slurm_flag)->excludes(collect_flag);
+    app.add_option("SPEC", spec_path, "the sweep spec (JSON, docs/sweeps.md)")->required();
+    if (const int status = cli.parse(args); status >= 0) return status;
+    const bool have_job = job_flag->count() > 0;
+    if (workers == 0 || workers > 4096) return cli.usage_error("--jobs needs a number of jobs between 1 and 4096");
+    if (wait && !slurm && !collect) return cli.usage_error("--wait goes with --slurm or --collect");
+    for (CLI::Option* o : {resources[0], resources[1], resources[2]})
+        if (o->count() && o->results().back().empty()) return cli.usage_error(o->get_name() + " needs a value");
+    for (const std::string& arg : slurm_options.sbatch_args)
+        if (arg.empty()) return cli.usage_error("--sbatch-arg needs an sbatch option (--sbatch-arg=--qos=long)");
+    if (slurm_options.cpus_per_task > 1000000 || slurm_options.array_limit > 1000000 ||
+        (resources[3]->count() && slurm_options.cpus_per_task == 0) || (resources[4]->count() && slurm_options.array_limit == 0))
+        return cli.usage_error("--cpus-per-task and --array-limit need a number between 1 and 1000000");
+    if (out_dir.empty() && app.get_option("--out")->count()) return cli.usage_error("--out needs a directory");
+    if (program.empty() && app.get_option("--program")->count()) return cli.usage_error("--program needs an executable");
 
     SweepSpec spec;
     try {
@@ -226,7 +172,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
     std::vector<Job> selected;
     if (have_job) {
         if (job_index >= jobs.size())
-            return usage_error("--job " + std::to_string(job_index) + ": the spec has " + std::to_string(jobs.size()) +
+            return cli.usage_error("--job " + std::to_string(job_index) + ": the spec has " + std::to_string(jobs.size()) +
                                " jobs (0.." + std::to_string(jobs.size() - 1) + ")");
         selected.push_back(jobs[job_index]);
         options.progress = false;
