@@ -17,14 +17,18 @@ struct SystemOptions {
     unsigned levels = 4;
 };
 
-class System {
+// Physical memory with page tables in it: sparse memory, the walker's direct
+// port, a bump allocator for page-table frames and the builder. What System
+// (one CPU) and machine::SmpSystem (N CPUs) put their MMUs on.
+class PageTableMemory {
  public:
-    explicit System(const MmuConfig& config = MmuConfig::skylake(), const SystemOptions& options = {})
+    explicit PageTableMemory(const SystemOptions& options)
         : memory(options.memory_bytes),
           port(memory, options.memory_latency),
           builder(memory, [this] { return allocate_table(); }, options.levels),
-          mmu(config, port),
           m_next_table(options.table_region) {}
+    PageTableMemory(const PageTableMemory&) = delete;  // the builder's allocator points here
+    PageTableMemory& operator=(const PageTableMemory&) = delete;
 
     uint64_t allocate_table() {
         const uint64_t frame = m_next_table;
@@ -32,6 +36,19 @@ class System {
         return frame;
     }
     uint64_t table_region_end() const { return m_next_table; }
+
+    SparseMemory memory;
+    DirectPhysicalAccess port;
+    PageTableBuilder builder;
+
+ private:
+    uint64_t m_next_table;
+};
+
+class System : public PageTableMemory {
+ public:
+    explicit System(const MmuConfig& config = MmuConfig::skylake(), const SystemOptions& options = {})
+        : PageTableMemory(options), mmu(config, port) {}
 
     // Long mode with EFER.NXE and CR0.WP, CR3 = root (PCID 0), 4- or 5-level
     // as the builder is set up. Returns false if any step faulted.
@@ -43,13 +60,7 @@ class System {
         return ok;
     }
 
-    SparseMemory memory;
-    DirectPhysicalAccess port;
-    PageTableBuilder builder;
     Mmu mmu;
-
- private:
-    uint64_t m_next_table;
 };
 
 }  // namespace tlmmu

@@ -166,33 +166,17 @@ class Machine {
     std::vector<Broadcast> m_pending;  // in issue order
 };
 
-// A complete machine in plain C++, as System is for one CPU: sparse memory,
-// the walkers' direct port, a bump allocator for table frames, a page-table
-// builder and the CPUs. What tests and benchmarks set up first.
-class SmpSystem {
+// A complete machine in plain C++, as System is for one CPU: the CPUs on one
+// PageTableMemory. What tests and benchmarks set up first.
+class SmpSystem : public PageTableMemory {
  public:
     explicit SmpSystem(const SmpConfig& smp, const MmuConfig& config = MmuConfig::skylake(),
                        const SystemOptions& options = {})
-        : memory(options.memory_bytes),
-          port(memory, options.memory_latency),
-          builder(memory, [this] { return allocate_table(); }, options.levels),
-          machine(config, smp, port),
-          m_next_table(options.table_region) {}
+        : PageTableMemory(options), machine(config, smp, port) {}
 
-    uint64_t allocate_table() {
-        const uint64_t frame = m_next_table;
-        m_next_table += 4096;
-        return frame;
-    }
     bool boot_all(uint64_t root, uint64_t extra_cr4 = 0) { return machine.boot_all(root, extra_cr4, builder.levels()); }
 
-    SparseMemory memory;
-    DirectPhysicalAccess port;
-    PageTableBuilder builder;
     Machine machine;
-
- private:
-    uint64_t m_next_table;
 };
 
 // Machine counters as one JSON object (per CPU and totals) and as text.
