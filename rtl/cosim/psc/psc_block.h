@@ -106,8 +106,7 @@ struct PscBlock {
         ControlState m_state;
         std::vector<unsigned> m_fill_levels;
         std::vector<uint64_t> m_index[6];  // pools of the PDE ... PML5E indexes
-        uint64_t m_recent[16] = {};
-        unsigned m_recent_count = 0, m_recent_next = 0;
+        RecentAddresses m_recent;
     };
 
     static void compare(Scoreboard& board, const Request& r, const Response& rtl, const Response& model);

@@ -94,8 +94,8 @@ TlbRequest TlbBlock::Stimulus::next() {
     if (pick < 55) {
         e.op = Op::lookup;
         // Mostly pages filled recently (hits, and misses after their flush).
-        if (m_recent_count && m_rng.percent(70))
-            e.va = (m_recent[m_rng.below(m_recent_count)] & ~0xfffull) | m_rng.below(4096);
+        if (m_recent.pick(m_rng, 70, e.va))
+            e.va = (e.va & ~0xfffull) | m_rng.below(4096);
         else
             e.va = random_va();
     } else if (pick < 92) {
@@ -110,11 +110,9 @@ TlbRequest TlbBlock::Stimulus::next() {
         r.rights.writable = m_rng.coin();
         r.rights.user = m_rng.coin();
         r.rights.nx = m_rng.coin();
-        m_recent[m_recent_next] = e.va;
-        m_recent_next = (m_recent_next + 1) % 16;
-        if (m_recent_count < 16) ++m_recent_count;
+        m_recent.add(e.va);
     } else {
-        const uint64_t va = m_recent_count && m_rng.coin() ? m_recent[m_rng.below(m_recent_count)] : random_va();
+        const uint64_t va = m_recent.either(m_rng, [this] { return random_va(); });
         e = random_invalidation(m_rng, m_state, 4, va);
     }
     return r;

@@ -111,8 +111,7 @@ struct TlbBlock {
         Rng m_rng;
         ControlState m_state;
         std::vector<uint64_t> m_hi, m_mid, m_lo;  // pools of VA bits 56:30, 29:21, 20:12
-        uint64_t m_recent[16] = {};                // recently filled addresses, looked up again
-        unsigned m_recent_count = 0, m_recent_next = 0;
+        RecentAddresses m_recent;  // recently filled addresses, looked up again
     };
 
     static void compare(Scoreboard& board, const Request& r, const Response& rtl, const Response& model);
