@@ -89,6 +89,14 @@ unsigned invalidate_psc(PagingStructureCache* const* levels, unsigned count, con
     return n;
 }
 
+Rights random_rights(Rng& rng) {
+    Rights r;
+    r.writable = rng.coin();
+    r.user = rng.coin();
+    r.nx = rng.coin();
+    return r;
+}
+
 Event random_invalidation(Rng& rng, ControlState& state, unsigned pcids, uint64_t va) {
     Event e;
     e.va = va;

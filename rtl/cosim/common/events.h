@@ -60,6 +60,8 @@ struct ControlState {
     uint16_t pcid = 0;
 };
 class Rng;
+// Random combined rights (writable, user, NX), as a TLB or PSC fill carries them.
+Rights random_rights(Rng& rng);
 // A random invalidating event (every kind, weighted) over `pcids` PCIDs and
 // the address `va`; updates `state` for MOV CR3 / MOV CR4.
 Event random_invalidation(Rng& rng, ControlState& state, unsigned pcids, uint64_t va);

@@ -108,9 +108,7 @@ PscRequest PscBlock::Stimulus::next() {
         r.table = m_rng.next() & ((1ull << 52) - 1) & ~0xfffull;
         r.pcd = m_rng.coin();
         r.pwt = m_rng.coin();
-        r.rights.writable = m_rng.coin();
-        r.rights.user = m_rng.coin();
-        r.rights.nx = m_rng.coin();
+        r.rights = random_rights(m_rng);
         m_recent.add(e.va);
     } else {
         const uint64_t va = m_recent.either(m_rng, [this] { return random_va(); });

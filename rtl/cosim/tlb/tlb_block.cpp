@@ -107,9 +107,7 @@ TlbRequest TlbBlock::Stimulus::next() {
         r.global = m_state.cr4.pge && m_rng.percent(20);  // G counts only with CR4.PGE
         r.dirty = m_rng.coin();
         r.pkey = uint8_t(m_rng.below(16));
-        r.rights.writable = m_rng.coin();
-        r.rights.user = m_rng.coin();
-        r.rights.nx = m_rng.coin();
+        r.rights = random_rights(m_rng);
         m_recent.add(e.va);
     } else {
         const uint64_t va = m_recent.either(m_rng, [this] { return random_va(); });
