@@ -71,6 +71,15 @@ void Board::load(const ElfImage& image) {
         // The rest of memsz stays zero: RAM starts zeroed and a board loads one image.
         if (s.filesz) m_ram.write(off, image.bytes.data() + s.offset, s.filesz);
     }
+    if (!m_options.guest_params.empty()) {
+        if (!image.params)
+            throw ElfError("the firmware has no `tlmmu_params` symbol: it reads no parameter block");
+        const std::vector<uint8_t> block = encode_parameter_block(m_options.guest_params, image.params_size);
+        const uint64_t off = *image.params - m_options.ram_base;
+        if (*image.params < m_options.ram_base || off + block.size() > m_options.ram_bytes)
+            throw ElfError("the parameter block at `tlmmu_params` lies outside RAM");
+        m_ram.write(off, block.data(), block.size());
+    }
     m_tohost = image.tohost.value_or(kDefaultTohost);
     // tohost is decoded before RAM; its page leaves DMI so its writes reach the device.
     m_map.add("tohost", m_tohost, HostInterface::kSize, &m_host);

@@ -1,5 +1,6 @@
 #include "platform.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -45,6 +46,32 @@ const settings::Group<PlatformOptions>& platform_settings() {
         return g;
     }();
     return group;
+}
+
+std::vector<uint8_t> encode_parameter_block(const std::vector<GuestParameter>& params, uint64_t capacity) {
+    constexpr size_t kEntry = kGuestParameterKeyBytes + 8;
+    const uint64_t bytes = 16 + kEntry * uint64_t(params.size());
+    if (bytes > capacity)
+        throw ConfigError("the parameter block needs " + std::to_string(bytes) + " bytes for " +
+                          std::to_string(params.size()) + " parameters; the firmware reserves " +
+                          std::to_string(capacity));
+    std::vector<uint8_t> block(bytes, 0);
+    auto put = [&block](size_t at, uint64_t v, unsigned n) {
+        for (unsigned i = 0; i < n; ++i) block[at + i] = uint8_t(v >> (8 * i));
+    };
+    put(0, kGuestParameterMagic, 8);
+    put(8, kGuestParameterVersion, 4);
+    put(12, params.size(), 4);
+    for (size_t i = 0; i < params.size(); ++i) {
+        const GuestParameter& p = params[i];
+        if (p.key.empty() || p.key.size() >= kGuestParameterKeyBytes)
+            throw ConfigError("parameter key '" + p.key + "' must have 1.." +
+                              std::to_string(kGuestParameterKeyBytes - 1) + " characters");
+        const size_t at = 16 + i * kEntry;
+        std::copy(p.key.begin(), p.key.end(), block.begin() + long(at));
+        put(at + kGuestParameterKeyBytes, p.value, 8);
+    }
+    return block;
 }
 
 void PlatformOptions::set(const std::string& key, const std::string& value) {

@@ -11,6 +11,7 @@
 
 #include "../kernel/kernel.h"
 #include "../kernel/paging.h"
+#include "../kernel/params.h"
 #include "../kernel/proc.h"
 #include "../kernel/slab.h"
 
@@ -32,3 +33,4 @@ void experiment_working_set(void);
 void experiment_context_switch(void);
 void experiment_range_flush(void);
 void experiment_allocators(void);
+void experiment_vmalloc(void);

@@ -10,7 +10,7 @@ int fault_handle(proc_t* p, uint64_t address, uint64_t error_code) {
     if (!p || (error_code & PF_P) || address < p->demand_lo || address >= p->demand_hi) return -1;
     const uint64_t page = address & ~(SIZE_4K - 1);
     const uint64_t frame = page_alloc(0);
-    if (!frame) return -1;
+    if (!frame) oom("demand-paged frame", SIZE_4K);
     kmemset((void*)frame, 0, SIZE_4K);
     if (pt_map(p->root, page, frame, SHIFT_4K, PTE_RW | PTE_US | PTE_OWNED) != 0) {
         page_free(frame, 0);

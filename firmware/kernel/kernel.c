@@ -40,6 +40,12 @@ void panic(const char* fmt, ...) {
     kernel_exit(3);
 }
 
+void oom(const char* what, uint64_t bytes) {
+    panic("out of memory: %s of %lu bytes; %lu pages (%lu KiB) free, largest free block order %d", what,
+          (unsigned long)bytes, (unsigned long)g_pages.free_pages, (unsigned long)(g_pages.free_pages * 4),
+          buddy_largest_free_order(&g_pages));
+}
+
 // RAM size in 16 MiB steps: a step counts if its last doubleword loads
 // without an access fault (paging is still off).
 uint64_t probe_ram_bytes(void) {

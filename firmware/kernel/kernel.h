@@ -52,6 +52,9 @@ void paging_switch_mode(unsigned levels, uint64_t root);
 void paging_set_kernel_global(int global);  // rewrites the kernel leaves and flushes everything
 void kernel_exit(int code) __attribute__((noreturn));
 void panic(const char* fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+// Out of memory: names the allocation, its size and what the buddy allocator
+// still holds, then stops like panic (the host reports it; nothing hangs).
+void oom(const char* what, uint64_t bytes) __attribute__((noreturn));
 
 // Traps.
 void trap_handler(trap_frame_t* frame);

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "experiment_catalogue.h"
 #include "experiments_command.h"
 
 using namespace tlmmu;
@@ -31,6 +32,7 @@ Run execute(const std::vector<std::string>& mmu_settings, const std::map<std::st
         apply_setting(r.options.mmu, s.substr(0, eq), s.substr(eq + 1));
     }
     for (const auto& [key, value] : platform_settings) r.options.set(key, value);
+    r.options.guest_params = guest_parameters(GuestParams{}, {});
     const SuiteRun s = run_suite(TLMMU_FIRMWARE_ELF, r.options);
     r.run = s.run;
     INFO(s.run.message << "\n" << s.uart.substr(s.uart.size() > 2000 ? s.uart.size() - 2000 : 0));

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "atomic_file.h"
+#include "experiment_catalogue.h"
 
 #ifndef TLMMU_FIRMWARE_ELF
 #define TLMMU_FIRMWARE_ELF ""
@@ -20,13 +21,13 @@ namespace {
 const char* const kUsage =
     "usage: tlmmu experiments [--firmware FILE] [--json FILE] [--plots DIR] [--no-plots]\n"
     "                         [--set KEY=VALUE]... [--config FILE] [--platform KEY=VALUE]...\n"
-    "                         [--uart FILE]\n"
+    "                         [--uart FILE] [--only NAME,...] [--param KEY=VALUE]... [--list]\n"
     "\n"
     "Runs the experiment firmware on the platform: a small kernel (buddy and slab allocators,\n"
     "x86-64 page tables, processes with PCIDs, demand paging) that measures, from inside the\n"
     "guest with the cycle and MMU event counters, translation latency against working set for\n"
     "4K/2M/1G pages, context-switch costs with PCIDs off/on/no-flush and global kernel pages,\n"
-    "INVLPG per page against a full flush, and allocator and page-fault costs.\n"
+    "INVLPG per page against a full flush, and allocator and page-fault costs (--list names them all).\n"
     "\n"
     "  --firmware FILE       the firmware ELF (default: the one built with the project)\n"
     "  --json FILE           write the figures as JSON (default out/experiments.json)\n"
@@ -35,7 +36,10 @@ const char* const kUsage =
     "  --set KEY=VALUE       MMU setting (docs/configuration.md), e.g. l2.latency=10\n"
     "  --config FILE         MMU configuration file, applied before the --set settings\n"
     "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. memory.latency=30\n"
-    "  --uart FILE           also save the guest's raw output to FILE\n";
+    "  --uart FILE           also save the guest's raw output to FILE\n"
+    "  --only NAME,...       run only these experiments (in their usual order)\n"
+    "  --param KEY=VALUE     experiment parameter, e.g. context_switch.procs=6 (param. prefix optional)\n"
+    "  --list                name every experiment and its parameters (type, default, range) and exit\n";
 
 bool split_setting(const std::string& text, std::string& key, std::string& value) {
     const auto eq = text.find('=');
@@ -81,6 +85,8 @@ int run_experiments_command(const std::vector<std::string>& args) {
     std::string firmware = default_firmware_path(), json_path = "out/experiments.json", plots_dir = "out",
                 uart_path;
     bool plots = true;
+    GuestParams params;
+    std::vector<std::string> only;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> std::string {
@@ -94,6 +100,16 @@ int run_experiments_command(const std::vector<std::string>& args) {
             else if (a == "--no-plots") plots = false;
             else if (a == "--uart") uart_path = value();
             else if (a == "--config") load_config_file(options.mmu, value());
+            else if (a == "--only") only = parse_only(value());
+            else if (a == "--list") {
+                std::cout << list_text();
+                return 0;
+            } else if (a == "--param") {
+                const std::string text = value();
+                std::string key, v;
+                if (!split_setting(text, key, v)) throw std::invalid_argument("expected KEY=VALUE, got '" + text + "'");
+                apply_param(params, key, v);
+            }
             else if (a == "--set" || a == "--platform") {
                 const std::string text = value();
                 std::string key, v;
@@ -115,6 +131,12 @@ int run_experiments_command(const std::vector<std::string>& args) {
             std::cerr << "tlmmu experiments: " << a << ": " << e.what() << "\n";
             return 2;
         }
+    }
+    try {
+        options.guest_params = guest_parameters(params, only);
+    } catch (const std::exception& e) {
+        std::cerr << "tlmmu experiments: " << e.what() << "\n";
+        return 2;
     }
     if (firmware.empty()) {
         std::cerr << "tlmmu experiments: the firmware was not built (riscv64-unknown-elf-gcc missing); "

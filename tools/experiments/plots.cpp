@@ -149,7 +149,10 @@ std::vector<std::string> write_plots(const Results& r, const std::string& dir, s
         {"experiments-range-flush.png", range_flush_script(r)},
         {"experiments-buddy.png", allocator_script(r)},
     };
+    const bool present[] = {!r.working_set.empty(), !r.context_switch.empty(), !r.range_flush.empty(), !r.buddy.empty()};
+    size_t index = 0;
     for (const auto& [name, script] : plots) {
+        if (!present[index++]) continue;  // the experiment did not run (--only)
         const fs::path out = fs::path(dir) / name;
         if (!render(script, out, error)) return written;
         written.push_back(out.string());

@@ -1,0 +1,70 @@
+// The kernel experiments (vmalloc, ...): what the configuration makes exact
+// is checked exactly, the rest by its direction.
+#include "kernel_run.h"
+
+using namespace tlmmu;
+using namespace tlmmu::experiments;
+using namespace tlmmu::experiments::test;
+
+namespace {
+
+const KernelRun& vmalloc_run() {
+    static const KernelRun k = run_kernel({"vmalloc"}, {{"vmalloc.rounds", "6"}, {"vmalloc.lazy_max_pages", "256"}});
+    return k;
+}
+
+}  // namespace
+
+TEST_CASE("vmalloc: every page touched takes one walk, the direct map almost none", "[kernel]") {
+    const Table* t = vmalloc_run().results.table("vmalloc");
+    REQUIRE(t);
+    REQUIRE(t->rows.size() == 11);  // 4 KiB .. 4 MiB
+    for (double bytes = 4096; bytes <= 4 << 20; bytes *= 2) {
+        INFO(bytes << " bytes");
+        // Two passes, every 4 KiB page fits the L2 TLB: one walk per page exactly.
+        CHECK(t->at("vmalloc_walks_per_page", "bytes", bytes) == 1.0);
+        CHECK(t->at("kmalloc_walks_per_page", "bytes", bytes) < 0.01);
+        CHECK(t->at("vmalloc_touch_cycles_per_load", "bytes", bytes) > t->at("kmalloc_touch_cycles_per_load", "bytes", bytes));
+        if (bytes >= 8192) CHECK(t->at("vmalloc_cycles", "bytes", bytes) > t->at("kmalloc_cycles", "bytes", bytes));
+    }
+    // Mapping page by page: the cost grows with the size.
+    CHECK(t->at("vmalloc_cycles", "bytes", 4 << 20) > 100 * t->at("vmalloc_cycles", "bytes", 32768));
+}
+
+TEST_CASE("vfree: one flush per free, against one per batch of lazily freed pages", "[kernel]") {
+    const Table* t = vmalloc_run().results.table("vfree");
+    REQUIRE(t);
+    const double rounds = 6, lazy_max = 256;
+    for (double bytes = 4096; bytes <= 4 << 20; bytes *= 2) {
+        INFO(bytes << " bytes");
+        const double pages = bytes / 4096;
+        // Eager: INVLPG per page up to 33 pages, one full flush per free above.
+        if (pages <= 33) {
+            CHECK(t->at("eager_invlpgs", "bytes", bytes) == rounds * pages);
+            CHECK(t->at("eager_full_flushes", "bytes", bytes) == 0);
+        } else {
+            CHECK(t->at("eager_invlpgs", "bytes", bytes) == 0);
+            CHECK(t->at("eager_full_flushes", "bytes", bytes) == rounds);
+        }
+        // Lazy: a purge whenever more than lazy_max pages wait, and one at the end.
+        double purges = 0, waiting = 0;
+        for (int r = 0; r < rounds; ++r) {
+            waiting += pages;
+            if (waiting > lazy_max) ++purges, waiting = 0;
+        }
+        if (waiting) ++purges;
+        CHECK(t->at("lazy_purges", "bytes", bytes) == purges);
+        CHECK(t->at("lazy_invlpgs", "bytes", bytes) + t->at("lazy_full_flushes", "bytes", bytes) > 0);
+    }
+    // Where a free flushes many pages, batching them is cheaper per round.
+    CHECK(t->at("lazy_cycles_per_round", "bytes", 65536) < t->at("eager_cycles_per_round", "bytes", 65536));
+}
+
+TEST_CASE("a guest out of memory names the allocation and what was free", "[kernel]") {
+    // 16 MiB of RAM, 12 of them for the buddy allocator: 16 MiB of demand-paged
+    // stores cannot be served; the fault handler reports it instead of looping.
+    const SuiteRun s = run_raw({"allocators"}, {{"allocators.fault_pages", "4096"}}, {{"ram_bytes", "16M"}});
+    CHECK_FALSE(s.run.passed());
+    CHECK(s.uart.find("panic: out of memory: demand-paged frame of 4096 bytes; 0 pages (0 KiB) free") != std::string::npos);
+    CHECK(s.uart.find("@done status=panic") != std::string::npos);
+}

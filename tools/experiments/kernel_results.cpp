@@ -1,0 +1,169 @@
+// The kernel experiments (vmalloc, malloc, fork, reclaim) on the host: each
+// record kind becomes a row of a Table with figures per page, per operation
+// or per access; the report and the JSON render every Table the same way.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+#include "results.h"
+
+namespace tlmmu::experiments {
+
+void Table::add(const std::vector<double>& numbers, const std::vector<std::string>& row_words) {
+    std::vector<double> n(columns.size(), 0.0);
+    std::vector<std::string> w(columns.size());
+    size_t ni = 0, wi = 0;
+    for (size_t c = 0; c < columns.size(); ++c) {
+        if (columns[c].decimals < 0) w[c] = wi < row_words.size() ? row_words[wi++] : "";
+        else n[c] = ni < numbers.size() ? numbers[ni++] : 0.0;
+    }
+    rows.push_back(std::move(n));
+    words.push_back(std::move(w));
+}
+
+size_t Table::column(const std::string& key) const {
+    for (size_t c = 0; c < columns.size(); ++c)
+        if (columns[c].key == key) return c;
+    throw std::out_of_range("table " + name + " has no column " + key);
+}
+
+double Table::at(const std::string& key, const std::string& match_column, double match) const {
+    const size_t c = column(key), m = column(match_column);
+    for (const std::vector<double>& row : rows)
+        if (row[m] == match) return row[c];
+    throw std::out_of_range("table " + name + ": no row with " + match_column + " = " + std::to_string(match));
+}
+
+double Table::at_word(const std::string& key, const std::string& match_column, const std::string& match) const {
+    const size_t c = column(key), m = column(match_column);
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (words[i][m] == match) return rows[i][c];
+    throw std::out_of_range("table " + name + ": no row with " + match_column + " = " + match);
+}
+
+const Table* Results::table(const std::string& name) const {
+    for (const Table& t : tables)
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+std::string render_table(const Table& t) {
+    std::vector<std::vector<std::string>> cells;
+    std::vector<size_t> width;
+    for (const Column& c : t.columns) width.push_back(c.header.size());
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+        std::vector<std::string> row;
+        for (size_t c = 0; c < t.columns.size(); ++c) {
+            char buf[64];
+            if (t.columns[c].decimals < 0) std::snprintf(buf, sizeof buf, "%s", t.words[i][c].c_str());
+            else std::snprintf(buf, sizeof buf, "%.*f", t.columns[c].decimals, t.rows[i][c]);
+            row.push_back(buf);
+            width[c] = std::max(width[c], row.back().size());
+        }
+        cells.push_back(std::move(row));
+    }
+    std::ostringstream out;
+    out << t.title << "\n";
+    std::istringstream sentence(t.sentence);
+    for (std::string line; std::getline(sentence, line);) out << "  " << line << "\n";
+    auto put = [&](const std::vector<std::string>& row) {
+        out << " ";
+        for (size_t c = 0; c < row.size(); ++c) {
+            const bool left = t.columns[c].decimals < 0;
+            out << "  " << (left ? "" : std::string(width[c] - row[c].size(), ' ')) << row[c]
+                << (left ? std::string(width[c] - row[c].size(), ' ') : "");
+        }
+        out << "\n";
+    };
+    std::vector<std::string> headers;
+    for (const Column& c : t.columns) headers.push_back(c.header);
+    put(headers);
+    for (const auto& row : cells) put(row);
+    return out.str();
+}
+
+namespace {
+
+double per(double a, double b) { return b != 0 ? a / b : 0.0; }
+
+Table& table_for(Results& r, const std::string& name, const std::string& title, const std::string& sentence,
+                 std::vector<Column> columns) {
+    for (Table& t : r.tables)
+        if (t.name == name) return t;
+    Table t;
+    t.name = name;
+    t.title = title;
+    t.sentence = sentence;
+    t.columns = std::move(columns);
+    r.tables.push_back(std::move(t));
+    return r.tables.back();
+}
+
+std::string size_text(uint64_t bytes) {
+    if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + "M";
+    return std::to_string(bytes >> 10) + "K";
+}
+
+void vmalloc_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "vmalloc", "vmalloc against kmalloc: cycles to allocate and free, and per load touching the memory",
+        "kmalloc hands out a block of the direct map, which 2 MiB pages cover: touching it misses the TLB\n"
+        "almost never. vmalloc takes one frame and maps one 4 KiB page at a time: it costs more to set up\n"
+        "and every page touched needs a TLB entry of its own, so the walks grow with the size.",
+        {{"size", "size", -1},
+         {"bytes", "bytes", 0},
+         {"kmalloc_cycles", "kmalloc", 0},
+         {"vmalloc_cycles", "vmalloc", 0},
+         {"kfree_cycles", "kfree", 0},
+         {"vfree_cycles", "vfree", 0},
+         {"kmalloc_touch_cycles_per_load", "kmalloc touch/load", 2},
+         {"vmalloc_touch_cycles_per_load", "vmalloc touch/load", 2},
+         {"kmalloc_walks_per_page", "kmalloc walks/page", 3},
+         {"vmalloc_walks_per_page", "vmalloc walks/page", 3},
+         {"vmalloc_l1d_misses_per_load", "vmalloc L1 misses/load", 3}});
+    const double pages = double(rec.number("pages")), loads = double(rec.number("accesses"));
+    t.add({double(rec.number("size")), double(rec.number("kmalloc_cycles")), double(rec.number("vmalloc_cycles")),
+           double(rec.number("kfree_cycles")), double(rec.number("vfree_cycles")),
+           per(double(rec.number("kmalloc_touch_cycles")), loads), per(double(rec.number("vmalloc_touch_cycles")), loads),
+           per(double(rec.number("kmalloc_touch_walks")), pages), per(double(rec.number("vmalloc_touch_walks")), pages),
+           per(double(rec.number("vmalloc_touch_misses")), loads)},
+          {size_text(rec.number("size"))});
+}
+
+void vfree_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "vfree", "vfree: a TLB flush on every free against Linux-style lazy purging (cycles per round)",
+        "Each round allocates, touches every page once and frees. Flushing on every free costs INVLPGs (or a\n"
+        "full flush above 33 pages) each time; lazy purging leaves the freed addresses unused until enough\n"
+        "pages wait, then flushes them all at once: fewer flushes, and fewer walks after them.",
+        {{"size", "size", -1},
+         {"bytes", "bytes", 0},
+         {"rounds", "rounds", 0},
+         {"eager_cycles_per_round", "eager cycles/round", 0},
+         {"lazy_cycles_per_round", "lazy cycles/round", 0},
+         {"eager_invlpgs", "eager INVLPGs", 0},
+         {"eager_full_flushes", "eager full flushes", 0},
+         {"lazy_invlpgs", "lazy INVLPGs", 0},
+         {"lazy_full_flushes", "lazy full flushes", 0},
+         {"lazy_purges", "purges", 0},
+         {"eager_walks", "eager walks", 0},
+         {"lazy_walks", "lazy walks", 0}});
+    const double rounds = double(rec.number("rounds"));
+    t.add({double(rec.number("size")), rounds, per(double(rec.number("eager_cycles")), rounds),
+           per(double(rec.number("lazy_cycles")), rounds), double(rec.number("eager_invlpgs")),
+           double(rec.number("eager_full_flushes")), double(rec.number("lazy_invlpgs")),
+           double(rec.number("lazy_full_flushes")), double(rec.number("lazy_purges")), double(rec.number("eager_walks")),
+           double(rec.number("lazy_walks"))},
+          {size_text(rec.number("size"))});
+}
+
+}  // namespace
+
+void kernel_record(Results& r, const Record& rec) {
+    if (rec.kind == "vmalloc") vmalloc_record(r, rec);
+    else if (rec.kind == "vfree") vfree_record(r, rec);
+}
+
+}  // namespace tlmmu::experiments
