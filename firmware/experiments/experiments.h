@@ -34,3 +34,4 @@ void experiment_context_switch(void);
 void experiment_range_flush(void);
 void experiment_allocators(void);
 void experiment_vmalloc(void);
+void experiment_malloc(void);

@@ -7,7 +7,8 @@
 
 int fault_handle(proc_t* p, uint64_t address, uint64_t error_code) {
     const uint64_t start = rdcycle();
-    if (!p || (error_code & PF_P) || address < p->demand_lo || address >= p->demand_hi) return -1;
+    if (!p || (error_code & PF_P)) return -1;
+    if ((address < p->demand_lo || address >= p->demand_hi) && !mm_contains(p, address)) return -1;
     const uint64_t page = address & ~(SIZE_4K - 1);
     const uint64_t frame = page_alloc(0);
     if (!frame) oom("demand-paged frame", SIZE_4K);

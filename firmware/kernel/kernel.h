@@ -32,6 +32,9 @@ typedef struct trap_frame {
 #define SYS_YIELD 0
 #define SYS_EXIT 1
 #define SYS_REPORT 2
+#define SYS_BRK 3     // a0 = new break (0: query); returns the break
+#define SYS_MMAP 4    // a0 = length; returns the address of fresh anonymous pages, 0 on failure
+#define SYS_MUNMAP 5  // a0 = address, a1 = length; returns 0
 
 // Memory.
 extern buddy_t g_pages;        // all free RAM after the kernel image

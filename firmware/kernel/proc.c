@@ -46,12 +46,8 @@ void proc_destroy(proc_t* p) {
     uint64_t* root = (uint64_t*)p->root;
     for (unsigned slot = 1; slot < 512; ++slot) {
         if (!(root[slot] & PTE_P)) continue;
-        // Free the demand-paged frames, then the tables.
-        for (uint64_t va = p->demand_lo; va < p->demand_hi; va += SIZE_4K) {
-            if ((va >> 39) != slot) continue;
-            uint64_t* e = pt_leaf(p->root, va, 0);
-            if (e && (*e & PTE_OWNED)) page_free(*e & PTE_ADDR_MASK, 0);
-        }
+        // Free the frames the process owns (demand-paged, heap, mappings), then the tables.
+        pt_free_owned(p->root, slot, PTE_OWNED);
         pt_free_slot(p->root, slot);
     }
     root[0] = 0;

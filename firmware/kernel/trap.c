@@ -32,9 +32,14 @@ static void user_trap(trap_frame_t* f, uint64_t cause, uint64_t tval) {
                 case SYS_YIELD: sched_yield(f); return;
                 case SYS_EXIT: sched_exit(f, f->regs[REG_A0]); return;
                 case SYS_REPORT:
-                    if (p->report_count < sizeof p->reports / sizeof p->reports[0])
+                    if (p->report_count < sizeof p->reports / sizeof p->reports[0]) {
+                        p->report_faults[p->report_count] = p->faults;
                         p->reports[p->report_count++] = f->regs[REG_A0];
+                    }
                     return;
+                case SYS_BRK: f->regs[REG_A0] = sys_brk(p, f->regs[REG_A0]); return;
+                case SYS_MMAP: f->regs[REG_A0] = sys_mmap(p, f->regs[REG_A0]); return;
+                case SYS_MUNMAP: f->regs[REG_A0] = sys_munmap(p, f->regs[REG_A0], f->regs[REG_A1]); return;
             }
             break;
         case CAUSE_FETCH_PF:

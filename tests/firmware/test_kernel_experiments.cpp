@@ -1,5 +1,7 @@
 // The kernel experiments (vmalloc, ...): what the configuration makes exact
 // is checked exactly, the rest by its direction.
+#include <cmath>
+
 #include "kernel_run.h"
 
 using namespace tlmmu;
@@ -67,4 +69,59 @@ TEST_CASE("a guest out of memory names the allocation and what was free", "[kern
     CHECK_FALSE(s.run.passed());
     CHECK(s.uart.find("panic: out of memory: demand-paged frame of 4096 bytes; 0 pages (0 KiB) free") != std::string::npos);
     CHECK(s.uart.find("@done status=panic") != std::string::npos);
+}
+
+namespace {
+
+// Pages the first round touches: a mapping per block above the threshold,
+// the heap's chunks (16-byte headers, 16-byte alignment) back to back below.
+double first_round_pages(double size, double blocks, bool mmap) {
+    const double chunk = std::ceil((size + 16) / 16) * 16;
+    return mmap ? blocks * std::ceil(chunk / 4096) : std::ceil(blocks * chunk / 4096);
+}
+
+}  // namespace
+
+TEST_CASE("malloc: a fault per page touched; the heap keeps its pages, mappings fault every round", "[kernel]") {
+    const KernelRun k = run_kernel({"malloc"}, {{"malloc.rounds", "3"}});
+    const Table* t = k.results.table("malloc");
+    REQUIRE(t);
+    REQUIRE(t->rows.size() == 10);
+    const double rounds = 3, kept_pages = 32;  // a trimmed heap keeps its 128 KiB top pad
+    for (size_t i = 0; i < t->rows.size(); ++i) {
+        const double size = t->rows[i][t->column("bytes")], blocks = t->rows[i][t->column("blocks")];
+        const bool mmap = t->words[i][t->column("path")] == "mmap";
+        INFO(size << " bytes, " << t->words[i][t->column("path")]);
+        CHECK(mmap == (std::ceil((size + 16) / 16) * 16 >= 128 * 1024));
+        const double first = first_round_pages(size, blocks, mmap);
+        CHECK(t->rows[i][t->column("first_faults")] == first);
+        if (mmap) {
+            CHECK(t->rows[i][t->column("later_faults")] == (rounds - 1) * first);
+            CHECK(t->rows[i][t->column("mmap_calls")] == rounds * blocks);
+            CHECK(t->rows[i][t->column("munmap_calls")] == rounds * blocks);
+            CHECK(t->rows[i][t->column("later_faults_per_mib")] >= 256);
+        } else {
+            CHECK(t->rows[i][t->column("mmap_calls")] == 0);
+            CHECK(t->rows[i][t->column("later_faults")] == (rounds - 1) * std::max(0.0, first - kept_pages));
+            CHECK(t->rows[i][t->column("trims")] >= 1);
+        }
+    }
+    // Below the threshold later rounds fault less than the first; above it as much.
+    CHECK(t->at("later_faults_per_mib", "bytes", 1024) < t->at("first_faults_per_mib", "bytes", 1024));
+    CHECK(t->at("later_faults_per_mib", "bytes", 262144) == t->at("first_faults_per_mib", "bytes", 262144));
+}
+
+TEST_CASE("malloc: a higher mmap threshold moves blocks to the heap and their later faults go", "[kernel]") {
+    const KernelRun k = run_kernel({"malloc"}, {{"malloc.mmap_threshold", "1M"}, {"malloc.trim_threshold", "4M"},
+                                                {"malloc.max_size", "256K"}, {"malloc.bytes", "256K"}});
+    const Table* t = k.results.table("malloc");
+    REQUIRE(t);
+    REQUIRE(t->rows.size() == 8);
+    for (size_t i = 0; i < t->rows.size(); ++i) {
+        INFO(t->rows[i][t->column("bytes")] << " bytes");
+        CHECK(t->words[i][t->column("path")] == "heap");
+        // No trimming below 4 MiB of free top: every page stays for the later rounds.
+        CHECK(t->rows[i][t->column("later_faults")] == 0);
+        CHECK(t->rows[i][t->column("trims")] == 0);
+    }
 }

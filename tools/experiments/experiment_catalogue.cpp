@@ -11,6 +11,7 @@ const std::vector<ExperimentInfo>& experiment_catalogue() {
         {"range_flush", "INVLPG or INVPCID per changed page against a CR3 reload"},
         {"allocators", "buddy and slab costs, a demand-paging fault, fragmentation of a random sequence"},
         {"vmalloc", "vmalloc (4 KiB pages, scattered frames) against kmalloc (direct map, 2 MiB pages); lazy vfree purging"},
+        {"malloc", "user malloc: brk heap below the mmap threshold, mmap above; trimming; first-touch faults per MiB"},
     };
     return list;
 }
@@ -38,6 +39,16 @@ const settings::Group<GuestParams>& param_settings() {
             .doc("allocate-touch-free rounds per size in the vfree comparison");
         g.integer("vmalloc.lazy_max_pages", &GuestParams::vmalloc_lazy_max_pages).unit("pages").range(1, 1ull << 24)
             .doc("lazy vfree: purge (one flush) once more pages than this wait (Linux: 32 MiB worth per log2(CPUs)+1)");
+        g.integer("malloc.mmap_threshold", &GuestParams::malloc_mmap_threshold).unit("bytes").range(4096, 1u << 30)
+            .doc("blocks of at least this size (header included) get their own mapping (mallopt M_MMAP_THRESHOLD)");
+        g.integer("malloc.trim_threshold", &GuestParams::malloc_trim_threshold).unit("bytes").range(4096, 1u << 30)
+            .doc("the heap shrinks when this much is free at its top (mallopt M_TRIM_THRESHOLD)");
+        g.integer("malloc.rounds", &GuestParams::malloc_rounds).unit("rounds").range(2, 64)
+            .doc("malloc-touch-free rounds per size (the first against the others)");
+        g.integer("malloc.bytes", &GuestParams::malloc_bytes).unit("bytes").range(4096, 64u << 20)
+            .doc("bytes allocated per round (at most 64 blocks, at least 1)");
+        g.integer("malloc.max_size", &GuestParams::malloc_max_size).unit("bytes").range(64, 64u << 20)
+            .doc("largest block size measured (64 B, 1 KiB, 4 KiB, ..., 4 MiB)");
         return g;
     }();
     return group;

@@ -26,6 +26,11 @@ struct GuestParams {
     uint64_t vmalloc_max_size = 4ull << 20;
     uint64_t vmalloc_rounds = 8;
     uint64_t vmalloc_lazy_max_pages = 2048;
+    uint64_t malloc_mmap_threshold = 128u << 10;
+    uint64_t malloc_trim_threshold = 128u << 10;
+    uint64_t malloc_rounds = 3;
+    uint64_t malloc_bytes = 1u << 20;
+    uint64_t malloc_max_size = 4u << 20;
 };
 
 struct ExperimentInfo {

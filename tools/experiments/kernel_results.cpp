@@ -159,10 +159,49 @@ void vfree_record(Results& r, const Record& rec) {
           {size_text(rec.number("size"))});
 }
 
+void malloc_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "malloc", "User malloc: brk heap below the mmap threshold, a mapping per block above it",
+        "Every page is paged in on its first touch. The heap keeps its pages after free (up to the trim\n"
+        "threshold), so later rounds reuse them without faults; a block from mmap is unmapped on free and\n"
+        "its pages fault again in every round: faults per MiB stay at 256 above the threshold.",
+        {{"size", "size", -1},
+         {"bytes", "bytes", 0},
+         {"path", "path", -1},
+         {"blocks", "blocks", 0},
+         {"malloc_cycles", "malloc cycles", 0},
+         {"free_cycles", "free cycles", 0},
+         {"touch_cycles_per_page", "store/page (1st)", 0},
+         {"first_faults_per_mib", "faults/MiB 1st", 1},
+         {"later_faults_per_mib", "faults/MiB later", 1},
+         {"first_faults", "faults 1st", 0},
+         {"later_faults", "faults later", 0},
+         {"cycles_per_fault", "cycles/fault", 0},
+         {"brk_calls", "brk", 0},
+         {"mmap_calls", "mmap", 0},
+         {"munmap_calls", "munmap", 0},
+         {"trims", "trims", 0}});
+    const double size = double(rec.number("size")), blocks = double(rec.number("blocks"));
+    const double rounds = double(rec.number("rounds"));
+    const double mib_per_round = size * blocks / double(1u << 20);
+    const double pages_per_block = std::ceil(size / 4096.0);
+    t.add({size, blocks,
+           per(double(rec.number("first_alloc_cycles") + rec.number("later_alloc_cycles")), blocks * rounds),
+           per(double(rec.number("first_free_cycles") + rec.number("later_free_cycles")), blocks * rounds),
+           per(double(rec.number("first_touch_cycles")), blocks * pages_per_block),
+           per(double(rec.number("first_faults")), mib_per_round),
+           per(double(rec.number("later_faults")), mib_per_round * (rounds - 1)), double(rec.number("first_faults")),
+           double(rec.number("later_faults")), per(double(rec.number("fault_cycles")), double(rec.number("faults"))),
+           double(rec.number("brk_calls")), double(rec.number("mmap_calls")), double(rec.number("munmap_calls")),
+           double(rec.number("trims"))},
+          {size >= 1024 ? size_text(uint64_t(size)) : std::to_string(uint64_t(size)), rec.word("path")});
+}
+
 }  // namespace
 
 void kernel_record(Results& r, const Record& rec) {
     if (rec.kind == "vmalloc") vmalloc_record(r, rec);
+    else if (rec.kind == "malloc") malloc_record(r, rec);
     else if (rec.kind == "vfree") vfree_record(r, rec);
 }
 
