@@ -29,7 +29,8 @@ int kernel_main(void) {
                        {"range_flush", experiment_range_flush},
                        {"allocators", experiment_allocators},
                        {"vmalloc", experiment_vmalloc},
-                       {"malloc", experiment_malloc}};
+                       {"malloc", experiment_malloc},
+                       {"fork", experiment_fork}};
     for (unsigned i = 0; i < sizeof experiments / sizeof experiments[0]; ++i) {
         char key[PARAMS_KEY_BYTES] = "run.";
         for (unsigned k = 0; experiments[i].name[k] && k + 5 < sizeof key; ++k) key[4 + k] = experiments[i].name[k];

@@ -26,7 +26,7 @@ void mm_unmap_range(proc_t* p, uint64_t start, uint64_t pages) {
     for (uint64_t i = 0; i < pages; ++i) {
         uint64_t* e = pt_leaf(p->root, start + (i << SHIFT_4K), 0);
         if (!e) continue;  // never touched
-        if (*e & PTE_OWNED) page_free(*e & PTE_ADDR_MASK, 0);
+        if (*e & PTE_OWNED) frame_put(*e & PTE_ADDR_MASK);
         *e = 0;
         ++mapped;
     }

@@ -76,7 +76,7 @@ static void free_owned(uint64_t table, unsigned level, uint64_t owned_bit) {
     for (unsigned i = 0; i < 512; ++i) {
         if (!(t[i] & PTE_P)) continue;
         if (level > 1 && !(t[i] & PTE_PS)) free_owned(t[i] & PTE_ADDR_MASK, level - 1, owned_bit);
-        else if (level == 1 && (t[i] & owned_bit)) page_free(t[i] & PTE_ADDR_MASK, 0);
+        else if (level == 1 && (t[i] & owned_bit)) frame_put(t[i] & PTE_ADDR_MASK);
     }
 }
 

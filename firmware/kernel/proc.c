@@ -20,6 +20,11 @@ const char* sched_mode_name(sched_mode_t mode) {
 
 proc_t* proc_current(void) { return g_current; }
 
+proc_t* proc_by_pid(int pid) {
+    if (pid < 1 || pid > MAX_PROCS || g_procs[pid - 1].state == PROC_FREE) return 0;
+    return &g_procs[pid - 1];
+}
+
 proc_t* proc_create(void (*entry)(void), const uint64_t args[4]) {
     for (int i = 0; i < MAX_PROCS; ++i) {
         proc_t* p = &g_procs[i];

@@ -58,6 +58,8 @@ typedef struct sched_config {
 proc_t* proc_create(void (*entry)(void), const uint64_t args[4]);
 void proc_destroy(proc_t* p);
 proc_t* proc_current(void);
+// The process with this pid (1..MAX_PROCS) in any state but free, or NULL.
+proc_t* proc_by_pid(int pid);
 
 // Runs the runnable processes until all have exited or the switch limit is
 // reached; returns with the kernel's page tables (PCID 0) loaded.

@@ -1,6 +1,7 @@
 // The trap handler: system calls and page faults of user processes; probing
 // faults and fatal errors of the kernel.
 #include "kernel.h"
+#include "cow.h"
 #include "proc.h"
 
 volatile int g_probe_active;
@@ -40,6 +41,12 @@ static void user_trap(trap_frame_t* f, uint64_t cause, uint64_t tval) {
                 case SYS_BRK: f->regs[REG_A0] = sys_brk(p, f->regs[REG_A0]); return;
                 case SYS_MMAP: f->regs[REG_A0] = sys_mmap(p, f->regs[REG_A0]); return;
                 case SYS_MUNMAP: f->regs[REG_A0] = sys_munmap(p, f->regs[REG_A0], f->regs[REG_A1]); return;
+                case SYS_SHM_PROTECT: shm_protect(p); return;
+                case SYS_FORK: {
+                    const proc_t* child = sys_fork(p, f);
+                    f->regs[REG_A0] = child ? (uint64_t)child->pid : (uint64_t)-1;
+                    return;
+                }
             }
             break;
         case CAUSE_FETCH_PF:

@@ -125,3 +125,45 @@ TEST_CASE("malloc: a higher mmap threshold moves blocks to the heap and their la
         CHECK(t->rows[i][t->column("trims")] == 0);
     }
 }
+
+TEST_CASE("fork: COW faults equal the shared pages written; fork cost grows with the resident pages", "[kernel]") {
+    const KernelRun k = run_kernel({"fork"}, {{"fork.max_pages", "256"}, {"fork.write_percent", "50"}, {"fork.shm_pages", "8"}});
+    const Table* t = k.results.table("fork");
+    REQUIRE(t);
+    REQUIRE(t->rows.size() == 3);  // 16, 64, 256 pages
+    for (double pages : {16.0, 64.0, 256.0}) {
+        INFO(pages << " resident pages");
+        CHECK(t->at("writes", "pages", pages) == pages / 2);
+        CHECK(t->at("cow_faults", "pages", pages) == pages / 2);
+        CHECK(t->at("cow_reuses", "pages", pages) == 0);  // the parent still holds every frame
+        CHECK(t->at("leaked_pages", "pages", pages) == 0);
+        // The second pass over the copied pages takes no fault.
+        CHECK(t->at("rewrite_cycles_per_page", "pages", pages) < t->at("write_cycles_per_page", "pages", pages) / 10);
+    }
+    CHECK(t->at("fork_cycles", "pages", 256) > t->at("fork_cycles", "pages", 64));
+    CHECK(t->at("fork_cycles", "pages", 64) > t->at("fork_cycles", "pages", 16));
+
+    const Table* s = k.results.table("shm");
+    REQUIRE(s);
+    REQUIRE(s->rows.size() == 2);
+    CHECK(s->at_word("pcid_a", "flush", "both-pcids") != s->at_word("pcid_b", "flush", "both-pcids"));
+    CHECK(s->at_word("same_frames", "flush", "both-pcids") == 1);
+    CHECK(s->at_word("same_frames", "flush", "current-pcid") == 1);
+    // Flushing both PCIDs: every write after the protection faults once per page and mapping.
+    CHECK(s->at_word("tracked_a", "flush", "both-pcids") == 8);
+    CHECK(s->at_word("tracked_b", "flush", "both-pcids") == 8);
+    CHECK(s->at_word("invpcids", "flush", "both-pcids") == 8);
+    // Flushing only the current PCID: the other process writes through stale entries, unseen.
+    CHECK(s->at_word("tracked_a", "flush", "current-pcid") == 8);
+    CHECK(s->at_word("tracked_b", "flush", "current-pcid") == 0);
+    CHECK(s->at_word("invpcids", "flush", "current-pcid") == 0);
+}
+
+TEST_CASE("fork: a child writing every page copies every page", "[kernel]") {
+    const KernelRun k = run_kernel({"fork"}, {{"fork.max_pages", "64"}, {"fork.write_percent", "100"}, {"fork.shm_pages", "1"}});
+    const Table* t = k.results.table("fork");
+    REQUIRE(t);
+    CHECK(t->at("cow_faults", "pages", 16) == 16);
+    CHECK(t->at("cow_faults", "pages", 64) == 64);
+    CHECK(t->at("leaked_pages", "pages", 64) == 0);
+}

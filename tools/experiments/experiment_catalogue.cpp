@@ -12,6 +12,7 @@ const std::vector<ExperimentInfo>& experiment_catalogue() {
         {"allocators", "buddy and slab costs, a demand-paging fault, fragmentation of a random sequence"},
         {"vmalloc", "vmalloc (4 KiB pages, scattered frames) against kmalloc (direct map, 2 MiB pages); lazy vfree purging"},
         {"malloc", "user malloc: brk heap below the mmap threshold, mmap above; trimming; first-touch faults per MiB"},
+        {"fork", "fork with copy-on-write against resident size; COW fault cost; a shared segment under two PCIDs"},
     };
     return list;
 }
@@ -49,6 +50,12 @@ const settings::Group<GuestParams>& param_settings() {
             .doc("bytes allocated per round (at most 64 blocks, at least 1)");
         g.integer("malloc.max_size", &GuestParams::malloc_max_size).unit("bytes").range(64, 64u << 20)
             .doc("largest block size measured (64 B, 1 KiB, 4 KiB, ..., 4 MiB)");
+        g.integer("fork.max_pages", &GuestParams::fork_max_pages).unit("pages").range(16, 4096)
+            .doc("largest resident size forked (16, 64, 256, 1024, 4096 pages)");
+        g.integer("fork.write_percent", &GuestParams::fork_write_percent).unit("%").range(0, 100)
+            .doc("share of the pages the child writes after the fork (each a COW fault)");
+        g.integer("fork.shm_pages", &GuestParams::fork_shm_pages).unit("pages").range(1, 16)
+            .doc("pages of the segment shared by two processes");
         return g;
     }();
     return group;

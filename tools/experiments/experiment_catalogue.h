@@ -24,13 +24,16 @@ struct GuestParams {
     uint64_t fault_pages = 64;
     uint64_t frag_seed = 42;
     uint64_t vmalloc_max_size = 4ull << 20;
-    uint64_t vmalloc_rounds = 8;
+    uint64_t vmalloc_rounds = 4;
     uint64_t vmalloc_lazy_max_pages = 2048;
     uint64_t malloc_mmap_threshold = 128u << 10;
     uint64_t malloc_trim_threshold = 128u << 10;
     uint64_t malloc_rounds = 3;
-    uint64_t malloc_bytes = 1u << 20;
+    uint64_t malloc_bytes = 512u << 10;
     uint64_t malloc_max_size = 4u << 20;
+    uint64_t fork_max_pages = 1024;
+    uint64_t fork_write_percent = 25;
+    uint64_t fork_shm_pages = 16;
 };
 
 struct ExperimentInfo {

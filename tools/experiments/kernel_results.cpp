@@ -197,10 +197,64 @@ void malloc_record(Results& r, const Record& rec) {
           {size >= 1024 ? size_text(uint64_t(size)) : std::to_string(uint64_t(size)), rec.word("path")});
 }
 
+void fork_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "fork", "fork with copy-on-write: cost against resident size, and the COW faults of the child",
+        "fork copies the page tables, not the pages: its cost grows with the resident pages (each leaf\n"
+        "copied and write-protected, the parent's PCID flushed). Every page the child then writes takes\n"
+        "one COW fault (copy 4 KiB, remap writable, INVLPG), dearer than a demand fault's zeroing.",
+        {{"pages", "resident pages", 0},
+         {"writes", "pages written", 0},
+         {"fork_cycles", "fork cycles", 0},
+         {"fork_cycles_per_page", "fork/page", 1},
+         {"tables_created", "tables", 0},
+         {"cow_faults", "COW faults", 0},
+         {"cow_reuses", "reuses", 0},
+         {"cycles_per_cow_fault", "handler/COW fault", 0},
+         {"write_cycles_per_page", "1st write/page", 0},
+         {"rewrite_cycles_per_page", "2nd write/page", 1},
+         {"leaked_pages", "leaked pages", 0}});
+    const double pages = double(rec.number("pages")), writes = double(rec.number("writes"));
+    const double copies = double(rec.number("cow_copies"));
+    t.add({pages, writes, double(rec.number("fork_cycles")), per(double(rec.number("fork_cycles")), pages),
+           double(rec.number("tables_created")), copies, double(rec.number("cow_reuses")),
+           per(double(rec.number("cow_fault_cycles")), copies), per(double(rec.number("first_write_cycles")), writes),
+           per(double(rec.number("second_write_cycles")), writes), double(rec.signed_number("leaked_pages"))});
+}
+
+void shm_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "shm", "A segment shared by two processes at different addresses and PCIDs, write-protected for tracking",
+        "Both processes write the segment, so each PCID caches it writable across no-flush switches. Write-\n"
+        "protecting it must flush the other process's PCID too (INVPCID type 0 per page): then every write\n"
+        "after it faults once per page and mapping. Flushing only the current PCID lets the other process\n"
+        "write through its stale writable entries: its writes are never seen.",
+        {{"flush", "flush", -1},
+         {"pages", "pages", 0},
+         {"pcid_a", "PCID A", 0},
+         {"pcid_b", "PCID B", 0},
+         {"tracked_a", "faults A", 0},
+         {"tracked_b", "faults B", 0},
+         {"invlpgs", "INVLPGs", 0},
+         {"invpcids", "INVPCIDs", 0},
+         {"protect_cycles", "protect cycles", 0},
+         {"write_a_cycles_per_page", "A write/page", 0},
+         {"write_b_cycles_per_page", "B write/page", 0},
+         {"same_frames", "same frames", 0}});
+    const double pages = double(rec.number("pages"));
+    t.add({pages, double(rec.number("pcid_a")), double(rec.number("pcid_b")), double(rec.number("tracked_a")),
+           double(rec.number("tracked_b")), double(rec.number("invlpgs")), double(rec.number("invpcids")),
+           double(rec.number("protect_cycles")), per(double(rec.number("write_a_cycles")), pages),
+           per(double(rec.number("write_b_cycles")), pages), double(rec.number("shared_ok"))},
+          {rec.word("flush")});
+}
+
 }  // namespace
 
 void kernel_record(Results& r, const Record& rec) {
-    if (rec.kind == "vmalloc") vmalloc_record(r, rec);
+    if (rec.kind == "fork") fork_record(r, rec);
+    else if (rec.kind == "shm") shm_record(r, rec);
+    else if (rec.kind == "vmalloc") vmalloc_record(r, rec);
     else if (rec.kind == "malloc") malloc_record(r, rec);
     else if (rec.kind == "vfree") vfree_record(r, rec);
 }
