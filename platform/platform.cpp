@@ -32,6 +32,11 @@ const settings::Group<PlatformOptions>& platform_settings() {
         g.integer("div_cycles", &PlatformOptions::div_cycles).unit("cycles").doc("extra cycles of div*/rem*");
         g.integer("csr_write_cycles", &PlatformOptions::csr_write_cycles).unit("cycles").doc("extra cycles of a CSR write (control CSRs add the MMU's cost)");
         g.integer("trap_cycles", &PlatformOptions::trap_cycles).unit("cycles").doc("extra cycles of taking a trap or mret");
+        g.integer("swap_latency", &PlatformOptions::swap_latency).unit("cycles").doc("swap disk: fixed cycles of each 4 KiB transfer");
+        g.real("swap_bytes_per_cycle", &PlatformOptions::swap_bytes_per_cycle).unit("bytes/cycle").positive()
+            .doc("swap disk: transfer rate (4096 / this cycles per page on top of the latency)");
+        g.integer("swap_bytes", &PlatformOptions::swap_bytes).unit("bytes").range(4096, 16ull << 30).multiple_of(4096)
+            .doc("swap disk capacity");
         g.real("clock_ghz", &PlatformOptions::clock_ghz).unit("GHz").positive().doc("SystemC time per cycle = 1/clock_ghz ns");
         g.integer("timer_divider", &PlatformOptions::timer_divider).min(1).doc("mtime increments once per this many cycles");
         g.integer("quantum_cycles", &PlatformOptions::quantum_cycles).unit("cycles").min(1).doc("temporal-decoupling quantum (systemc backend)");

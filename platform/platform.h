@@ -70,6 +70,10 @@ struct PlatformOptions {
     unsigned div_cycles = 20;        // extra cycles of div*/rem*
     unsigned csr_write_cycles = 1;   // extra cycles of a CSR write (control CSRs add the MMU's cost)
     unsigned trap_cycles = 0;        // extra cycles of taking a trap or mret
+    // The swap disk (docs/platform.md): per 4 KiB transfer, latency + 4096 / bytes per cycle.
+    unsigned swap_latency = 20000;   // cycles (10 us at 2 GHz)
+    double swap_bytes_per_cycle = 1.0;  // 2 GB/s at 2 GHz
+    uint64_t swap_bytes = 64ull << 20;
     double clock_ghz = 2.0;          // SystemC time per cycle = 1/clock_ghz ns
     unsigned timer_divider = 1;      // mtime increments once per this many cycles
     uint64_t quantum_cycles = 10000; // temporal-decoupling quantum (systemc backend)

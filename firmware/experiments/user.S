@@ -139,3 +139,32 @@ user_shm_bench:
     li a7, 1
     ecall
 4:  j 4b
+
+# a0 = base, a1 = the reference string (uint16 page numbers), a2 = its
+# length: store the position to page base + 4096 * seq[i] for every i (s1 is
+# the position: the kernel's reclaim reads it at a fault), report the loop's
+# cycles, exit.
+    .globl user_ref_run
+user_ref_run:
+    mv s0, a0
+    mv s2, a1
+    mv s3, a2
+    li s1, 0
+    rdcycle s4
+1:  bgeu s1, s3, 2f
+    slli t0, s1, 1
+    add t0, s2, t0
+    lhu t1, 0(t0)
+    slli t1, t1, 12
+    add t1, s0, t1
+    sd s1, 0(t1)
+    addi s1, s1, 1
+    j 1b
+2:  rdcycle t0
+    sub a0, t0, s4
+    li a7, 2             # SYS_REPORT
+    ecall
+    li a0, 0
+    li a7, 1             # SYS_EXIT
+    ecall
+3:  j 3b

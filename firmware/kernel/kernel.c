@@ -4,6 +4,7 @@
 
 #include "paging.h"
 #include "slab.h"
+#include "swap.h"
 
 extern char _end[];
 extern char __user_text_start[], __user_text_end[];
@@ -77,7 +78,7 @@ uint64_t paging_build_kernel_tables(void) {
         bad |= pt_map(root, a, a, SHIFT_4K, PTE_RW | (user ? PTE_US : global));
     }
     for (uint64_t a = image_end; a < ram_end; a += SIZE_2M) bad |= pt_map(root, a, a, SHIFT_2M, PTE_RW | global);
-    const uint64_t device_pages[] = {UART_BASE, CLINT_BASE, CLINT_MTIMECMP, CLINT_MTIME & ~(SIZE_4K - 1)};
+    const uint64_t device_pages[] = {UART_BASE, CLINT_BASE, CLINT_MTIMECMP, CLINT_MTIME & ~(SIZE_4K - 1), SWAP_BASE};
     for (unsigned i = 0; i < sizeof device_pages / sizeof device_pages[0]; ++i)
         bad |= pt_map(root, device_pages[i], device_pages[i], SHIFT_4K, PTE_RW | PTE_PCD | PTE_PWT | global);
     if (bad) panic("out of memory building the kernel page tables");

@@ -30,6 +30,7 @@ typedef struct proc {
     struct { uint64_t start, pages; } maps[32];
     unsigned map_count;
     uint64_t brk_calls, mmap_calls, munmap_calls, trims, pages_unmapped;
+    struct reclaim* reclaim;        // a range under page reclaim (reclaim.h), or NULL
     uint64_t faults, fault_cycles;
     uint64_t reports[16];
     uint64_t report_faults[16];  // p->faults when each report was made

@@ -3,6 +3,7 @@
 #include "kernel.h"
 #include "cow.h"
 #include "proc.h"
+#include "reclaim.h"
 
 volatile int g_probe_active;
 volatile int g_probe_faulted;
@@ -52,6 +53,7 @@ static void user_trap(trap_frame_t* f, uint64_t cause, uint64_t tval) {
         case CAUSE_FETCH_PF:
         case CAUSE_LOAD_PF:
         case CAUSE_STORE_PF:
+            if (p->reclaim && reclaim_fault(p, f, tval) == 0) return;
             if (fault_handle(p, tval, read_pferr()) == 0) return;
             break;
     }

@@ -1,6 +1,7 @@
 // The kernel experiments (vmalloc, ...): what the configuration makes exact
 // is checked exactly, the rest by its direction.
 #include <cmath>
+#include <map>
 
 #include "kernel_run.h"
 
@@ -166,4 +167,75 @@ TEST_CASE("fork: a child writing every page copies every page", "[kernel]") {
     CHECK(t->at("cow_faults", "pages", 16) == 16);
     CHECK(t->at("cow_faults", "pages", 64) == 64);
     CHECK(t->at("leaked_pages", "pages", 64) == 0);
+}
+
+TEST_CASE("reclaim: Belady's anomaly for FIFO on the classic string, none for LRU", "[kernel]") {
+    const KernelRun k = run_kernel({"reclaim"}, {{"reclaim.ws_pages", "16"}, {"reclaim.accesses", "200"}});
+    const Table* b = k.results.table("belady");
+    REQUIRE(b);
+    auto faults = [&](const std::string& policy, double frames) {
+        for (size_t i = 0; i < b->rows.size(); ++i)
+            if (b->words[i][b->column("policy")] == policy && b->rows[i][b->column("frames")] == frames)
+                return b->rows[i][b->column("faults")];
+        FAIL("no Belady row " << policy << " " << frames);
+        return 0.0;
+    };
+    CHECK(faults("fifo", 3) == 9);
+    CHECK(faults("fifo", 4) == 10);  // more frames, more faults
+    CHECK(faults("lru", 3) == 10);
+    CHECK(faults("lru", 4) == 8);
+}
+
+TEST_CASE("reclaim: clock with a flush on clearing A never evicts a page touched since; without it does", "[kernel]") {
+    const KernelRun k = run_kernel({"reclaim"}, {{"reclaim.ws_pages", "48"}, {"reclaim.accesses", "1200"},
+                                                 {"reclaim.low_pages", "1"}, {"reclaim.high_pages", "2"}},
+                                   {{"swap_latency", "5000"}});
+    const Table* t = k.results.table("reclaim");
+    REQUIRE(t);
+    double noflush_wasted = 0;
+    std::map<std::string, std::vector<double>> curve;  // faults by memory size, per policy
+    for (size_t i = 0; i < t->rows.size(); ++i) {
+        const std::string policy = t->words[i][t->column("policy")];
+        const auto& row = t->rows[i];
+        INFO(policy << " with " << row[t->column("frames")] << " frames");
+        // Every fault brings in one page: from swap if it was there before, else zero-filled.
+        CHECK(row[t->column("swap_ins")] <= row[t->column("faults")]);
+        CHECK(row[t->column("swap_outs")] <= row[t->column("evictions")]);
+        if (policy == "clock") {
+            CHECK(row[t->column("wasted_evictions")] == 0);
+            CHECK(row[t->column("a_flushes")] == row[t->column("a_clears")]);
+        }
+        if (policy == "clock-noflush") {
+            CHECK(row[t->column("a_flushes")] == 0);
+            noflush_wasted += row[t->column("wasted_evictions")];
+        }
+        if (policy == "fifo" || policy == "lru") CHECK(row[t->column("a_clears")] == 0);
+        curve[policy].push_back(row[t->column("faults")]);
+    }
+    CHECK(noflush_wasted > 0);
+    // The thrashing curve: fewer faults with more memory, for every policy.
+    for (const auto& [policy, faults] : curve) {
+        INFO(policy);
+        REQUIRE(faults.size() >= 4);
+        for (size_t i = 1; i < faults.size(); ++i) CHECK(faults[i] <= faults[i - 1]);
+        CHECK(faults.front() > 2 * faults.back());
+    }
+    // The exact-LRU reference does at least as well as FIFO at every size.
+    for (size_t i = 0; i < curve["lru"].size(); ++i) CHECK(curve["lru"][i] <= curve["fifo"][i]);
+}
+
+TEST_CASE("reclaim: swap latency shows in the cost of a fault, not in the fault count", "[kernel]") {
+    const std::map<std::string, std::string> params = {{"reclaim.ws_pages", "16"}, {"reclaim.accesses", "300"}};
+    const KernelRun fast = run_kernel({"reclaim"}, params, {{"swap_latency", "1000"}});
+    const KernelRun slow = run_kernel({"reclaim"}, params, {{"swap_latency", "50000"}, {"swap_bytes_per_cycle", "0.5"}});
+    const Table* f = fast.results.table("reclaim");
+    const Table* s = slow.results.table("reclaim");
+    REQUIRE(f);
+    REQUIRE(s);
+    REQUIRE(f->rows.size() == s->rows.size());
+    for (size_t i = 0; i < f->rows.size(); ++i) {
+        CHECK(f->rows[i][f->column("faults")] == s->rows[i][s->column("faults")]);
+        if (f->rows[i][f->column("swap_ins")] > 0)
+            CHECK(s->rows[i][s->column("cycles_per_access")] > f->rows[i][f->column("cycles_per_access")]);
+    }
 }

@@ -13,6 +13,7 @@ const std::vector<ExperimentInfo>& experiment_catalogue() {
         {"vmalloc", "vmalloc (4 KiB pages, scattered frames) against kmalloc (direct map, 2 MiB pages); lazy vfree purging"},
         {"malloc", "user malloc: brk heap below the mmap threshold, mmap above; trimming; first-touch faults per MiB"},
         {"fork", "fork with copy-on-write against resident size; COW fault cost; a shared segment under two PCIDs"},
+        {"reclaim", "reclaim to a swap disk: FIFO, clock with/without flush on clearing A, exact LRU; thrashing; Belady"},
     };
     return list;
 }
@@ -56,6 +57,22 @@ const settings::Group<GuestParams>& param_settings() {
             .doc("share of the pages the child writes after the fork (each a COW fault)");
         g.integer("fork.shm_pages", &GuestParams::fork_shm_pages).unit("pages").range(1, 16)
             .doc("pages of the segment shared by two processes");
+        g.integer("reclaim.ws_pages", &GuestParams::reclaim_ws_pages).unit("pages").range(8, 4096)
+            .doc("pages the reference string of the thrashing curve ranges over");
+        g.integer("reclaim.accesses", &GuestParams::reclaim_accesses).unit("accesses").range(100, 100000)
+            .doc("length of that reference string (one store each)");
+        g.integer("reclaim.hot_percent", &GuestParams::reclaim_hot_percent).unit("%").range(0, 100)
+            .doc("share of the accesses that go to the hot fifth of the pages (the rest: uniform)");
+        g.integer("reclaim.seed", &GuestParams::reclaim_seed).range(0, 0xffffffffu).doc("seed of the reference string");
+        g.integer("reclaim.low_pages", &GuestParams::reclaim_low_pages).unit("pages").range(1, 1024)
+            .doc("low watermark: a fault that finds fewer frames free starts reclaim");
+        g.integer("reclaim.high_pages", &GuestParams::reclaim_high_pages).unit("pages").range(1, 1024)
+            .doc("high watermark: reclaim evicts until this many frames are free (at least the low one)");
+        g.validator([](const GuestParams& p) {
+            if (p.reclaim_high_pages < p.reclaim_low_pages)
+                throw ConfigError("param.reclaim.high_pages (" + std::to_string(p.reclaim_high_pages) +
+                                  ") must be at least param.reclaim.low_pages (" + std::to_string(p.reclaim_low_pages) + ")");
+        });
         return g;
     }();
     return group;

@@ -34,6 +34,12 @@ struct GuestParams {
     uint64_t fork_max_pages = 1024;
     uint64_t fork_write_percent = 25;
     uint64_t fork_shm_pages = 16;
+    uint64_t reclaim_ws_pages = 64;
+    uint64_t reclaim_accesses = 1500;
+    uint64_t reclaim_hot_percent = 80;
+    uint64_t reclaim_seed = 7;
+    uint64_t reclaim_low_pages = 1;
+    uint64_t reclaim_high_pages = 4;
 };
 
 struct ExperimentInfo {

@@ -249,10 +249,51 @@ void shm_record(Results& r, const Record& rec) {
           {rec.word("flush")});
 }
 
+void belady_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "belady", "Belady's anomaly: faults on 1,2,3,4,1,2,5,1,2,3,4,5 with 3 and 4 frames",
+        "FIFO faults more with 4 frames than with 3 (Belady, Nelson and Shedler 1969); LRU is a stack\n"
+        "algorithm, so its resident set with 3 frames is always inside the one with 4: never more faults.",
+        {{"policy", "policy", -1}, {"frames", "frames", 0}, {"faults", "faults", 0}, {"evictions", "evictions", 0}});
+    t.add({double(rec.number("frames")), double(rec.number("faults")), double(rec.number("evictions"))},
+          {rec.word("policy")});
+}
+
+void thrash_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "reclaim", "Reclaim and swap: faults per thousand accesses against memory size (the thrashing curve)",
+        "A store per access along a seeded string with locality; pages beyond the memory size go to the swap\n"
+        "disk. Faults climb steeply as memory shrinks below the working set. Clock without a flush after\n"
+        "clearing A sees pages whose TLB entry survived as unused and evicts them anyway (wasted evictions:\n"
+        "touched since the clear); with the flush it never does. Exact LRU is the reference.",
+        {{"policy", "policy", -1},
+         {"frames", "frames", 0},
+         {"ws_pages", "ws pages", 0},
+         {"faults_per_kilo_access", "faults/1000", 1},
+         {"faults", "faults", 0},
+         {"swap_ins", "swap-ins", 0},
+         {"swap_outs", "swap-outs", 0},
+         {"evictions", "evictions", 0},
+         {"wasted_evictions", "wasted", 0},
+         {"a_clears", "A clears", 0},
+         {"a_flushes", "A flushes", 0},
+         {"cycles_per_access", "cycles/access", 0},
+         {"swap_cycles_share", "swap wait %", 1}});
+    const double accesses = double(rec.number("accesses")), loop = double(rec.number("loop_cycles"));
+    t.add({double(rec.number("frames")), double(rec.number("ws_pages")),
+           per(1000.0 * double(rec.number("faults")), accesses), double(rec.number("faults")),
+           double(rec.number("swap_ins")), double(rec.number("swap_outs")), double(rec.number("evictions")),
+           double(rec.number("wasted")), double(rec.number("a_clears")), double(rec.number("a_flushes")),
+           per(loop, accesses), per(100.0 * double(rec.number("swap_cycles")), loop)},
+          {rec.word("policy")});
+}
+
 }  // namespace
 
 void kernel_record(Results& r, const Record& rec) {
-    if (rec.kind == "fork") fork_record(r, rec);
+    if (rec.kind == "belady") belady_record(r, rec);
+    else if (rec.kind == "thrash") thrash_record(r, rec);
+    else if (rec.kind == "fork") fork_record(r, rec);
     else if (rec.kind == "shm") shm_record(r, rec);
     else if (rec.kind == "vmalloc") vmalloc_record(r, rec);
     else if (rec.kind == "malloc") malloc_record(r, rec);
