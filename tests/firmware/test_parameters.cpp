@@ -29,6 +29,13 @@ TEST_CASE("unknown experiments and parameters are refused with the valid names",
     }
     CHECK_THROWS_WITH(apply_param(p, "param.context_switch.procs", "9"), Catch::Contains("out of range"));
     CHECK_THROWS_WITH(apply_param(p, "vmalloc.max_size", "12k"), Catch::Contains("power of two"));
+    // Rules between parameters hold once all are set, whatever their order.
+    GuestParams q;
+    apply_param(q, "reclaim.low_pages", "8");
+    apply_param(q, "reclaim.high_pages", "16");
+    CHECK_NOTHROW(guest_parameters(q, {}));
+    apply_param(q, "reclaim.high_pages", "2");
+    CHECK_THROWS_WITH(guest_parameters(q, {}), Catch::Contains("must be at least param.reclaim.low_pages"));
     apply_param(p, "param.context_switch.procs", "2");
     apply_param(p, "vmalloc.max_size", "64k");
     CHECK(p.cs_procs == 2);

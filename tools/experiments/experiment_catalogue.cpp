@@ -132,10 +132,10 @@ void apply_param(GuestParams& params, const std::string& key, const std::string&
                           "; the parameters are: " + valid_params());
     }
     g.apply(params, k, value, true);
-    g.validate(&params);
 }
 
 std::vector<platform::GuestParameter> guest_parameters(const GuestParams& params, const std::vector<std::string>& selected) {
+    param_settings().validate(&params);  // cross-parameter rules, once every --param is in
     std::vector<platform::GuestParameter> out;
     for (const ExperimentInfo& e : experiment_catalogue()) {
         bool run = e.by_default;

@@ -57,12 +57,14 @@ const settings::Group<GuestParams>& param_settings();
 // naming an unknown one and listing the valid names.
 std::vector<std::string> parse_only(const std::string& list);
 // Applies one --param KEY=VALUE (KEY with or without "param."). Throws
-// ConfigError for an unknown key (listing the valid ones) or a bad value.
+// ConfigError for an unknown key (listing the valid ones) or a bad value;
+// rules between parameters are checked by guest_parameters.
 void apply_param(GuestParams& params, const std::string& key, const std::string& value);
 
 // The block entries: run.NAME = 0/1 for every experiment of the catalogue
 // (`selected` empty: the default set), then every parameter without the
-// "param." prefix.
+// "param." prefix. Throws ConfigError when the parameters break a rule
+// between them (reclaim.high_pages below reclaim.low_pages).
 std::vector<platform::GuestParameter> guest_parameters(const GuestParams& params,
                                                        const std::vector<std::string>& selected);
 
