@@ -83,6 +83,13 @@ TEST_CASE("parameters reach the firmware at boot; only the chosen experiments ru
     for (const RangeFlushPoint& p : r.range_flush) CHECK(p.resident == 64);
     REQUIRE(r.phases.size() == 2);
     CHECK(r.phases[0].name == "context_switch");
+    // The JSON leaves out what did not run.
+    const std::string json = to_json(r);
+    CHECK(json.find("\"context_switch\"") != std::string::npos);
+    CHECK(json.find("\"working_set\"") == std::string::npos);
+    CHECK(json.find("\"calibration\"") == std::string::npos);
+    CHECK(json.find("\"page_fault\"") == std::string::npos);
+    CHECK(json.find("\"vmalloc\"") == std::string::npos);
 }
 
 TEST_CASE("the firmware stops with a clear message when no parameter block was written", "[parameters]") {
