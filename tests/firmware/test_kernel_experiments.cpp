@@ -239,3 +239,16 @@ TEST_CASE("reclaim: swap latency shows in the cost of a fault, not in the fault 
             CHECK(s->rows[i][s->column("cycles_per_access")] > f->rows[i][f->column("cycles_per_access")]);
     }
 }
+
+TEST_CASE("reclaim: the swap disk's waits are the same behind SystemC TLM sockets as wired directly", "[kernel]") {
+    // The only systemc run of this process (SystemC elaborates once).
+    const std::map<std::string, std::string> params = {{"reclaim.ws_pages", "16"}, {"reclaim.accesses", "300"}};
+    const KernelRun direct = run_kernel({"reclaim"}, params);
+    const KernelRun sysc = run_kernel({"reclaim"}, params, {{"backend", "systemc"}});
+    const Table* d = direct.results.table("reclaim");
+    const Table* s = sysc.results.table("reclaim");
+    REQUIRE(d);
+    REQUIRE(s);
+    REQUIRE(d->rows == s->rows);
+    CHECK(direct.suite.run.cycles == sysc.suite.run.cycles);
+}
