@@ -135,9 +135,11 @@ void vmalloc_record(Results& r, const Record& rec) {
 void vfree_record(Results& r, const Record& rec) {
     Table& t = table_for(
         r, "vfree", "vfree: a TLB flush on every free against Linux-style lazy purging (cycles per round)",
-        "Each round allocates, touches every page once and frees. Flushing on every free costs INVLPGs (or a\n"
-        "full flush above 33 pages) each time; lazy purging leaves the freed addresses unused until enough\n"
-        "pages wait, then flushes them all at once: fewer flushes, and fewer walks after them.",
+        "Each round allocates, touches every page once and frees. Flushing on every free costs INVLPGs (a full\n"
+        "flush above 33 pages) each time; lazy purging leaves the freed addresses unused until enough pages\n"
+        "wait, then flushes their whole span once. It pays where each free would INVLPG page by page and the\n"
+        "batch goes in one full flush; tiny areas gain nothing (the span's guard pages are flushed too), and\n"
+        "above 33 pages both ways flush the whole TLB on each flush and mapping the pages dominates.",
         {{"size", "size", -1},
          {"bytes", "bytes", 0},
          {"rounds", "rounds", 0},
