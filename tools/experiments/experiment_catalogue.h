@@ -28,7 +28,7 @@ struct GuestParams {
     uint64_t vmalloc_lazy_max_pages = 2048;
     uint64_t malloc_mmap_threshold = 128u << 10;
     uint64_t malloc_trim_threshold = 128u << 10;
-    uint64_t malloc_rounds = 3;
+    uint64_t malloc_rounds = 2;
     uint64_t malloc_bytes = 512u << 10;
     uint64_t malloc_max_size = 4u << 20;
     uint64_t fork_max_pages = 1024;
