@@ -28,7 +28,8 @@ MmuConfig Board::configured_mmu(const PlatformOptions& options) {
     const uint64_t end = options.ram_base + options.ram_bytes;
     if (end < options.ram_base) throw ConfigError("RAM range wraps around the address space");
     for (const auto& [base, size, name] : {std::tuple<uint64_t, uint64_t, const char*>{Clint::kBase, Clint::kSize, "CLINT"},
-                                           {Uart::kBase, Uart::kSize, "UART"}})
+                                           {Uart::kBase, Uart::kSize, "UART"},
+                                           {SwapDevice::kBase, SwapDevice::kSize, "swap device"}})
         if (options.ram_base < base + size && base < end)
             throw ConfigError(std::string("RAM [") + hex(options.ram_base) + ", " + hex(end) + ") overlaps the " + name +
                               " at " + hex(base));
@@ -56,6 +57,8 @@ Board::Board(const PlatformOptions& options, SparseMemory& ram, HartBus& bus, st
       m_mmu(configured_mmu(options), m_walk_port),
       m_uart(uart),
       m_clint(options.timer_divider),
+      m_swap(ram, options.ram_base, options.swap_bytes / SwapDevice::kPageBytes, options.swap_latency,
+             options.swap_bytes_per_cycle),
       m_ram_device(ram),
       m_hart(m_mmu, bus, m_clint.state(), options.ram_base, options.ram_bytes, timing(options)) {
     m_clint.on_write([this] { m_hart.interrupts_changed(); });
@@ -71,11 +74,21 @@ void Board::load(const ElfImage& image) {
         // The rest of memsz stays zero: RAM starts zeroed and a board loads one image.
         if (s.filesz) m_ram.write(off, image.bytes.data() + s.offset, s.filesz);
     }
+    if (!m_options.guest_params.empty()) {
+        if (!image.params)
+            throw ElfError("the firmware has no `tlmmu_params` symbol: it reads no parameter block");
+        const std::vector<uint8_t> block = encode_parameter_block(m_options.guest_params, image.params_size);
+        const uint64_t off = *image.params - m_options.ram_base;
+        if (*image.params < m_options.ram_base || off + block.size() > m_options.ram_bytes)
+            throw ElfError("the parameter block at `tlmmu_params` lies outside RAM");
+        m_ram.write(off, block.data(), block.size());
+    }
     m_tohost = image.tohost.value_or(kDefaultTohost);
     // tohost is decoded before RAM; its page leaves DMI so its writes reach the device.
     m_map.add("tohost", m_tohost, HostInterface::kSize, &m_host);
     m_map.add("uart", Uart::kBase, Uart::kSize, &m_uart);
     m_map.add("clint", Clint::kBase, Clint::kSize, &m_clint);
+    m_map.add("swap", SwapDevice::kBase, SwapDevice::kSize, &m_swap);
     m_map.add("ram", m_options.ram_base, m_options.ram_bytes, &m_ram_device, true);
     m_hart.exclude_from_dmi(m_tohost);
     m_hart.exclude_from_dmi(m_tohost + HostInterface::kSize - 1);

@@ -50,6 +50,7 @@ class Board {
     Uart m_uart;
     Clint m_clint;
     HostInterface m_host;
+    SwapDevice m_swap;
     RamDevice m_ram_device;
     AddressMap m_map;
     Hart m_hart;
@@ -70,6 +71,9 @@ class DirectBus : public HartBus {
         const Region* r = m_board->address_map().find(pa, len);
         if (!r) return false;
         if (!r->memory) latency += m_board->options().device_latency;
+        const uint64_t stall = r->device->stall_cycles(pa - r->base, write, now);
+        latency += stall;
+        now += stall;
         return write ? r->device->write(pa - r->base, data, len, now) : r->device->read(pa - r->base, data, len, now);
     }
 

@@ -1,5 +1,6 @@
 #include "platform.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -31,6 +32,11 @@ const settings::Group<PlatformOptions>& platform_settings() {
         g.integer("div_cycles", &PlatformOptions::div_cycles).unit("cycles").doc("extra cycles of div*/rem*");
         g.integer("csr_write_cycles", &PlatformOptions::csr_write_cycles).unit("cycles").doc("extra cycles of a CSR write (control CSRs add the MMU's cost)");
         g.integer("trap_cycles", &PlatformOptions::trap_cycles).unit("cycles").doc("extra cycles of taking a trap or mret");
+        g.integer("swap_latency", &PlatformOptions::swap_latency).unit("cycles").doc("swap disk: fixed cycles of each 4 KiB transfer");
+        g.real("swap_bytes_per_cycle", &PlatformOptions::swap_bytes_per_cycle).unit("bytes/cycle").positive()
+            .doc("swap disk: transfer rate (4096 / this cycles per page on top of the latency)");
+        g.integer("swap_bytes", &PlatformOptions::swap_bytes).unit("bytes").range(4096, 16ull << 30).multiple_of(4096)
+            .doc("swap disk capacity");
         g.real("clock_ghz", &PlatformOptions::clock_ghz).unit("GHz").positive().doc("SystemC time per cycle = 1/clock_ghz ns");
         g.integer("timer_divider", &PlatformOptions::timer_divider).min(1).doc("mtime increments once per this many cycles");
         g.integer("quantum_cycles", &PlatformOptions::quantum_cycles).unit("cycles").min(1).doc("temporal-decoupling quantum (systemc backend)");
@@ -45,6 +51,32 @@ const settings::Group<PlatformOptions>& platform_settings() {
         return g;
     }();
     return group;
+}
+
+std::vector<uint8_t> encode_parameter_block(const std::vector<GuestParameter>& params, uint64_t capacity) {
+    constexpr size_t kEntry = kGuestParameterKeyBytes + 8;
+    const uint64_t bytes = 16 + kEntry * uint64_t(params.size());
+    if (bytes > capacity)
+        throw ConfigError("the parameter block needs " + std::to_string(bytes) + " bytes for " +
+                          std::to_string(params.size()) + " parameters; the firmware reserves " +
+                          std::to_string(capacity));
+    std::vector<uint8_t> block(bytes, 0);
+    auto put = [&block](size_t at, uint64_t v, unsigned n) {
+        for (unsigned i = 0; i < n; ++i) block[at + i] = uint8_t(v >> (8 * i));
+    };
+    put(0, kGuestParameterMagic, 8);
+    put(8, kGuestParameterVersion, 4);
+    put(12, params.size(), 4);
+    for (size_t i = 0; i < params.size(); ++i) {
+        const GuestParameter& p = params[i];
+        if (p.key.empty() || p.key.size() >= kGuestParameterKeyBytes)
+            throw ConfigError("parameter key '" + p.key + "' must have 1.." +
+                              std::to_string(kGuestParameterKeyBytes - 1) + " characters");
+        const size_t at = 16 + i * kEntry;
+        std::copy(p.key.begin(), p.key.end(), block.begin() + long(at));
+        put(at + kGuestParameterKeyBytes, p.value, 8);
+    }
+    return block;
 }
 
 void PlatformOptions::set(const std::string& key, const std::string& value) {

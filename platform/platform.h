@@ -38,6 +38,21 @@ enum class FetchGranularity : uint8_t {
     instruction,  // every instruction
 };
 
+// One entry of the parameter block the platform writes into guest memory
+// before the hart starts (docs/firmware.md, "Parameter block").
+struct GuestParameter {
+    std::string key;     // at most kGuestParameterKeyBytes - 1 characters
+    uint64_t value = 0;
+};
+constexpr unsigned kGuestParameterKeyBytes = 40;
+constexpr uint64_t kGuestParameterMagic = 0x534d524150554d4dull;  // "MMUPARMS", little-endian
+constexpr uint32_t kGuestParameterVersion = 1;
+
+// The block's bytes: magic (8), version (4), count (4), then per entry the
+// key NUL-padded to 40 bytes and the value (8), little-endian. Throws
+// ConfigError for a key too long or a block larger than `capacity` bytes.
+std::vector<uint8_t> encode_parameter_block(const std::vector<GuestParameter>& params, uint64_t capacity);
+
 struct PlatformOptions {
     // MMU: the built-in Skylake-like configuration (settings applied by the
     // caller, docs/configuration.md).
@@ -55,6 +70,10 @@ struct PlatformOptions {
     unsigned div_cycles = 20;        // extra cycles of div*/rem*
     unsigned csr_write_cycles = 1;   // extra cycles of a CSR write (control CSRs add the MMU's cost)
     unsigned trap_cycles = 0;        // extra cycles of taking a trap or mret
+    // The swap disk (docs/platform.md): per 4 KiB transfer, latency + 4096 / bytes per cycle.
+    unsigned swap_latency = 20000;   // cycles (10 us at 2 GHz)
+    double swap_bytes_per_cycle = 1.0;  // 2 GB/s at 2 GHz
+    uint64_t swap_bytes = 64ull << 20;
     double clock_ghz = 2.0;          // SystemC time per cycle = 1/clock_ghz ns
     unsigned timer_divider = 1;      // mtime increments once per this many cycles
     uint64_t quantum_cycles = 10000; // temporal-decoupling quantum (systemc backend)
@@ -65,6 +84,11 @@ struct PlatformOptions {
     uint64_t max_instructions = 2000000000ull;
     uint64_t max_cycles = 0;          // simulated-time limit, in cycles
     double max_wall_seconds = 0;      // host time limit
+
+    // Written at the ELF's `tlmmu_params` symbol before the hart starts (not
+    // a setting: `tlmmu experiments` fills it from its param.* settings).
+    // Empty: nothing is written.
+    std::vector<GuestParameter> guest_params;
 
     // Applies one platform setting (platform_settings(): "platform.ram_bytes"
     // or just "ram_bytes", "memory.latency", ...). Throws ConfigError naming

@@ -6,9 +6,7 @@
 
 #define BUDDY_REPS 16
 #define SLAB_OBJECTS 64
-#define FAULT_PAGES 64
 #define FRAG_STEPS 4000
-#define FRAG_SEED 42u
 #define FRAG_LIVE 256
 
 // Warm: BUDDY_REPS blocks of each order from the kernel's allocator as it is
@@ -91,23 +89,24 @@ static void slab_costs(void) {
     if (kmem_cache_destroy(task) != 0) panic("slab: cannot destroy the task cache");
 }
 
-// One process stores to FAULT_PAGES untouched pages of its demand range
+// One process stores to `pages` untouched pages of its demand range
 // (a fault each), then to the same pages again, and reports both times.
 static void fault_costs(void) {
+    const uint64_t pages = param_in("allocators.fault_pages", 1, 65536);
     const uint64_t base = PML4_SLOT(48);
-    const uint64_t args[4] = {base, FAULT_PAGES, 0, 0};
+    const uint64_t args[4] = {base, pages, 0, 0};
     proc_t* p = proc_create(user_fault_probe, args);
     if (!p) panic("fault: cannot create a process");
     p->demand_lo = base;
-    p->demand_hi = base + FAULT_PAGES * SIZE_4K;
+    p->demand_hi = base + pages * SIZE_4K;
     const size_t free_before = g_pages.free_pages;
     sched_config_t config = {SCHED_PCID_OFF, 0, 0, 0, 0};
     sched_stats_t stats;
     sched_run(&config, &stats);
     if (p->report_count != 2 || p->exit_code != 0) panic("fault: the probe process failed");
-    kprintf("@exp fault pages=%d first_touch_cycles=%lu second_touch_cycles=%lu faults=%lu handler_cycles=%lu"
+    kprintf("@exp fault pages=%lu first_touch_cycles=%lu second_touch_cycles=%lu faults=%lu handler_cycles=%lu"
             " pages_taken=%lu\n",
-            FAULT_PAGES, (unsigned long)p->reports[0], (unsigned long)p->reports[1], (unsigned long)p->faults,
+            (unsigned long)pages, (unsigned long)p->reports[0], (unsigned long)p->reports[1], (unsigned long)p->faults,
             (unsigned long)p->fault_cycles, (unsigned long)(free_before - g_pages.free_pages));
     proc_destroy(p);
 }
@@ -123,6 +122,7 @@ static uint64_t xorshift(uint64_t* s) {
 // A private buddy allocator over one 4 MiB block: random allocations of
 // orders 0-3 and frees, then the state of its free lists.
 static void fragmentation(void) {
+    const unsigned seed_param = (unsigned)param_in("allocators.frag_seed", 0, 0xffffffffu);
     static uint8_t meta[1u << BUDDY_MAX_ORDER];
     static uint64_t live_addr[FRAG_LIVE];
     static uint8_t live_order[FRAG_LIVE];
@@ -130,7 +130,7 @@ static void fragmentation(void) {
     if (!region) panic("fragmentation: no region");
     buddy_t b;
     buddy_init(&b, region, 1u << BUDDY_MAX_ORDER, meta);
-    uint64_t seed = 0x9E3779B97F4A7C15ull * (FRAG_SEED + 1);
+    uint64_t seed = 0x9E3779B97F4A7C15ull * (seed_param + 1);
     unsigned live = 0, failed = 0;
     for (unsigned step = 0; step < FRAG_STEPS; ++step) {
         const uint64_t r = xorshift(&seed);
@@ -152,7 +152,7 @@ static void fragmentation(void) {
     }
     kprintf("@exp frag seed=%u steps=%d live_blocks=%u failed_allocs=%u pages=%d free_pages=%lu largest_order=%d"
             " check=%d\n",
-            FRAG_SEED, FRAG_STEPS, live, failed, 1 << BUDDY_MAX_ORDER, (unsigned long)b.free_pages,
+            seed_param, FRAG_STEPS, live, failed, 1 << BUDDY_MAX_ORDER, (unsigned long)b.free_pages,
             buddy_largest_free_order(&b), buddy_check(&b));
     for (unsigned order = 0; order <= BUDDY_MAX_ORDER; ++order) {
         const int fi = buddy_fragmentation_index(&b, order);

@@ -1,12 +1,14 @@
-// Range flush: N of RESIDENT mapped pages change their frame; software then
+// Range flush: N of the resident mapped pages change their frame; software then
 // issues one INVLPG per changed page, or one INVPCID type 0 (individual
 // address, PCID 0) per page, or reloads CR3 (a full flush of the non-global
-// entries), and the process touches all RESIDENT pages again.
+// entries), and the process touches all resident pages again.
 // Timed: the flush plus the re-touch. Kernel pages are global here, as in a
 // kernel without page-table isolation.
 #include "experiments.h"
 
-#define RESIDENT 512
+#define MAX_RESIDENT 512
+
+static unsigned g_resident;  // parameter range_flush.resident
 #define BASE PML4_SLOT(40)
 
 static const unsigned g_changed[] = {1, 2, 4, 8, 16, 24, 32, 33, 40, 48, 64, 96, 128, 256, 512, 0};
@@ -26,7 +28,7 @@ enum flush_way { FLUSH_INVLPG, FLUSH_INVPCID, FLUSH_CR3 };
 
 // Cycles and counters of flushing `n` changed pages one way and re-touching.
 static void measure(unsigned n, enum flush_way way, counters_t* d) {
-    sweep(BASE, RESIDENT, RESIDENT, SIZE_4K, 0, 2);  // resident in the TLBs
+    sweep(BASE, g_resident, g_resident, SIZE_4K, 0, 2);  // resident in the TLBs
     change_pages(n);
     uint64_t descriptor[2] = {0, 0};  // PCID 0 (PCIDs are off), address
     counters_t a, b;
@@ -45,27 +47,28 @@ static void measure(unsigned n, enum flush_way way, counters_t* d) {
             write_cr3(g_kernel_root);
             break;
     }
-    sweep(BASE, RESIDENT, RESIDENT, SIZE_4K, 0, 1);
+    sweep(BASE, g_resident, g_resident, SIZE_4K, 0, 1);
     counters_read(&b);
     counters_delta(&a, &b, d);
 }
 
 void experiment_range_flush(void) {
+    g_resident = (unsigned)param_in("range_flush.resident", 1, MAX_RESIDENT);
     g_frames[0] = page_alloc(0);
     g_frames[1] = page_alloc(0);
     if (!g_frames[0] || !g_frames[1]) panic("range flush: no frames");
-    for (unsigned i = 0; i < RESIDENT; ++i)
+    for (unsigned i = 0; i < g_resident; ++i)
         if (pt_map(g_kernel_root, BASE + (uint64_t)i * SIZE_4K, g_frames[0], SHIFT_4K, PTE_RW | PTE_A | PTE_D))
             panic("range flush: out of memory");
     write_cr3(g_kernel_root);
-    for (const unsigned* n = g_changed; *n; ++n) {
+    for (const unsigned* n = g_changed; *n && *n <= g_resident; ++n) {
         counters_t inv, pcid, full;
         measure(*n, FLUSH_INVLPG, &inv);
         measure(*n, FLUSH_INVPCID, &pcid);
         measure(*n, FLUSH_CR3, &full);
-        kprintf("@exp flush resident=%d pages=%u invlpg_cycles=%lu invlpg_walks=%lu invlpg_xlat_cycles=%lu"
+        kprintf("@exp flush resident=%u pages=%u invlpg_cycles=%lu invlpg_walks=%lu invlpg_xlat_cycles=%lu"
                 " invpcid_cycles=%lu invpcid_walks=%lu full_cycles=%lu full_walks=%lu full_xlat_cycles=%lu\n",
-                RESIDENT, *n, (unsigned long)inv.cycle, (unsigned long)inv.ev[EV_WALKS],
+                g_resident, *n, (unsigned long)inv.cycle, (unsigned long)inv.ev[EV_WALKS],
                 (unsigned long)inv.ev[EV_XLAT_CYCLES], (unsigned long)pcid.cycle, (unsigned long)pcid.ev[EV_WALKS],
                 (unsigned long)full.cycle, (unsigned long)full.ev[EV_WALKS], (unsigned long)full.ev[EV_XLAT_CYCLES]);
     }

@@ -22,7 +22,7 @@ static const unsigned g1_dense[] = {1, 4, 8, 16, 32, 64, 0};
 static const unsigned k4_five_level[] = {1024, 2048, 4096, 0};
 static const unsigned k4_five_level_scattered[] = {1024, 2048, 0};
 
-#define MEASURED_ACCESSES 2048  // at least this many measured loads per point
+static uint64_t g_measured_accesses;  // at least this many measured loads per point (working_set.accesses)
 
 static uint64_t page_address(const series_t* s, uint64_t i, uint64_t n) {
     const uint64_t k = s->k ? s->k : n;
@@ -44,7 +44,7 @@ static void run_series(const series_t* s, uint64_t frame) {
     const unsigned tables = g_page_tables;
     for (const unsigned* n = s->sizes; *n; ++n) {
         const uint64_t k = s->k ? s->k : *n;
-        uint64_t passes = MEASURED_ACCESSES / *n;
+        uint64_t passes = g_measured_accesses / *n;
         if (passes < 4) passes = 4;
         sweep(s->base, *n, k, s->s1, s->s2, 3);  // warm up: the TLBs reach their steady state
         counters_t a, b, d;
@@ -71,7 +71,7 @@ static void run_series(const series_t* s, uint64_t frame) {
 // L1 ITLB hit (every fetch lookup hits), the loop on one address those of an
 // L1 DTLB hit. The host subtracts the fetch lookups from every point.
 static void calibrate(uint64_t va) {
-    const uint64_t n = 64, passes = MEASURED_ACCESSES / 64;
+    const uint64_t n = 64, passes = g_measured_accesses / 64;
     counters_t a, b, d;
     sweep_fetch_only(va, n, n, 0, 0, 3);
     counters_read(&a);
@@ -115,6 +115,7 @@ static void five_level(uint64_t frame4k) {
 }
 
 void experiment_working_set(void) {
+    g_measured_accesses = param_in("working_set.accesses", 64, 1u << 20);
     const uint64_t frame4k = page_alloc(0);
     const uint64_t frame2m = page_alloc(9);
     if (!frame4k || !frame2m) panic("working set: no frames");

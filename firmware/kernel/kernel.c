@@ -4,6 +4,7 @@
 
 #include "paging.h"
 #include "slab.h"
+#include "swap.h"
 
 extern char _end[];
 extern char __user_text_start[], __user_text_end[];
@@ -40,6 +41,12 @@ void panic(const char* fmt, ...) {
     kernel_exit(3);
 }
 
+void oom(const char* what, uint64_t bytes) {
+    panic("out of memory: %s of %lu bytes; %lu pages (%lu KiB) free, largest free block order %d", what,
+          (unsigned long)bytes, (unsigned long)g_pages.free_pages, (unsigned long)(g_pages.free_pages * 4),
+          buddy_largest_free_order(&g_pages));
+}
+
 // RAM size in 16 MiB steps: a step counts if its last doubleword loads
 // without an access fault (paging is still off).
 uint64_t probe_ram_bytes(void) {
@@ -71,7 +78,7 @@ uint64_t paging_build_kernel_tables(void) {
         bad |= pt_map(root, a, a, SHIFT_4K, PTE_RW | (user ? PTE_US : global));
     }
     for (uint64_t a = image_end; a < ram_end; a += SIZE_2M) bad |= pt_map(root, a, a, SHIFT_2M, PTE_RW | global);
-    const uint64_t device_pages[] = {UART_BASE, CLINT_BASE, CLINT_MTIMECMP, CLINT_MTIME & ~(SIZE_4K - 1)};
+    const uint64_t device_pages[] = {UART_BASE, CLINT_BASE, CLINT_MTIMECMP, CLINT_MTIME & ~(SIZE_4K - 1), SWAP_BASE};
     for (unsigned i = 0; i < sizeof device_pages / sizeof device_pages[0]; ++i)
         bad |= pt_map(root, device_pages[i], device_pages[i], SHIFT_4K, PTE_RW | PTE_PCD | PTE_PWT | global);
     if (bad) panic("out of memory building the kernel page tables");

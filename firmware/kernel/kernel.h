@@ -32,6 +32,11 @@ typedef struct trap_frame {
 #define SYS_YIELD 0
 #define SYS_EXIT 1
 #define SYS_REPORT 2
+#define SYS_BRK 3     // a0 = new break (0: query); returns the break
+#define SYS_MMAP 4    // a0 = length; returns the address of fresh anonymous pages, 0 on failure
+#define SYS_MUNMAP 5  // a0 = address, a1 = length; returns 0
+#define SYS_FORK 6    // returns the child's pid in the parent, 0 in the child
+#define SYS_SHM_PROTECT 7  // write-protects the shared segment in both processes (cow.h)
 
 // Memory.
 extern buddy_t g_pages;        // all free RAM after the kernel image
@@ -40,6 +45,9 @@ extern uint64_t g_kernel_root; // the kernel's page tables (PCID 0)
 extern int g_kernel_global;    // kernel leaves carry the G bit
 uint64_t page_alloc(unsigned order);  // from g_pages, 0 when exhausted
 void page_free(uint64_t addr, unsigned order);
+// A frame's references (cow.c): frame_put frees it with its last one.
+void frame_get(uint64_t frame);
+void frame_put(uint64_t frame);
 void* kmemset(void* dst, int c, size_t n);
 void* kmemcpy(void* dst, const void* src, size_t n);
 
@@ -52,6 +60,9 @@ void paging_switch_mode(unsigned levels, uint64_t root);
 void paging_set_kernel_global(int global);  // rewrites the kernel leaves and flushes everything
 void kernel_exit(int code) __attribute__((noreturn));
 void panic(const char* fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+// Out of memory: names the allocation, its size and what the buddy allocator
+// still holds, then stops like panic (the host reports it; nothing hangs).
+void oom(const char* what, uint64_t bytes) __attribute__((noreturn));
 
 // Traps.
 void trap_handler(trap_frame_t* frame);

@@ -71,6 +71,20 @@ void pt_free_slot(uint64_t root, unsigned slot) {
     *e = 0;
 }
 
+static void free_owned(uint64_t table, unsigned level, uint64_t owned_bit) {
+    uint64_t* t = (uint64_t*)table;
+    for (unsigned i = 0; i < 512; ++i) {
+        if (!(t[i] & PTE_P)) continue;
+        if (level > 1 && !(t[i] & PTE_PS)) free_owned(t[i] & PTE_ADDR_MASK, level - 1, owned_bit);
+        else if (level == 1 && (t[i] & owned_bit)) frame_put(t[i] & PTE_ADDR_MASK);
+    }
+}
+
+void pt_free_owned(uint64_t root, unsigned slot, uint64_t owned_bit) {
+    const uint64_t e = ((uint64_t*)root)[slot];
+    if ((e & PTE_P) && !(e & PTE_PS)) free_owned(e & PTE_ADDR_MASK, g_paging_levels - 1, owned_bit);
+}
+
 static unsigned update(uint64_t table, unsigned level, uint64_t bits, int set, uint64_t mask, uint64_t value) {
     uint64_t* t = (uint64_t*)table;
     unsigned changed = 0;

@@ -43,6 +43,9 @@ int pt_unmap(uint64_t root, uint64_t va, int flush);
 // Frees every table below entry `slot` of the root (not the mapped frames)
 // and clears the entry. The caller flushes.
 void pt_free_slot(uint64_t root, unsigned slot);
+// Drops the reference to the 4 KiB frame of every leaf under root entry
+// `slot` that has `owned_bit` set (frame_put: the last one frees it; the tables stay).
+void pt_free_owned(uint64_t root, unsigned slot, uint64_t owned_bit);
 // Sets (or clears) `bits` in every leaf under root entry `slot` whose
 // flags match `match_mask`/`match_value`. Returns the number of leaves changed.
 unsigned pt_update_leaves(uint64_t root, unsigned slot, uint64_t bits, int set, uint64_t match_mask,

@@ -20,6 +20,11 @@ const char* sched_mode_name(sched_mode_t mode) {
 
 proc_t* proc_current(void) { return g_current; }
 
+proc_t* proc_by_pid(int pid) {
+    if (pid < 1 || pid > MAX_PROCS || g_procs[pid - 1].state == PROC_FREE) return 0;
+    return &g_procs[pid - 1];
+}
+
 proc_t* proc_create(void (*entry)(void), const uint64_t args[4]) {
     for (int i = 0; i < MAX_PROCS; ++i) {
         proc_t* p = &g_procs[i];
@@ -46,12 +51,8 @@ void proc_destroy(proc_t* p) {
     uint64_t* root = (uint64_t*)p->root;
     for (unsigned slot = 1; slot < 512; ++slot) {
         if (!(root[slot] & PTE_P)) continue;
-        // Free the demand-paged frames, then the tables.
-        for (uint64_t va = p->demand_lo; va < p->demand_hi; va += SIZE_4K) {
-            if ((va >> 39) != slot) continue;
-            uint64_t* e = pt_leaf(p->root, va, 0);
-            if (e && (*e & PTE_OWNED)) page_free(*e & PTE_ADDR_MASK, 0);
-        }
+        // Free the frames the process owns (demand-paged, heap, mappings), then the tables.
+        pt_free_owned(p->root, slot, PTE_OWNED);
         pt_free_slot(p->root, slot);
     }
     root[0] = 0;

@@ -24,8 +24,16 @@ typedef struct proc {
     int pcid_primed;        // the PCID holds this process's translations
     trap_frame_t frame;
     uint64_t demand_lo, demand_hi;  // user range paged in on first touch
+    // The heap (brk) and the anonymous mappings (mmap), paged in on first touch too.
+    uint64_t heap_start, brk;
+    uint64_t mmap_next;
+    struct { uint64_t start, pages; } maps[32];
+    unsigned map_count;
+    uint64_t brk_calls, mmap_calls, munmap_calls, trims, pages_unmapped;
+    struct reclaim* reclaim;        // a range under page reclaim (reclaim.h), or NULL
     uint64_t faults, fault_cycles;
     uint64_t reports[16];
+    uint64_t report_faults[16];  // p->faults when each report was made
     unsigned report_count;
     uint64_t exit_code;
 } proc_t;
@@ -51,6 +59,8 @@ typedef struct sched_config {
 proc_t* proc_create(void (*entry)(void), const uint64_t args[4]);
 void proc_destroy(proc_t* p);
 proc_t* proc_current(void);
+// The process with this pid (1..MAX_PROCS) in any state but free, or NULL.
+proc_t* proc_by_pid(int pid);
 
 // Runs the runnable processes until all have exited or the switch limit is
 // reached; returns with the kernel's page tables (PCID 0) loaded.
@@ -60,5 +70,19 @@ void sched_yield(trap_frame_t* frame);
 void sched_exit(trap_frame_t* frame, uint64_t code);
 
 // Demand paging: resolves a user page fault inside the process's demand
-// range with a zeroed page from the buddy allocator. 0 when resolved.
+// range, heap or an anonymous mapping with a zeroed page from the buddy
+// allocator. 0 when resolved.
 int fault_handle(proc_t* p, uint64_t address, uint64_t error_code);
+
+// Process memory (mm.c): the heap at `heap_start` and anonymous mappings
+// from `mmap_base`, both in root entries of their own.
+void mm_init(proc_t* p, uint64_t heap_start, uint64_t mmap_base);
+uint64_t sys_brk(proc_t* p, uint64_t new_brk);
+uint64_t sys_mmap(proc_t* p, uint64_t length);
+uint64_t sys_munmap(proc_t* p, uint64_t address, uint64_t length);
+// Unmaps [start, start + pages pages): owned frames back to the buddy
+// allocator, then flush_kernel_range's rule (INVLPG up to 33 pages, else a
+// CR3 reload of the current PCID).
+void mm_unmap_range(proc_t* p, uint64_t start, uint64_t pages);
+// True if `address` lies in the heap or a mapping of `p`.
+int mm_contains(const proc_t* p, uint64_t address);

@@ -1,7 +1,9 @@
 // The trap handler: system calls and page faults of user processes; probing
 // faults and fatal errors of the kernel.
 #include "kernel.h"
+#include "cow.h"
 #include "proc.h"
+#include "reclaim.h"
 
 volatile int g_probe_active;
 volatile int g_probe_faulted;
@@ -32,14 +34,26 @@ static void user_trap(trap_frame_t* f, uint64_t cause, uint64_t tval) {
                 case SYS_YIELD: sched_yield(f); return;
                 case SYS_EXIT: sched_exit(f, f->regs[REG_A0]); return;
                 case SYS_REPORT:
-                    if (p->report_count < sizeof p->reports / sizeof p->reports[0])
+                    if (p->report_count < sizeof p->reports / sizeof p->reports[0]) {
+                        p->report_faults[p->report_count] = p->faults;
                         p->reports[p->report_count++] = f->regs[REG_A0];
+                    }
                     return;
+                case SYS_BRK: f->regs[REG_A0] = sys_brk(p, f->regs[REG_A0]); return;
+                case SYS_MMAP: f->regs[REG_A0] = sys_mmap(p, f->regs[REG_A0]); return;
+                case SYS_MUNMAP: f->regs[REG_A0] = sys_munmap(p, f->regs[REG_A0], f->regs[REG_A1]); return;
+                case SYS_SHM_PROTECT: shm_protect(p); return;
+                case SYS_FORK: {
+                    const proc_t* child = sys_fork(p, f);
+                    f->regs[REG_A0] = child ? (uint64_t)child->pid : (uint64_t)-1;
+                    return;
+                }
             }
             break;
         case CAUSE_FETCH_PF:
         case CAUSE_LOAD_PF:
         case CAUSE_STORE_PF:
+            if (p->reclaim && reclaim_fault(p, f, tval) == 0) return;
             if (fault_handle(p, tval, read_pferr()) == 0) return;
             break;
     }

@@ -1,5 +1,6 @@
 #include "devices/devices.h"
 
+#include <algorithm>
 #include <cstring>
 #include <ostream>
 
@@ -70,6 +71,63 @@ bool HostInterface::write(uint64_t offset, const uint8_t* data, unsigned len, ui
     if (!register_access(offset, len, 0, 8, m_value, nullptr, data)) return false;
     if (m_value != 0 && m_on_exit) m_on_exit(m_value);
     return true;
+}
+
+bool SwapDevice::read(uint64_t offset, uint8_t* data, unsigned len, uint64_t) {
+    uint64_t value = 0;
+    switch (offset & ~7ull) {
+        case kSlot: value = m_slot; break;
+        case kAddr: value = m_addr; break;
+        case kStatus: value = m_status; break;
+        case kSlots: value = m_slots; break;
+        case kReads: value = m_reads; break;
+        case kWrites: value = m_writes; break;
+        case kBusyCycles: value = m_busy; break;
+        case kCmd: break;
+        default: return false;
+    }
+    return register_access(offset, len, offset & ~7ull, 8, value, data, nullptr);
+}
+
+bool SwapDevice::write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) {
+    if (offset == kSlot && len == 8) return register_access(offset, len, kSlot, 8, m_slot, nullptr, data);
+    if (offset == kAddr && len == 8) return register_access(offset, len, kAddr, 8, m_addr, nullptr, data);
+    if (offset == kCmd && len == 8) {
+        uint64_t cmd = 0;
+        register_access(offset, len, kCmd, 8, cmd, nullptr, data);
+        command(cmd, now);
+        return true;
+    }
+    return false;
+}
+
+void SwapDevice::command(uint64_t cmd, uint64_t now) {
+    if (cmd != 1 && cmd != 2) {
+        m_status = 3;
+        return;
+    }
+    if (m_slot >= m_slots) {
+        m_status = 1;
+        return;
+    }
+    if (m_addr < m_ram_base || m_addr - m_ram_base + kPageBytes > m_ram.size() || (m_addr & (kPageBytes - 1))) {
+        m_status = 2;
+        return;
+    }
+    if (m_store.size() <= m_slot) m_store.resize(m_slot + 1);
+    std::vector<uint8_t>& page = m_store[m_slot];
+    if (page.empty()) page.assign(kPageBytes, 0);
+    if (cmd == 1) {
+        m_ram.write(m_addr - m_ram_base, page.data(), kPageBytes);
+        ++m_reads;
+    } else {
+        m_ram.read(m_addr - m_ram_base, page.data(), kPageBytes);
+        ++m_writes;
+    }
+    const uint64_t cycles = m_latency + uint64_t(double(kPageBytes) / m_bytes_per_cycle + 0.5);
+    m_done = std::max(m_done, now) + cycles;
+    m_busy += cycles;
+    m_status = 0;
 }
 
 }  // namespace tlmmu::platform

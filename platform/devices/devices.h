@@ -22,6 +22,13 @@ class Device {
     virtual ~Device() = default;
     virtual bool read(uint64_t offset, uint8_t* data, unsigned len, uint64_t now) = 0;
     virtual bool write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) = 0;
+    // Cycles the requester waits before the access takes effect (a register
+    // that blocks until the device is done); both backends add them to the
+    // access's latency (the SystemC target to its annotated delay).
+    virtual uint64_t stall_cycles(uint64_t offset, bool write, uint64_t now) {
+        (void)offset, (void)write, (void)now;
+        return 0;
+    }
 };
 
 // Byte writes to THR (offset 0) print; LSR (offset 5) reads "transmitter
@@ -72,6 +79,42 @@ class HostInterface : public Device {
  private:
     uint64_t m_value = 0;
     std::function<void(uint64_t)> m_on_exit;
+};
+
+// A swap disk: a block device of 4 KiB slots that copies pages between
+// its store and guest RAM (DMA). The guest writes SLOT and ADDR, then CMD
+// (1: read the slot into RAM, 2: write the RAM page to the slot); a transfer
+// takes `latency` cycles plus 4096 / `bytes_per_cycle`, queued after the
+// previous one. Reading STATUS blocks (stall_cycles) until every transfer is
+// done and returns 0, or an error code: 1 a slot out of range, 2 a page
+// outside RAM, 3 an unknown command. The copy happens when the command is
+// written; only the time is deferred (nothing else touches those pages
+// meanwhile in this platform).
+class SwapDevice : public Device {
+ public:
+    static constexpr uint64_t kBase = 0x10001000, kSize = 0x100;
+    static constexpr uint64_t kSlot = 0x00, kAddr = 0x08, kCmd = 0x10, kStatus = 0x18, kSlots = 0x20, kReads = 0x28,
+                              kWrites = 0x30, kBusyCycles = 0x38;
+    static constexpr uint64_t kPageBytes = 4096;
+    SwapDevice(SparseMemory& ram, uint64_t ram_base, uint64_t slots, unsigned latency, double bytes_per_cycle)
+        : m_ram(ram), m_ram_base(ram_base), m_slots(slots), m_latency(latency), m_bytes_per_cycle(bytes_per_cycle) {}
+    bool read(uint64_t offset, uint8_t* data, unsigned len, uint64_t now) override;
+    bool write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) override;
+    uint64_t stall_cycles(uint64_t offset, bool write, uint64_t now) override {
+        return !write && offset == kStatus && m_done > now ? m_done - now : 0;
+    }
+    uint64_t reads() const { return m_reads; }
+    uint64_t writes() const { return m_writes; }
+
+ private:
+    void command(uint64_t cmd, uint64_t now);
+    SparseMemory& m_ram;
+    uint64_t m_ram_base, m_slots;
+    unsigned m_latency;
+    double m_bytes_per_cycle;
+    std::vector<std::vector<uint8_t>> m_store;  // per slot, allocated when first written
+    uint64_t m_slot = 0, m_addr = 0, m_status = 0, m_done = 0;
+    uint64_t m_reads = 0, m_writes = 0, m_busy = 0;
 };
 
 // RAM seen as a device: the non-DMI path (the tohost page, page-crossing device checks).

@@ -85,6 +85,10 @@ void read_symbols(const Reader& rd, const std::vector<uint8_t>& bytes, ElfImage&
             const std::string sym(str, len);
             if (sym == "tohost") image.tohost = rd.at<uint64_t>(s + 8, "st_value");
             if (sym == "fromhost") image.fromhost = rd.at<uint64_t>(s + 8, "st_value");
+            if (sym == "tlmmu_params") {
+                image.params = rd.at<uint64_t>(s + 8, "st_value");
+                image.params_size = rd.at<uint64_t>(s + 16, "st_size");
+            }
         }
     }
 }

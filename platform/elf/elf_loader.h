@@ -31,6 +31,8 @@ struct ElfImage {
     uint64_t entry_paddr = 0;  // the physical address of the entry (paging is off at reset)
     std::vector<ElfSegment> segments;
     std::optional<uint64_t> tohost, fromhost;  // symbols of the riscv-tests convention
+    std::optional<uint64_t> params;            // `tlmmu_params`: where the platform writes the parameter block
+    uint64_t params_size = 0;                  // its st_size
     std::vector<uint8_t> bytes;                // the file
 };
 

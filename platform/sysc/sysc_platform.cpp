@@ -32,7 +32,10 @@ class DeviceTarget : public sc_core::sc_module {
 
  private:
     void b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-        const uint64_t now = uint64_t((sc_core::sc_time_stamp() + delay) / m_period + 0.5);
+        uint64_t now = uint64_t((sc_core::sc_time_stamp() + delay) / m_period + 0.5);
+        const uint64_t stall = m_device.stall_cycles(trans.get_address(), trans.is_write(), now);
+        now += stall;
+        delay += m_period * double(stall);
         const unsigned len = trans.get_data_length();
         if (trans.get_byte_enable_ptr() || trans.get_streaming_width() != len || len == 0 || len > 8) {
             trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "experiment_catalogue.h"
 #include "experiments_command.h"
 
 using namespace tlmmu;
@@ -23,7 +24,8 @@ struct Run {
     Results results;
 };
 
-Run execute(const std::vector<std::string>& mmu_settings, const std::map<std::string, std::string>& platform_settings) {
+Run execute(const std::vector<std::string>& mmu_settings, const std::map<std::string, std::string>& platform_settings,
+            const std::vector<std::string>& only = {}) {
     Run r;
     r.options.backend = platform::Backend::direct;
     for (const std::string& s : mmu_settings) {
@@ -31,6 +33,7 @@ Run execute(const std::vector<std::string>& mmu_settings, const std::map<std::st
         apply_setting(r.options.mmu, s.substr(0, eq), s.substr(eq + 1));
     }
     for (const auto& [key, value] : platform_settings) r.options.set(key, value);
+    r.options.guest_params = guest_parameters(GuestParams{}, only);
     const SuiteRun s = run_suite(TLMMU_FIRMWARE_ELF, r.options);
     r.run = s.run;
     INFO(s.run.message << "\n" << s.uart.substr(s.uart.size() > 2000 ? s.uart.size() - 2000 : 0));
@@ -138,7 +141,7 @@ TEST_CASE("measured translation plateaus match the Skylake-like configuration", 
 }
 
 TEST_CASE("measured plateaus follow a changed configuration", "[platform]") {
-    const Run run = execute({"l2.latency=20", "l1d.latency=2"}, {{"memory.latency", "35"}});
+    const Run run = execute({"l2.latency=20", "l1d.latency=2"}, {{"memory.latency", "35"}}, {"working_set"});
     const Plateaus e = expected(run.options);
     REQUIRE(e.full_walk == Approx(2 + 20 + 1 + 4 * 35));
     check_all_plateaus(run);

@@ -36,7 +36,9 @@ TEST_CASE("an incomplete or failed guest run is refused", "[parser]") {
         " l2_hits=0 l2_misses=0 walks=0 walk_refs=0 psc_hits=0 page_faults=0 flushes=0 dropped=0 xlat_cycles=100\n"
         "@exp calib accesses=100 cycles=900 instret=500 l1i_hits=100 l1i_misses=0 l1d_hits=100 l1d_misses=0"
         " l2_hits=0 l2_misses=0 walks=0 walk_refs=0 psc_hits=0 page_faults=0 flushes=0 dropped=0 xlat_cycles=200\n";
-    CHECK_THROWS_WITH(compute_results(parse_records("")), Catch::Contains("no calibration lines"));
+    CHECK_THROWS_WITH(compute_results(parse_records("@exp ws page=4k layout=dense pages=1 accesses=1\n")),
+                      Catch::Contains("no calibration lines"));
+    CHECK_THROWS_WITH(compute_results(parse_records("")), Catch::Contains("did not finish"));
     CHECK_THROWS_WITH(compute_results(parse_records(calib)), Catch::Contains("did not finish"));
     CHECK_THROWS_WITH(compute_results(parse_records(calib + "@done status=panic cycles=1 instret=1\n")),
                       Catch::Contains("status panic"));

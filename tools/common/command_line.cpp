@@ -77,7 +77,7 @@ CommandLine& CommandLine::settings(settings::Target target, const std::string& c
     return *this;
 }
 
-void CommandLine::add_group_alias(const std::string& flag, Assign assign, std::string help) {
+CommandLine& CommandLine::assignments(const std::string& flag, Assign assign, std::string help) {
     m_app.add_option_function<std::string>(
              flag,
              [flag, assign](const std::string& assignment) {
@@ -91,6 +91,7 @@ void CommandLine::add_group_alias(const std::string& flag, Assign assign, std::s
         ->type_name("KEY=VALUE")
         ->trigger_on_parse()
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    return *this;
 }
 
 CommandLine& CommandLine::shortcut(const std::string& flag, const std::string& key, std::string help,

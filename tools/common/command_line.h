@@ -56,11 +56,14 @@ class CommandLine {
     // `--set os.page_size=2m` (the key relative to the group).
     template <class T>
     CommandLine& group_alias(const std::string& flag, const settings::Group<T>& group, T& object, std::string help) {
-        add_group_alias(flag, [&group, &object](const std::string& key, const std::string& value) {
+        return assignments(flag, [&group, &object](const std::string& key, const std::string& value) {
             group.apply(object, key, value, /*relative=*/true);
         }, std::move(help));
-        return *this;
     }
+    // A repeatable `FLAG KEY=VALUE` handed to `assign`, whose ConfigError is
+    // reported as a refused configuration naming the flag.
+    using Assign = std::function<void(const std::string& key, const std::string& value)>;
+    CommandLine& assignments(const std::string& flag, Assign assign, std::string help);
     // A flag that is a shortcut for one setting of the bound target:
     // `--max-wall 60` is `--set platform.max_wall_seconds=60`.
     CommandLine& shortcut(const std::string& flag, const std::string& key, std::string help, std::string value_name = "N");
@@ -94,9 +97,6 @@ class CommandLine {
     std::string help() const { return m_app.help(); }
 
  private:
-    using Assign = std::function<void(const std::string& key, const std::string& value)>;
-    void add_group_alias(const std::string& flag, Assign assign, std::string help);
-
     std::string m_command;
     CLI::App m_app;
     settings::Target m_target;

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "atomic_file.h"
+#include "command_line.h"
+#include "experiment_catalogue.h"
 
 #ifndef TLMMU_FIRMWARE_ELF
 #define TLMMU_FIRMWARE_ELF ""
@@ -16,34 +18,6 @@
 namespace tlmmu::experiments {
 
 namespace {
-
-const char* const kUsage =
-    "usage: tlmmu experiments [--firmware FILE] [--json FILE] [--plots DIR] [--no-plots]\n"
-    "                         [--set KEY=VALUE]... [--config FILE] [--platform KEY=VALUE]...\n"
-    "                         [--uart FILE]\n"
-    "\n"
-    "Runs the experiment firmware on the platform: a small kernel (buddy and slab allocators,\n"
-    "x86-64 page tables, processes with PCIDs, demand paging) that measures, from inside the\n"
-    "guest with the cycle and MMU event counters, translation latency against working set for\n"
-    "4K/2M/1G pages, context-switch costs with PCIDs off/on/no-flush and global kernel pages,\n"
-    "INVLPG per page against a full flush, and allocator and page-fault costs.\n"
-    "\n"
-    "  --firmware FILE       the firmware ELF (default: the one built with the project)\n"
-    "  --json FILE           write the figures as JSON (default out/experiments.json)\n"
-    "  --plots DIR           write PNG plots with gnuplot (default out/)\n"
-    "  --no-plots            do not draw plots\n"
-    "  --set KEY=VALUE       MMU setting (docs/configuration.md), e.g. l2.latency=10\n"
-    "  --config FILE         MMU configuration file, applied before the --set settings\n"
-    "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. memory.latency=30\n"
-    "  --uart FILE           also save the guest's raw output to FILE\n";
-
-bool split_setting(const std::string& text, std::string& key, std::string& value) {
-    const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) return false;
-    key = text.substr(0, eq);
-    value = text.substr(eq + 1);
-    return true;
-}
 
 std::string tail_lines(const std::string& text, unsigned n) {
     size_t pos = text.size();
@@ -81,40 +55,50 @@ int run_experiments_command(const std::vector<std::string>& args) {
     std::string firmware = default_firmware_path(), json_path = "out/experiments.json", plots_dir = "out",
                 uart_path;
     bool plots = true;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
-            return args[++i];
-        };
+    GuestParams params;
+    std::vector<std::string> only;
+    bool list = false;
+    tools::CommandLine cli("tlmmu experiments",
+                           "Runs the experiment firmware on the platform: a small kernel (buddy and slab allocators,\n"
+                           "x86-64 page tables, processes with PCIDs, demand paging) that measures, from inside the\n"
+                           "guest with the cycle and MMU event counters, translation latency against working set for\n"
+                           "4K/2M/1G pages, context-switch costs with PCIDs off/on/no-flush and global kernel pages,\n"
+                           "INVLPG per page against a full flush, and allocator and page-fault costs (--list names them all).");
+    cli.exit_statuses(2, 2);
+    cli.settings(settings::Target()
+                     .bind(mmu_settings(), options.mmu)
+                     .bind(platform::platform_settings(), options)
+                     .bind(param_settings(), params));
+    cli.group_alias("--platform", platform::platform_settings(), options,
+                    "platform setting without its platform. prefix (docs/platform.md), e.g. memory.latency=30");
+    cli.assignments("--param", [&params](const std::string& key, const std::string& value) { apply_param(params, key, value); },
+                    "experiment parameter, e.g. context_switch.procs=6 (param. prefix optional)");
+    CLI::App& app = cli.app();
+    app.add_option("--firmware", firmware, "the firmware ELF (default: the one built with the project)")->type_name("FILE");
+    cli.json(json_path, "write the figures as JSON (default out/experiments.json)");
+    app.add_option("--plots", plots_dir, "write PNG plots with gnuplot (default out/)")->type_name("DIR");
+    app.add_flag("!--no-plots", plots, "do not draw plots");
+    app.add_option("--uart", uart_path, "also save the guest's raw output to FILE")->type_name("FILE");
+    std::string only_list;
+    app.add_option("--only", only_list, "run only these experiments (in their usual order)")->type_name("NAME,...");
+    app.add_flag("--list", list, "name every experiment and its parameters (type, default, range) and exit");
+    if (const int status = cli.parse(args); status >= 0) return status;
+    if (list) {
+        std::cout << list_text();
+        return 0;
+    }
+    if (!only_list.empty()) {
         try {
-            if (a == "--firmware") firmware = value();
-            else if (a == "--json") json_path = value();
-            else if (a == "--plots") plots_dir = value();
-            else if (a == "--no-plots") plots = false;
-            else if (a == "--uart") uart_path = value();
-            else if (a == "--config") load_config_file(options.mmu, value());
-            else if (a == "--set" || a == "--platform") {
-                const std::string text = value();
-                std::string key, v;
-                if (!split_setting(text, key, v)) throw std::invalid_argument("expected KEY=VALUE, got '" + text + "'");
-                if (a == "--set") {
-                    apply_setting(options.mmu, key, v);
-                    validate(options.mmu);
-                } else {
-                    options.set(key, v);
-                }
-            } else if (a == "-h" || a == "--help") {
-                std::cout << kUsage;
-                return 0;
-            } else {
-                std::cerr << "tlmmu experiments: unknown option '" << a << "'\n" << kUsage;
-                return 2;
-            }
+            only = parse_only(only_list);
         } catch (const std::exception& e) {
-            std::cerr << "tlmmu experiments: " << a << ": " << e.what() << "\n";
-            return 2;
+            return cli.usage_error(std::string("--only: ") + e.what());
         }
+    }
+    try {
+        options.guest_params = guest_parameters(params, only);
+    } catch (const std::exception& e) {
+        std::cerr << "tlmmu experiments: " << e.what() << "\n";
+        return 2;
     }
     if (firmware.empty()) {
         std::cerr << "tlmmu experiments: the firmware was not built (riscv64-unknown-elf-gcc missing); "

@@ -2,6 +2,7 @@
 // inline into its script. Each image is written to a temporary file and
 // installed at the end (tools/common/atomic_file.h), so a failed run never
 // leaves a truncated plot behind.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -133,6 +134,39 @@ std::string allocator_script(const Results& r) {
     return s.str();
 }
 
+// One line per word of `series_column`: `y` against `x` of a kernel table.
+std::string table_script(const Table& t, const std::string& title, const std::string& series_column,
+                         const std::string& x, const std::string& y, const std::string& xlabel,
+                         const std::string& ylabel, bool logx) {
+    std::vector<std::string> series;
+    const size_t sc = t.column(series_column), xc = t.column(x), yc = t.column(y);
+    for (size_t i = 0; i < t.rows.size(); ++i)
+        if (std::find(series.begin(), series.end(), t.words[i][sc]) == series.end()) series.push_back(t.words[i][sc]);
+    std::ostringstream s;
+    s << "set title " << quote(title) << "\nset xlabel " << quote(xlabel) << "\nset ylabel " << quote(ylabel)
+      << "\nset key top right\nset grid\n" << (logx ? "set logscale x 2\nset format x '%.0b %BB'\n" : "") << "plot ";
+    for (size_t k = 0; k < series.size(); ++k)
+        s << (k ? ", " : "") << "'-' using 1:2 with linespoints title " << quote(series[k]);
+    s << "\n";
+    for (const std::string& name : series) {
+        for (size_t i = 0; i < t.rows.size(); ++i)
+            if (t.words[i][sc] == name) s << t.rows[i][xc] << " " << t.rows[i][yc] << "\n";
+        s << "e\n";
+    }
+    return s.str();
+}
+
+// A table with a constant "series" word column for the scripts above.
+Table with_series(const Table& t, const std::string& name) {
+    Table c = t;
+    c.columns.push_back({"series", "series", -1});
+    for (size_t i = 0; i < c.rows.size(); ++i) {
+        c.rows[i].push_back(0);
+        c.words[i].push_back(name);
+    }
+    return c;
+}
+
 }  // namespace
 
 std::vector<std::string> write_plots(const Results& r, const std::string& dir, std::string& error) {
@@ -149,7 +183,31 @@ std::vector<std::string> write_plots(const Results& r, const std::string& dir, s
         {"experiments-range-flush.png", range_flush_script(r)},
         {"experiments-buddy.png", allocator_script(r)},
     };
+    const bool present[] = {!r.working_set.empty(), !r.context_switch.empty(), !r.range_flush.empty(), !r.buddy.empty()};
+    size_t index = 0;
     for (const auto& [name, script] : plots) {
+        if (!present[index++]) continue;  // the experiment did not run (--only)
+        const fs::path out = fs::path(dir) / name;
+        if (!render(script, out, error)) return written;
+        written.push_back(out.string());
+    }
+    std::vector<std::pair<std::string, std::string>> kernel_plots;
+    if (const Table* t = r.table("reclaim"))
+        kernel_plots.emplace_back("experiments-thrashing.png",
+                                  table_script(*t, "Thrashing: faults per 1000 accesses against memory size", "policy",
+                                               "frames", "faults_per_kilo_access", "memory (frames)",
+                                               "faults per 1000 accesses", false));
+    if (const Table* t = r.table("vmalloc")) {
+        Table k = with_series(*t, "kmalloc (direct map, 2 MiB pages)"), v = with_series(*t, "vmalloc (4 KiB pages)");
+        for (auto& row : k.rows) row[k.column("vmalloc_touch_cycles_per_load")] = row[k.column("kmalloc_touch_cycles_per_load")];
+        v.rows.insert(v.rows.end(), k.rows.begin(), k.rows.end());
+        v.words.insert(v.words.end(), k.words.begin(), k.words.end());
+        kernel_plots.emplace_back("experiments-vmalloc.png",
+                                  table_script(v, "Touching freshly allocated memory: cycles per load", "series", "bytes",
+                                               "vmalloc_touch_cycles_per_load", "allocation (bytes)",
+                                               "cycles per load (two passes)", true));
+    }
+    for (const auto& [name, script] : kernel_plots) {
         const fs::path out = fs::path(dir) / name;
         if (!render(script, out, error)) return written;
         written.push_back(out.string());

@@ -1,6 +1,7 @@
 #include "results.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -86,23 +87,26 @@ Results compute_results(const std::vector<Record>& records) {
         if (rec.kind == "calib") calib = &rec;
         if (rec.kind == "calib_fetch") calib_fetch = &rec;
     }
-    if (!calib || !calib_fetch)
-        throw ParseError("no calibration lines (@exp calib, calib_fetch): the working-set experiment did not run");
-    // Both calibration loops hit the L1 TLBs on every lookup; they differ in
-    // the share of fetch and data lookups, which separates the two latencies:
-    // xlat = l1i_hits * hi + l1d_hits * hd for each.
-    for (const Record* c : {calib, calib_fetch})
-        if (c->number("l1i_misses") || c->number("l1d_misses"))
-            fail(c->line, "@exp " + c->kind + ": the calibration loop missed the L1 TLBs");
-    const double a1 = double(calib_fetch->number("l1i_hits")), b1 = double(calib_fetch->number("l1d_hits"));
-    const double t1 = double(calib_fetch->number("xlat_cycles"));
-    const double a2 = double(calib->number("l1i_hits")), b2 = double(calib->number("l1d_hits"));
-    const double t2 = double(calib->number("xlat_cycles"));
-    const double det = a1 * b2 - a2 * b1;
-    if (det == 0) fail(calib->line, "@exp calib: the calibration loops cannot separate fetch and data lookups");
-    r.calibration.l1i_hit_cycles = (t1 * b2 - t2 * b1) / det;
-    r.calibration.l1d_hit_cycles = (a1 * t2 - a2 * t1) / det;
-    r.calibration.cycles_per_access = ratio(double(calib->number("cycles")), double(calib->number("accesses")));
+    const bool working_set = std::any_of(records.begin(), records.end(), [](const Record& x) { return x.kind == "ws"; });
+    if (working_set && (!calib || !calib_fetch))
+        throw ParseError("no calibration lines (@exp calib, calib_fetch) before the working-set points");
+    if (calib && calib_fetch) {
+        // Both calibration loops hit the L1 TLBs on every lookup; they differ in
+        // the share of fetch and data lookups, which separates the two latencies:
+        // xlat = l1i_hits * hi + l1d_hits * hd for each.
+        for (const Record* c : {calib, calib_fetch})
+            if (c->number("l1i_misses") || c->number("l1d_misses"))
+                fail(c->line, "@exp " + c->kind + ": the calibration loop missed the L1 TLBs");
+        const double a1 = double(calib_fetch->number("l1i_hits")), b1 = double(calib_fetch->number("l1d_hits"));
+        const double t1 = double(calib_fetch->number("xlat_cycles"));
+        const double a2 = double(calib->number("l1i_hits")), b2 = double(calib->number("l1d_hits"));
+        const double t2 = double(calib->number("xlat_cycles"));
+        const double det = a1 * b2 - a2 * b1;
+        if (det == 0) fail(calib->line, "@exp calib: the calibration loops cannot separate fetch and data lookups");
+        r.calibration.l1i_hit_cycles = (t1 * b2 - t2 * b1) / det;
+        r.calibration.l1d_hit_cycles = (a1 * t2 - a2 * t1) / det;
+        r.calibration.cycles_per_access = ratio(double(calib->number("cycles")), double(calib->number("accesses")));
+    }
     const double h = r.calibration.l1i_hit_cycles;
 
     for (const Record& rec : records) {
@@ -188,6 +192,7 @@ Results compute_results(const std::vector<Record>& records) {
             r.slab.push_back(p);
         } else if (rec.kind == "fault") {
             FaultResult& f = r.fault;
+            r.has_fault = true;
             f.pages = unsigned(rec.number("pages"));
             f.faults = rec.number("faults");
             const double first = double(rec.number("first_touch_cycles")), second = double(rec.number("second_touch_cycles"));
@@ -196,6 +201,7 @@ Results compute_results(const std::vector<Record>& records) {
             f.pages_taken = rec.number("pages_taken");
         } else if (rec.kind == "frag") {
             Fragmentation& f = r.fragmentation;
+            r.has_fragmentation = true;
             f.seed = unsigned(rec.number("seed"));
             f.steps = unsigned(rec.number("steps"));
             f.live_blocks = unsigned(rec.number("live_blocks"));
@@ -209,6 +215,8 @@ Results compute_results(const std::vector<Record>& records) {
                                               int(rec.signed_number("frag_index")), int(rec.signed_number("unusable"))});
         } else if (rec.kind == "fragfree") {
             r.fragmentation.merged_back = rec.signed_number("largest_order") == 10 && rec.signed_number("check") == 0;
+        } else {
+            kernel_record(r, rec);
         }
     }
     if (!done) throw ParseError("the firmware did not finish (no '@done' line)");
@@ -227,15 +235,17 @@ std::string report(const Results& r) {
         out << line;
     };
 
-    row("Translation latency against working set, measured in the guest (L1 ITLB hit %.2f, L1 DTLB hit %.2f cycles)\n",
-        r.calibration.l1i_hit_cycles, r.calibration.l1d_hit_cycles);
-    out << "  A load loop sweeps N pages; the translation cycles per load step from the L1 TLB to the L2 TLB\n"
-           "  to page walks, and the walks cost less when the paging-structure caches hold the upper levels.\n";
-    out << "  levels  page  layout        pages  xlat cycles/load  loop cycles/load    L1%    L2%  walk%  reads/walk\n";
-    for (const WorkingSetPoint& p : r.working_set)
-        row("  %6u  %-4s  %-10s %8u %17.2f %17.2f %6.1f %6.1f %6.1f %11.2f\n", p.levels, p.page.c_str(), p.layout.c_str(), p.pages,
-            p.xlat_cycles, p.cycles_per_access, 100 * p.l1_fraction, 100 * p.l2_fraction, 100 * p.walk_fraction,
-            p.reads_per_walk);
+    if (!r.working_set.empty()) {
+        row("Translation latency against working set, measured in the guest (L1 ITLB hit %.2f, L1 DTLB hit %.2f cycles)\n",
+            r.calibration.l1i_hit_cycles, r.calibration.l1d_hit_cycles);
+        out << "  A load loop sweeps N pages; the translation cycles per load step from the L1 TLB to the L2 TLB\n"
+               "  to page walks, and the walks cost less when the paging-structure caches hold the upper levels.\n";
+        out << "  levels  page  layout        pages  xlat cycles/load  loop cycles/load    L1%    L2%  walk%  reads/walk\n";
+        for (const WorkingSetPoint& p : r.working_set)
+            row("  %6u  %-4s  %-10s %8u %17.2f %17.2f %6.1f %6.1f %6.1f %11.2f\n", p.levels, p.page.c_str(), p.layout.c_str(), p.pages,
+                p.xlat_cycles, p.cycles_per_access, 100 * p.l1_fraction, 100 * p.l2_fraction, 100 * p.walk_fraction,
+                p.reads_per_walk);
+    }
 
     if (!r.context_switch.empty()) {
         const ContextSwitchPoint& c0 = r.context_switch.front();
@@ -298,25 +308,30 @@ std::string report(const Results& r) {
             row("  %-14s %5u %14.1f %13.1f %14u %15llu\n", p.cache.c_str(), p.size, p.alloc_cycles, p.free_cycles,
                 p.objects_per_slab, (unsigned long long)p.slabs_created);
     }
-    out << "\nDemand paging: a user process stores to " << r.fault.pages << " untouched pages\n";
-    out << "  Each first touch traps, takes a zeroed page from the buddy allocator and maps it; the cost is the\n"
-           "  difference between the first and the second pass over the same pages.\n";
-    row("  faults %llu, %.0f cycles per fault (handler alone %.0f), %llu pages taken from the buddy allocator\n",
-        (unsigned long long)r.fault.faults, r.fault.cycles_per_fault, r.fault.handler_cycles_per_fault,
-        (unsigned long long)r.fault.pages_taken);
+    if (r.has_fault) {
+        out << "\nDemand paging: a user process stores to " << r.fault.pages << " untouched pages\n";
+        out << "  Each first touch traps, takes a zeroed page from the buddy allocator and maps it; the cost is the\n"
+               "  difference between the first and the second pass over the same pages.\n";
+        row("  faults %llu, %.0f cycles per fault (handler alone %.0f), %llu pages taken from the buddy allocator\n",
+            (unsigned long long)r.fault.faults, r.fault.cycles_per_fault, r.fault.handler_cycles_per_fault,
+            (unsigned long long)r.fault.pages_taken);
+    }
 
-    const Fragmentation& f = r.fragmentation;
-    out << "\nFragmentation after " << f.steps << " random allocations (orders 0-3) and frees, seed " << f.seed
-        << ", in a " << f.pages * 4 / 1024 << " MiB region\n";
-    out << "  Free memory remains but in small blocks: the fragmentation index (Linux's, x1000) is -1000 while a\n"
-           "  block of the order exists and approaches 1000 when the failure is due to fragmentation.\n";
-    row("  %u blocks live, %llu of %u pages free, largest free order %d, %u allocations failed, invariants %s, "
-        "merged back after freeing all: %s\n",
-        f.live_blocks, (unsigned long long)f.free_pages, f.pages, f.largest_order, f.failed_allocs,
-        f.consistent ? "hold" : "BROKEN", f.merged_back ? "yes" : "NO");
-    out << "  order   free blocks   fragmentation index   unusable free space\n";
-    for (const FragOrder& o : f.orders)
-        row("  %5u %13llu %21d %20.1f%%\n", o.order, (unsigned long long)o.free_blocks, o.frag_index, o.unusable / 10.0);
+    if (r.has_fragmentation) {
+        const Fragmentation& f = r.fragmentation;
+        out << "\nFragmentation after " << f.steps << " random allocations (orders 0-3) and frees, seed " << f.seed
+            << ", in a " << f.pages * 4 / 1024 << " MiB region\n";
+        out << "  Free memory remains but in small blocks: the fragmentation index (Linux's, x1000) is -1000 while a\n"
+               "  block of the order exists and approaches 1000 when the failure is due to fragmentation.\n";
+        row("  %u blocks live, %llu of %u pages free, largest free order %d, %u allocations failed, invariants %s, "
+            "merged back after freeing all: %s\n",
+            f.live_blocks, (unsigned long long)f.free_pages, f.pages, f.largest_order, f.failed_allocs,
+            f.consistent ? "hold" : "BROKEN", f.merged_back ? "yes" : "NO");
+        out << "  order   free blocks   fragmentation index   unusable free space\n";
+        for (const FragOrder& o : f.orders)
+            row("  %5u %13llu %21d %20.1f%%\n", o.order, (unsigned long long)o.free_blocks, o.frag_index, o.unusable / 10.0);
+    }
+    for (const Table& t : r.tables) out << "\n" << render_table(t);
 
     if (!r.phases.empty()) {
         out << "\nGuest cost of each experiment (building page tables included)\n";
@@ -396,28 +411,51 @@ std::string to_json(const Results& r) {
                              {"free_cycles", p.free_cycles},
                              {"objects_per_slab", p.objects_per_slab},
                              {"slabs_created", p.slabs_created}});
-    j["page_fault"] = {{"pages", r.fault.pages},
-                       {"faults", r.fault.faults},
-                       {"cycles_per_fault", r.fault.cycles_per_fault},
-                       {"handler_cycles_per_fault", r.fault.handler_cycles_per_fault},
-                       {"pages_taken", r.fault.pages_taken}};
-    const Fragmentation& f = r.fragmentation;
-    nlohmann::ordered_json orders = nlohmann::ordered_json::array();
-    for (const FragOrder& o : f.orders)
-        orders.push_back({{"order", o.order},
-                          {"free_blocks", o.free_blocks},
-                          {"fragmentation_index", o.frag_index / 1000.0},
-                          {"unusable_free_space", o.unusable / 1000.0}});
-    j["fragmentation"] = {{"seed", f.seed},
-                          {"steps", f.steps},
-                          {"pages", f.pages},
-                          {"live_blocks", f.live_blocks},
-                          {"failed_allocs", f.failed_allocs},
-                          {"free_pages", f.free_pages},
-                          {"largest_free_order", f.largest_order},
-                          {"invariants_hold", f.consistent},
-                          {"merged_back", f.merged_back},
-                          {"orders", orders}};
+    if (r.has_fault) {
+        j["page_fault"] = {{"pages", r.fault.pages},
+                           {"faults", r.fault.faults},
+                           {"cycles_per_fault", r.fault.cycles_per_fault},
+                           {"handler_cycles_per_fault", r.fault.handler_cycles_per_fault},
+                           {"pages_taken", r.fault.pages_taken}};
+    }
+    if (r.has_fragmentation) {
+        const Fragmentation& f = r.fragmentation;
+        nlohmann::ordered_json orders = nlohmann::ordered_json::array();
+        for (const FragOrder& o : f.orders)
+            orders.push_back({{"order", o.order},
+                              {"free_blocks", o.free_blocks},
+                              {"fragmentation_index", o.frag_index / 1000.0},
+                              {"unusable_free_space", o.unusable / 1000.0}});
+        j["fragmentation"] = {{"seed", f.seed},
+                              {"steps", f.steps},
+                              {"pages", f.pages},
+                              {"live_blocks", f.live_blocks},
+                              {"failed_allocs", f.failed_allocs},
+                              {"free_pages", f.free_pages},
+                              {"largest_free_order", f.largest_order},
+                              {"invariants_hold", f.consistent},
+                              {"merged_back", f.merged_back},
+                              {"orders", orders}};
+    }
+    // Sections of experiments that did not run (--only) are left out.
+    if (r.working_set.empty()) j.erase("calibration"), j.erase("working_set");
+    if (r.context_switch.empty()) j.erase("context_switch");
+    if (r.range_flush.empty()) j.erase("range_flush"), j.erase("range_flush_crossover"), j.erase("invpcid_crossover");
+    if (r.buddy.empty()) j.erase("buddy");
+    if (r.slab.empty()) j.erase("slab");
+    for (const Table& t : r.tables) {
+        nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+        for (size_t i = 0; i < t.rows.size(); ++i) {
+            nlohmann::ordered_json o;
+            for (size_t c = 0; c < t.columns.size(); ++c) {
+                if (t.columns[c].decimals < 0) o[t.columns[c].key] = t.words[i][c];
+                else if (t.columns[c].decimals == 0) o[t.columns[c].key] = int64_t(std::llround(t.rows[i][c]));
+                else o[t.columns[c].key] = t.rows[i][c];
+            }
+            rows.push_back(o);
+        }
+        j[t.name] = rows;
+    }
     return j.dump(2);
 }
 

@@ -110,6 +110,27 @@ struct Fragmentation {
     std::vector<FragOrder> orders;
 };
 
+// A table of one of the kernel experiments (vmalloc, malloc, fork,
+// reclaim): named columns of numbers or words, rendered the same way in the
+// report (with a title and a sentence saying what it shows) and the JSON (an
+// array of objects under `name`).
+struct Column {
+    std::string key;       // JSON key
+    std::string header;    // report header
+    int decimals = 0;      // -1: a word
+};
+struct Table {
+    std::string name, title, sentence;
+    std::vector<Column> columns;
+    std::vector<std::vector<double>> rows;          // per row, one number per column (words: 0)
+    std::vector<std::vector<std::string>> words;    // per row, one word per column ("" for numbers)
+    void add(const std::vector<double>& numbers, const std::vector<std::string>& row_words = {});
+    // The value of `column` in the first row whose `match_column` holds `match` (a number); throws std::out_of_range.
+    double at(const std::string& column, const std::string& match_column, double match) const;
+    double at_word(const std::string& column, const std::string& match_column, const std::string& match) const;
+    size_t column(const std::string& key) const;  // throws std::out_of_range
+};
+
 // What one experiment cost the guest.
 struct Phase {
     std::string name;
@@ -129,8 +150,17 @@ struct Results {
     std::vector<SlabPoint> slab;
     FaultResult fault;
     Fragmentation fragmentation;
+    bool has_fault = false, has_fragmentation = false;
+    std::vector<Table> tables;  // the kernel experiments, in the order they ran
+    const Table* table(const std::string& name) const;
     uint64_t guest_cycles = 0, guest_instructions = 0;
 };
+
+// The kernel experiments' records (kernel_results.cpp): adds `rec` to its
+// table in r.tables; other kinds are ignored.
+void kernel_record(Results& r, const Record& rec);
+// A table as the report shows it: title, sentence, aligned columns.
+std::string render_table(const Table& t);
 
 // Derives the figures; throws ParseError if a record is missing or inconsistent.
 Results compute_results(const std::vector<Record>& records);

@@ -1,5 +1,6 @@
 #include "catalogue.h"
 
+#include "experiment_catalogue.h"
 #include "platform.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/machine/smp_config.h"
@@ -10,7 +11,7 @@ namespace tlmmu::settings_command {
 
 std::vector<const settings::GroupBase*> catalogue() {
     return {&mmu_settings(), &settings::memory_settings(), &os::os_settings_group(), &platform::platform_settings(),
-            &synth::synth_settings(), &machine::smp_settings()};
+            &synth::synth_settings(), &machine::smp_settings(), &experiments::param_settings()};
 }
 
 }  // namespace tlmmu::settings_command
