@@ -1,6 +1,7 @@
 #include "catalogue.h"
 
 #include "platform.h"
+#include "tlmmu/cache/cache.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/os/os_model.h"
 #include "tlmmu/synth/synthetic.h"
@@ -8,7 +9,7 @@
 namespace tlmmu::settings_command {
 
 std::vector<const settings::GroupBase*> catalogue() {
-    return {&mmu_settings(), &settings::memory_settings(), &os::os_settings_group(), &platform::platform_settings(),
+    return {&mmu_settings(), &settings::memory_settings(), &cache::cache_settings(), &os::os_settings_group(), &platform::platform_settings(),
             &synth::synth_settings()};
 }
 

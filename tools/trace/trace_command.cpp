@@ -27,7 +27,8 @@ const char* kUsage =
     "  arguments are several processes run together.\n"
     "  --format FMT      auto (default), lackey, champsim, champsim-cloudsuite, drmemtrace, native\n"
     "  --config FILE     MMU configuration file (docs/configuration.md)\n"
-    "  --set KEY=VALUE   one MMU configuration setting, e.g. --set l2.latency=9\n"
+    "  --set KEY=VALUE   one MMU or data-cache setting, e.g. --set l2.latency=9, --set cache.enabled=off\n"
+    "                    (the data caches are on by default: `tlmmu settings` lists the cache.* keys)\n"
     "  --os KEY=VALUE    OS model: page_size=4k|2m|1g, quantum=N, pcid=off|on|noflush, kpti=on|off,\n"
     "                    memory=BYTES, levels=4|5, seed=N, fragment=PERCENT, gigantic_pages=N,\n"
     "                    memory.latency=CYCLES, fault_cycles=N, zero_cycles=N, kernel_pages=N\n"
@@ -117,7 +118,11 @@ int run_trace_command(const std::vector<std::string>& args) {
                 const auto eq = kv.find('=');
                 if (eq == std::string::npos) throw UsageError("--set " + kv + ": expected KEY=VALUE");
                 try {
-                    apply_setting(options.mmu, kv.substr(0, eq), kv.substr(eq + 1));
+                    const std::string key = kv.substr(0, eq);
+                    if (settings::lower(key).compare(0, 6, "cache.") == 0)
+                        cache::apply_cache_setting(options.cache, key, kv.substr(eq + 1));
+                    else
+                        apply_setting(options.mmu, key, kv.substr(eq + 1));
                 } catch (const ConfigError& e) {
                     throw ConfigError("--set " + kv + ": " + e.what());
                 }
@@ -139,6 +144,7 @@ int run_trace_command(const std::vector<std::string>& args) {
         }
         if (traces.empty()) throw UsageError("no TRACE given");
         validate(options.mmu);
+        cache::validate(options.cache);
     } catch (const UsageError& e) {
         std::cerr << "tlmmu trace: " << e.what() << "\n" << kUsage;
         return 2;
@@ -187,7 +193,7 @@ int run_trace_command(const std::vector<std::string>& args) {
     if (!quiet) {
         std::cout << "tlmmu trace:";
         for (size_t i = 0; i < traces.size(); ++i) std::cout << " " << traces[i] << " (" << result.formats[i] << ")";
-        std::cout << "\n" << replay::result_summary(result);
+        std::cout << "\n" << replay::result_summary(result, options);
     }
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "tlmmu/cache/walk_port.h"
 #include "tlmmu/core/memory.h"
 #include "tlmmu/core/mmu.h"
 #include "tlmmu/core/page_table_builder.h"
@@ -126,7 +127,9 @@ class OsModel {
     // Boots: memory, buddy allocator, gigantic pool, kernel mappings, the MMU
     // in long mode with PGE (and PCIDE unless pcid=off). Throws OsError or
     // ConfigError on bad settings.
-    OsModel(const MmuConfig& mmu_config, const OsConfig& config);
+    // With `caches`, the walker's reads go through them (tlmmu/cache/walk_port.h)
+    // instead of costing memory.latency each; they must outlive the model.
+    OsModel(const MmuConfig& mmu_config, const OsConfig& config, cache::Hierarchy* caches = nullptr);
 
     Mmu& mmu() { return m_mmu; }
     const Mmu& mmu() const { return m_mmu; }
@@ -227,6 +230,7 @@ class OsModel {
     OsStats m_stats;
     SparseMemory m_memory;
     LevelCountingPort m_port;
+    std::unique_ptr<cache::CachedWalkPort> m_cached_port;  // over m_port, when caches are on
     BuddyAllocator m_buddy;
     PageTableBuilder m_builder;
     Mmu m_mmu;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tlmmu/cache/cache.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/core/stats.h"
 #include "tlmmu/os/os_model.h"
@@ -17,6 +18,9 @@ namespace tlmmu::replay {
 struct ReplayOptions {
     MmuConfig mmu = MmuConfig::skylake();
     os::OsConfig os;
+    // The data caches (on by default): page walks and every access's data go
+    // through them after translation, so page-table lines compete with data.
+    cache::CacheConfig cache;
     std::string format = "auto";  // for every path argument
     uint64_t limit = 0;           // stop after this many records in total (0: whole traces)
     // Called about every million records with the records replayed so far.
@@ -37,6 +41,9 @@ struct ReplayResult {
     double seconds = 0;
     MmuStats mmu;
     os::OsStats os;
+    // The data caches' counters (empty with cache.enabled=off).
+    std::vector<cache::LevelStats> cache;
+    uint64_t cache_memory_reads = 0, cache_memory_writes = 0;
     // Buddy allocator state at the end.
     uint64_t free_frames = 0;
     double unusable_index_order9 = 0;
