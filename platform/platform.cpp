@@ -48,6 +48,11 @@ const settings::Group<PlatformOptions>& platform_settings() {
 }
 
 void PlatformOptions::set(const std::string& key, const std::string& value) {
+    if (settings::lower(settings::trim(key)).compare(0, 6, "cache.") == 0) {
+        cache::apply_cache_setting(cache, settings::trim(key), value);
+        cache::validate(cache);
+        return;
+    }
     const settings::Group<PlatformOptions>& group = platform_settings();
     if (group.find(settings::trim(key), true) < 0)
         throw ConfigError("unknown platform setting" + group.unknown_key_message(settings::trim(key)).substr(15));

@@ -32,7 +32,8 @@ const char* const kUsage =
     "  --json FILE           write the figures as JSON (default out/experiments.json)\n"
     "  --plots DIR           write PNG plots with gnuplot (default out/)\n"
     "  --no-plots            do not draw plots\n"
-    "  --set KEY=VALUE       MMU setting (docs/configuration.md), e.g. l2.latency=10\n"
+    "  --set KEY=VALUE       MMU or data-cache setting (docs/configuration.md), e.g. l2.latency=10,\n"
+    "                        cache.enabled=off (the data caches are on by default)\n"
     "  --config FILE         MMU configuration file, applied before the --set settings\n"
     "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. memory.latency=30\n"
     "  --uart FILE           also save the guest's raw output to FILE\n";
@@ -98,7 +99,9 @@ int run_experiments_command(const std::vector<std::string>& args) {
                 const std::string text = value();
                 std::string key, v;
                 if (!split_setting(text, key, v)) throw std::invalid_argument("expected KEY=VALUE, got '" + text + "'");
-                if (a == "--set") {
+                if (a == "--set" && settings::lower(key).compare(0, 6, "cache.") == 0) {
+                    options.set(key, v);  // the data caches are the platform's
+                } else if (a == "--set") {
                     apply_setting(options.mmu, key, v);
                     validate(options.mmu);
                 } else {
