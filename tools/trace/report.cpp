@@ -85,6 +85,8 @@ ordered_json cache_json(const ReplayResult& r, const cache::CacheConfig& config,
             {"walk_served_by", walk},
             {"data_served_by", data},
             {"levels", per_level},
+            {"walk_latency_mean", r.mmu.walk_latency.mean()},
+            {"walk_latency_mean_without_caches", r.flat_walk_latency_mean()},
             {"memory_reads", r.cache_memory_reads},
             {"memory_writes", r.cache_memory_writes}};
 }
@@ -256,6 +258,9 @@ std::string result_summary(const ReplayResult& r, const ReplayOptions& options) 
          ull(w.percentile(0.99)), ull(w.max),
          options.cache.enabled ? "page-table reads through the data caches"
                                : "data caches off: every page-table read costs memory.latency");
+    if (options.cache.enabled && w.count)
+        emit("  the same walks without the caches (%u cycles a reference): mean %.2f\n", options.os.memory_latency,
+             r.flat_walk_latency_mean());
     if (options.cache.enabled && !r.cache.empty()) {
         const std::vector<std::string> names = served_names(options.cache);
         out << "\nwhere walk references hit (% of the level's reads and A/D updates)\n";

@@ -137,6 +137,8 @@ class OsModel {
     const OsStats& stats() const { return m_stats; }
     const BuddyAllocator& buddy() const { return m_buddy; }
     SparseMemory& memory() { return m_memory; }
+    // The walker's port through the data caches; null without them.
+    cache::CachedWalkPort* cached_port() { return m_cached_port.get(); }
     const PageTableBuilder& builder() const { return m_builder; }
 
     // A new address space (process); returns its index.

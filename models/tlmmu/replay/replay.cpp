@@ -87,6 +87,7 @@ class Replayer {
         m_next_progress = kProgressStep;
         m_os.start_measuring();
         if (m_caches) m_caches->reset_stats();
+        if (m_os.cached_port()) m_os.cached_port()->reset_cycles();
 
         size_t current = m_threads.size();
         if (!next_runnable(m_threads.size() - 1, current)) return finish(start);
@@ -239,6 +240,8 @@ class Replayer {
             m_result.cache = m_caches->stats();
             m_result.cache_memory_reads = m_caches->memory_reads();
             m_result.cache_memory_writes = m_caches->memory_writes();
+            m_result.walk_cache_cycles = m_os.cached_port()->cycles();
+            m_result.walk_flat_cycles = m_os.cached_port()->flat_cycles();
         }
         const os::BuddyAllocator& b = m_os.buddy();
         m_result.free_frames = b.free_frames();

@@ -44,6 +44,16 @@ struct ReplayResult {
     // The data caches' counters (empty with cache.enabled=off).
     std::vector<cache::LevelStats> cache;
     uint64_t cache_memory_reads = 0, cache_memory_writes = 0;
+    // The walker's memory cycles through the caches, and what the same
+    // references cost at the flat memory.latency (os.memory_latency).
+    uint64_t walk_cache_cycles = 0, walk_flat_cycles = 0;
+
+    // Mean walk latency had every reference cost memory.latency: the same
+    // walks (the caches change no TLB or walk decision), flat memory time.
+    double flat_walk_latency_mean() const {
+        const LatencyHistogram& w = mmu.walk_latency;
+        return w.count ? double(w.sum - walk_cache_cycles + walk_flat_cycles) / double(w.count) : 0.0;
+    }
     // Buddy allocator state at the end.
     uint64_t free_frames = 0;
     double unusable_index_order9 = 0;
