@@ -102,7 +102,7 @@ Hierarchy::Hierarchy(CacheConfig config) : m_config(std::move(config)) {
 
 int Hierarchy::find(Level& level, uint64_t line) {
     const int w = level.way_of(line);
-    if (w >= 0) level.replacement.touch(level.set_of(line), unsigned(w));
+    if (w >= 0) use(level, std::size_t(level.set_of(line)) * level.ways, uint32_t(w));
     return w;
 }
 
@@ -154,23 +154,20 @@ void Hierarchy::install(uint32_t index, uint64_t line, bool dirty) {
     }
     level.tags[victim] = line + 1;
     level.dirty[victim] = dirty;
-    level.replacement.touch(set, unsigned(victim - base));
+    use(level, base, uint32_t(victim - base));
 }
 
-uint32_t Hierarchy::access(uint64_t pa, Requester who, bool write, uint32_t entry, uint32_t* hit_level) {
-    const uint64_t line = pa >> m_line_shift;
+// The entry level missed (access() counted nothing yet): the levels below.
+uint32_t Hierarchy::access_after_miss(uint64_t line, Requester who, bool write, uint32_t entry, uint32_t* hit_level) {
     const std::size_t r = static_cast<std::size_t>(who);
     const uint32_t n = uint32_t(m_levels.size());
     uint32_t served = n;
-    for (uint32_t i = entry; i < n; ++i) {
+    ++m_stats[entry].misses[r];
+    for (uint32_t i = entry + 1; i < n; ++i) {
         const int w = find(m_levels[i], line);
         if (w >= 0) {
             ++m_stats[i].hits[r];
             served = i;
-            if (write && i == entry) {
-                Level& l = m_levels[i];
-                l.dirty[std::size_t(l.set_of(line)) * l.ways + unsigned(w)] = 1;
-            }
             break;
         }
         ++m_stats[i].misses[r];
@@ -198,6 +195,7 @@ void Hierarchy::flush_all() {
         std::fill(l.tags.begin(), l.tags.end(), 0);
         std::fill(l.dirty.begin(), l.dirty.end(), 0);
         l.replacement.reset();
+        l.last_used = ~std::size_t(0);
     }
 }
 

@@ -68,7 +68,22 @@ class Hierarchy {
     // One access to physical address `pa` entering at level `entry`; returns its
     // latency in cycles. `hit_level` receives the level index that served it
     // (levels().size() = memory). Writes mark the line dirty in the entry level.
-    uint32_t access(uint64_t pa, Requester who, bool write, uint32_t entry = 0, uint32_t* hit_level = nullptr);
+    // A hit in the entry level, the common case, is finished inline.
+    uint32_t access(uint64_t pa, Requester who, bool write, uint32_t entry = 0, uint32_t* hit_level = nullptr) {
+        const uint64_t line = pa >> m_line_shift;
+        Level& l = m_levels[entry];
+        const std::size_t base = std::size_t(l.set_of(line)) * l.ways;
+        const uint64_t* tags = &l.tags[base];
+        for (uint32_t w = 0; w < l.ways; ++w) {
+            if (tags[w] != line + 1) continue;
+            use(l, base, w);
+            ++m_stats[entry].hits[static_cast<std::size_t>(who)];
+            if (write) l.dirty[base + w] = 1;
+            if (hit_level) *hit_level = entry;
+            return m_config.levels[entry].latency;
+        }
+        return access_after_miss(line, who, write, entry, hit_level);
+    }
     uint32_t load(uint64_t pa) { return access(pa, Requester::load, false); }
     uint32_t store(uint64_t pa) { return access(pa, Requester::store, true); }
     uint32_t fetch(uint64_t pa) { return access(pa, Requester::fetch, false); }
@@ -93,6 +108,7 @@ class Hierarchy {
         std::vector<uint64_t> tags;  // line number + 1 (0 = invalid), sets x ways
         std::vector<uint8_t> dirty;
         Replacement replacement;
+        std::size_t last_used = ~std::size_t(0);  // slot of the level's latest use
         Level(const LevelConfig& c, uint64_t seed);
         uint32_t set_of(uint64_t line) const { return uint32_t(line & (sets - 1)); }
         // The way holding `line`, or -1 (no side effects).
@@ -103,6 +119,17 @@ class Hierarchy {
             return -1;
         }
     };
+    // A use of `way` of the set at `base` for the replacement policy. Using
+    // the level's latest slot again changes no policy's order (LRU: it is
+    // already the newest; PLRU: its path bits are already set), so the
+    // repeat is skipped: a loop over one line costs no replacement update.
+    static void use(Level& level, std::size_t base, uint32_t way) {
+        const std::size_t slot = base + way;
+        if (slot == level.last_used) return;
+        level.last_used = slot;
+        level.replacement.touch(unsigned(base / level.ways), way);
+    }
+    uint32_t access_after_miss(uint64_t line, Requester who, bool write, uint32_t entry, uint32_t* hit_level);
     // Looks up `line` in `level`; returns the way index or -1. A hit is a use
     // for the replacement policy.
     int find(Level& level, uint64_t line);

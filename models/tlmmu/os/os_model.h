@@ -184,6 +184,23 @@ class OsModel {
         if (__builtin_expect(bool(t.fault), 0)) resolve(a, t.fault);
     }
 
+    // replay_access that also gives the physical address, for the data
+    // caches; false when the access still faults after the handler.
+    bool replay_access(uint64_t va, AccessType type, uint64_t& pa) {
+        Access a;
+        a.va = va;
+        a.type = type;
+        a.user = true;
+        const Translation t = m_mmu.translate(a);
+        if (__builtin_expect(!t.fault, 1)) {
+            pa = t.pa;
+            return true;
+        }
+        const Translation retried = resolve(a, t.fault);
+        pa = retried.pa;
+        return retried.ok();
+    }
+
     // The bytes from va to the end of the page that maps it now (a debug
     // translation: no side effects), for splitting an access that may cross.
     uint64_t bytes_left_in_page(uint64_t va, AccessType type) const {

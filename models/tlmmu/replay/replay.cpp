@@ -189,8 +189,8 @@ class Replayer {
         if (!kCaches) return m_os.replay_access(va, type);
         static constexpr cache::Requester kRequesters[3] = {cache::Requester::fetch, cache::Requester::load,
                                                             cache::Requester::store};
-        const Translation tr = m_os.access(va, type);
-        if (__builtin_expect(tr.ok(), 1)) m_caches->access(tr.pa, kRequesters[kind], kind == 2);
+        uint64_t pa = 0;
+        if (__builtin_expect(m_os.replay_access(va, type, pa), 1)) m_caches->access(pa, kRequesters[kind], kind == 2);
     }
 
     // The hot loop: no allocation, no virtual call per record.
