@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command_line.h"
+
 namespace tlmmu::bench {
 
 namespace {
@@ -24,12 +26,6 @@ constexpr double kCoreTarget = 120e6;  // L1-hit translations per second through
 // within 1.5x, an L2 hit within 2x; a walk has no target (each entry read is
 // a transaction of its own by design).
 double tlm_target(const std::string& stream) { return stream == "l1-hit" ? 1.5 : stream == "l2-hit" ? 2.0 : 0.0; }
-
-bool parse_number(const char* text, double& out) {
-    char* end = nullptr;
-    out = std::strtod(text, &end);
-    return end != text && *end == '\0' && out > 0;
-}
 
 std::string percent(uint64_t part, uint64_t whole) {
     if (!whole) return "-";
@@ -51,68 +47,25 @@ const Result* find(const std::vector<Result>& results, const std::string& stream
 // ---------------------------------------------------------------------------
 // Options
 
-std::string usage(const char* program) {
-    std::ostringstream out;
-    out << "usage: " << program << " [--quick] [--reps N] [--wall] [--quantum-ns T] [--stream NAME]... [--json FILE]\n"
-        << "  --quick         short run (smaller streams, 3 repetitions)\n"
-        << "  --reps N        repetitions per (stream, path); the median is reported (default 5)\n"
-        << "  --wall          rates from wall time (steady_clock) rather than the thread's CPU time\n"
-        << "  --quantum-ns T  global quantum of the TLM initiator in ns (default 1000)\n"
-        << "  --stream NAME   run only this stream (l1-hit, l2-hit, walk); repeatable\n"
-        << "  --json FILE     also write the results as JSON to FILE\n";
-    return out.str();
-}
-
-bool parse_options(int argc, char** argv, Options& o, std::string& error) {
-    bool reps_given = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        auto value = [&](const char*& out) {
-            if (i + 1 >= argc) {
-                error = arg + " needs a value";
-                return false;
-            }
-            out = argv[++i];
-            return true;
-        };
-        const char* v = nullptr;
-        double number = 0;
-        if (arg == "--quick") {
-            o.quick = true;
-        } else if (arg == "--wall") {
-            o.wall_clock = true;
-        } else if (arg == "--reps") {
-            if (!value(v) || !parse_number(v, number) || number != unsigned(number)) {
-                if (error.empty()) error = "--reps: expected a positive whole number";
-                return false;
-            }
-            o.repetitions = unsigned(number);
-            reps_given = true;
-        } else if (arg == "--quantum-ns") {
-            if (!value(v) || !parse_number(v, number)) {
-                if (error.empty()) error = "--quantum-ns: expected a positive number";
-                return false;
-            }
-            o.quantum_ns = number;
-        } else if (arg == "--stream") {
-            if (!value(v)) return false;
-            const std::string name = v;
-            if (name != "l1-hit" && name != "l2-hit" && name != "walk") {
-                error = "--stream: unknown stream '" + name + "' (l1-hit, l2-hit, walk)";
-                return false;
-            }
-            o.only.push_back(name);
-        } else if (arg == "--json") {
-            if (!value(v)) return false;
-            o.json = v;
-        } else if (arg == "--help" || arg == "-h") {
-            error.clear();
-            return false;
-        } else {
-            error = "unknown option '" + arg + "'";
-            return false;
-        }
-    }
+int parse_options(int argc, char** argv, Options& o) {
+    tools::CommandLine cli("tlmmu_bench",
+                           "Translations per second through the C++ core and through the TLM-2.0 sockets, each next\n"
+                           "to the bare memory model's b_transport round trip on the same addresses\n"
+                           "(docs/benchmarks.md). --config and --set change the MMU measured (default: the\n"
+                           "Skylake-like configuration).");
+    cli.settings(settings::Target().bind(mmu_settings(), o.mmu));
+    cli.app().add_flag("--quick", o.quick, "short run (smaller streams, 3 repetitions)");
+    auto* reps = cli.count("--reps", o.repetitions, "repetitions per (stream, path); the median is reported (default 5)");
+    cli.app().add_flag("--wall", o.wall_clock, "rates from wall time (steady_clock) rather than the thread's CPU time");
+    cli.positive_real("--quantum-ns", o.quantum_ns, "global quantum of the TLM initiator in ns (default 1000)");
+    cli.app()
+        .add_option("--stream", o.only, "run only this stream; repeatable")
+        ->check(CLI::IsMember({"l1-hit", "l2-hit", "walk"}))
+        ->type_name("NAME");
+    cli.json(o.json, "also write the results as JSON to FILE");
+    if (const int status = cli.parse(argc, argv); status >= 0) return status;
+    if (o.repetitions == 0) return cli.usage_error("--reps: expected a positive whole number");
+    const bool reps_given = reps->count() > 0;
     if (o.quick) {
         if (!reps_given) o.repetitions = 3;
         o.size.walk_pages = 1u << 16;
@@ -121,7 +74,7 @@ bool parse_options(int argc, char** argv, Options& o, std::string& error) {
         o.size.l2_accesses = 1u << 18;
         o.size.walk_accesses = 1u << 16;
     }
-    return true;
+    return -1;
 }
 
 // ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 namespace tlmmu::bench {
 
 struct Options {
+    MmuConfig mmu = MmuConfig::skylake();  // the MMU measured (--config, --set)
     bool quick = false;
     bool wall_clock = false;         // rates from wall time instead of the thread's CPU time
     unsigned repetitions = 5;
@@ -27,9 +28,9 @@ struct Options {
     WorkloadSize size;
 };
 
-// Returns false (with a message in `error`, empty for --help) on a bad command line.
-bool parse_options(int argc, char** argv, Options& options, std::string& error);
-std::string usage(const char* program);
+// The command line (tools/common/command_line.h): -1 to go on, else the exit
+// status (0 after --help; the error is printed).
+int parse_options(int argc, char** argv, Options& options);
 
 // Event counts taken from MmuStats, accumulated over the timed repetitions.
 struct Counters {

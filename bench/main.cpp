@@ -55,14 +55,10 @@ int finish(const Options& options, std::vector<Stream>& streams, const std::vect
 
 int run(int argc, char** argv) {
     Options options;
+    if (const int status = parse_options(argc, argv, options); status >= 0) return status;
     std::string error;
-    if (!parse_options(argc, argv, options, error)) {
-        if (!error.empty()) std::fprintf(stderr, "tlmmu_bench: %s\n", error.c_str());
-        std::fprintf(error.empty() ? stdout : stderr, "%s", usage(argv[0]).c_str());
-        return error.empty() ? 0 : 2;
-    }
     const auto setup_start = std::chrono::steady_clock::now();
-    const MmuConfig config = MmuConfig::skylake();
+    const MmuConfig& config = options.mmu;
     const unsigned latency_cycles = unsigned(options.memory_latency_ns / options.clock_ns + 0.5);
     Report report;
     report.machine = describe_machine();

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "tlmmu/core/page_table_builder.h"
+#include "tlmmu/core/splitmix64.h"
 
 namespace tlmmu::bench {
 
@@ -18,21 +19,12 @@ constexpr uint64_t kL1Pages = 16;    // one per set of the default 16x4 L1 DTLB 
 constexpr uint64_t kL2Pages = 1024;  // 64 per L1 DTLB set, 8 per set of the 128x12 L2 TLB
 constexpr size_t kHitStream = 1u << 16;
 
-// splitmix64: a fixed, portable sequence for a given seed.
-class Rng {
+// The workload's addresses: a fixed sequence for a given seed.
+class Rng : public SplitMix64 {
  public:
-    explicit Rng(uint64_t seed) : m_state(seed) {}
-    uint64_t next() {
-        uint64_t z = (m_state += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
+    using SplitMix64::SplitMix64;
     uint64_t below(uint64_t n) { return next() % n; }
     uint64_t offset() { return below(4096 / 8) * 8; }  // an 8-byte-aligned offset in a page
-
- private:
-    uint64_t m_state;
 };
 
 std::string hex(uint64_t v) {

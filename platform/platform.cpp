@@ -53,10 +53,7 @@ void PlatformOptions::set(const std::string& key, const std::string& value) {
         cache::validate(cache);
         return;
     }
-    const settings::Group<PlatformOptions>& group = platform_settings();
-    if (group.find(settings::trim(key), true) < 0)
-        throw ConfigError("unknown platform setting" + group.unknown_key_message(settings::trim(key)).substr(15));
-    group.apply(*this, key, value, true);
+    platform_settings().apply(*this, key, value, true);
 }
 
 const char* to_string(StopReason r) {

@@ -14,6 +14,8 @@ packages=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   # RTL co-simulation
   verilator
+  # the Python module (import tlmmu), its tests and the matplotlib example
+  python3-dev pybind11-dev python3-matplotlib python3-pytest
 )
 
 missing=()

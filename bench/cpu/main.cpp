@@ -13,17 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.h"
+#include "command_line.h"
 #include "platform.h"
 
 namespace {
 
 using tlmmu::platform::RunResult;
-
-const char* const kUsage =
-    "usage: tlmmu_cpu_bench [--quick] [--repeat N] [--json FILE]\n"
-    "  --quick      stop each run after 3 M instructions (smoke test)\n"
-    "  --repeat N   run each mode N times and keep the fastest (default 3)\n"
-    "  --json FILE  write the figures as JSON\n";
 
 struct Mode {
     const char* name;
@@ -36,25 +31,24 @@ double rate(uint64_t instructions, double seconds) { return seconds > 0 ? double
 
 int main(int argc, char** argv) {
     bool quick = false;
-    int repeat = 3;
+    unsigned repeat = 3;
     std::string json_path;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--quick") {
-            quick = true;
-        } else if (a == "--repeat" && i + 1 < argc) {
-            repeat = std::max(1, std::atoi(argv[++i]));
-        } else if (a == "--json" && i + 1 < argc) {
-            json_path = argv[++i];
-        } else {
-            std::cerr << kUsage;
-            return a == "-h" || a == "--help" ? 0 : 2;
-        }
-    }
-    if (quick) repeat = 1;
-    const Mode modes[] = {{"paging off", TLMMU_CPU_BENCH_GUEST_FLAT}, {"paging on", TLMMU_CPU_BENCH_GUEST_PAGING}};
     tlmmu::platform::PlatformOptions options;
     options.backend = tlmmu::platform::Backend::direct;
+    tlmmu::tools::CommandLine cli("tlmmu_cpu_bench",
+                                  "The platform's simulation speed: the same guest loop with paging off and on, simulated\n"
+                                  "instructions per second of each and their ratio, in one run. --config and --set\n"
+                                  "change the MMU and the platform (platform.*).");
+    cli.settings(tlmmu::settings::Target()
+                     .bind(tlmmu::mmu_settings(), options.mmu)
+                     .bind(tlmmu::platform::platform_settings(), options));
+    cli.app().add_flag("--quick", quick, "stop each run after 3 M instructions, one run per mode (smoke test)");
+    cli.count("--repeat", repeat, "run each mode N times and keep the fastest (default 3)");
+    cli.json(json_path, "write the figures as JSON");
+    if (const int status = cli.parse(argc, argv); status >= 0) return status;
+    if (repeat == 0) repeat = 1;
+    if (quick) repeat = 1;
+    const Mode modes[] = {{"paging off", TLMMU_CPU_BENCH_GUEST_FLAT}, {"paging on", TLMMU_CPU_BENCH_GUEST_PAGING}};
     if (quick) options.max_instructions = 3000000;
 
     nlohmann::ordered_json json;
@@ -66,7 +60,7 @@ int main(int argc, char** argv) {
               << "cpu s" << std::setw(12) << "M/s wall" << std::setw(11) << "M/s cpu" << std::setw(13) << "fetch xl"
               << std::setw(13) << "data xl" << "\n";
     for (int m = 0; m < 2; ++m) {
-        for (int r = 0; r < repeat; ++r) {
+        for (unsigned r = 0; r < repeat; ++r) {
             std::ostringstream uart;
             const RunResult res = tlmmu::platform::run_elf(modes[m].elf, options, uart);
             const bool ok = res.passed() || (quick && res.stop == tlmmu::platform::StopReason::instruction_limit);

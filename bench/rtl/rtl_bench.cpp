@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 
+#include "command_line.h"
 #include "cosim_loop.h"
 #include "psc_block.h"
 #include "tlb_block.h"
@@ -78,25 +79,15 @@ bool measure(const std::string& label, const Config& config, uint64_t seed, uint
 int sc_main(int argc, char** argv) {
     uint64_t transactions = 1000000;
     uint64_t seed = 1;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> uint64_t {
-            if (i + 1 >= argc) throw UsageError(a + ": missing value");
-            const std::string v = argv[++i];
-            if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
-                throw UsageError(a + ": expected a non-negative integer, got '" + v + "'");
-            return std::stoull(v);
-        };
-        try {
-            if (a == "--quick") transactions = 50000;
-            else if (a == "--transactions") transactions = value();
-            else if (a == "--seed") seed = value();
-            else throw UsageError("unknown argument '" + a + "'");
-        } catch (const std::exception& e) {
-            std::cerr << "rtl_bench: " << e.what() << "\nusage: rtl_bench [--quick] [--transactions N] [--seed N]\n";
-            return 2;
-        }
-    }
+    bool quick = false;
+    tlmmu::tools::CommandLine cli("rtl_bench",
+                                  "Co-simulation speed: each RTL block's model alone, the Verilated RTL alone and the\n"
+                                  "co-simulation, in transactions per second, as ratios to the model in the same run.");
+    cli.app().add_flag("--quick", quick, "50000 transactions (smoke test)");
+    cli.count("--transactions", transactions, "transactions per block (default 1000000)");
+    cli.count("--seed", seed, "stimulus seed (default 1)");
+    if (const int status = cli.parse(argc, argv); status >= 0) return status;
+    if (quick) transactions = 50000;
     return run_clocked([&](const NextCycle& next_cycle) {
         std::printf("%-16s %-8s %12s %10s %12s %10s\n", "block", "path", "transactions", "seconds", "M trans/s",
                     "vs model");

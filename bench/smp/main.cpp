@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.h"
 #include "tlmmu/machine/machine.h"
 
 using namespace tlmmu;
@@ -19,15 +20,14 @@ namespace {
 constexpr uint64_t kPage = 0x400000;
 
 struct Rig {
-    explicit Rig(unsigned cpus) : sys(config(cpus)), root(sys.builder.new_root()) {
+    Rig(const SmpConfig& smp, const MmuConfig& mmu, unsigned cpus) : sys(with_cpus(smp, cpus), mmu), root(sys.builder.new_root()) {
         sys.builder.map(root, kPage, 0x10000000, PageSize::k4, pte::RW);
         if (!sys.boot_all(root)) {
             std::fprintf(stderr, "tlmmu_smp_bench: boot failed\n");
             std::exit(1);
         }
     }
-    static SmpConfig config(unsigned cpus) {
-        SmpConfig c;
+    static SmpConfig with_cpus(SmpConfig c, unsigned cpus) {
         c.cpus = cpus;
         return c;
     }
@@ -56,46 +56,35 @@ double rate(uint64_t ops, unsigned rounds, const std::function<void()>& op) {
     return best;
 }
 
-[[noreturn]] void usage(const std::string& problem) {
-    std::fprintf(stderr,
-                 "tlmmu_smp_bench: %s\n"
-                 "usage: tlmmu_smp_bench [--quick] [--ops N] [--cpus N] [--only local|ipi|invlpgb|ipi-refill|invlpgb-refill]\n",
-                 problem.c_str());
-    std::exit(2);
-}
-
-uint64_t parse_count(const std::string& flag, const char* text) {
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(text, &end, 0);
-    if (!*text || *end || v == 0 || text[0] == '-') usage("bad value '" + std::string(text) + "' for " + flag);
-    return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     uint64_t ops = 1000000;
-    unsigned cpus = 16, rounds = 3;
+    unsigned rounds = 3;
+    bool quick = false;
     std::string only;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) usage("missing value after " + a);
-            return argv[++i];
-        };
-        if (a == "--quick") {
-            ops = 20000;
-            rounds = 1;
-        } else if (a == "--ops") ops = parse_count(a, value());
-        else if (a == "--cpus") {
-            const uint64_t n = parse_count(a, value());
-            if (n > kMaxCpus) usage("--cpus " + std::to_string(n) + ": must be 1 to 64");
-            cpus = unsigned(n);
-        } else if (a == "--only") only = value();
-        else usage("unknown option '" + a + "'");
+    SmpConfig smp;
+    smp.cpus = 16;
+    MmuConfig mmu = MmuConfig::skylake();
+    tools::CommandLine cli("tlmmu_smp_bench",
+                           "Host speed of the machine core's remote invalidation of one page (IPI shootdown,\n"
+                           "INVLPGB + TLBSYNC) on N CPUs, each as a ratio to a local INVLPG on one CPU measured\n"
+                           "in the same run (docs/smp.md). --set takes MMU and smp.* settings.");
+    cli.settings(settings::Target().bind(mmu_settings(), mmu).bind(smp_settings(), smp));
+    cli.app().add_flag("--quick", quick, "20000 operations, one round (smoke test)");
+    cli.count("--ops", ops, "operations per timing (default 1000000)");
+    cli.shortcut("--cpus", "smp.cpus", "CPUs (default 16; the setting smp.cpus)");
+    cli.app()
+        .add_option("--only", only, "run one kind only")
+        ->check(CLI::IsMember({"local", "ipi", "invlpgb", "ipi-refill", "invlpgb-refill"}))
+        ->type_name("KIND");
+    if (const int status = cli.parse(argc, argv); status >= 0) return status;
+    if (ops == 0) return cli.usage_error("--ops: must be at least 1");
+    if (quick) {
+        ops = 20000;
+        rounds = 1;
     }
-    const std::vector<std::string> kinds = {"local", "ipi", "invlpgb", "ipi-refill", "invlpgb-refill"};
-    if (!only.empty() && std::find(kinds.begin(), kinds.end(), only) == kinds.end()) usage("unknown --only '" + only + "'");
+    const unsigned cpus = smp.cpus;
 
     struct Row {
         std::string name;
@@ -108,18 +97,18 @@ int main(int argc, char** argv) {
     auto want = [&](const std::string& k) { return only.empty() || only == k; };
 
     if (want("local")) {  // the baseline: INVLPG of one page on one CPU
-        Rig r(1);
+        Rig r(smp, mmu, 1);
         Mmu& mmu = r.sys.machine.cpu(0).mmu;
         rows.push_back({"local INVLPG, 1 CPU", rate(ops, rounds, [&] { mmu.invlpg(kPage); })});
     }
     if (want("ipi")) {
-        Rig r(cpus);
+        Rig r(smp, mmu, cpus);
         r.fill_everywhere();
         Machine& m = r.sys.machine;
         rows.push_back({"IPI shootdown", rate(ops, rounds, [&] { m.shootdown(0, m.all_cpus(), one_page); })});
     }
     if (want("invlpgb")) {
-        Rig r(cpus);
+        Rig r(smp, mmu, cpus);
         r.fill_everywhere();
         Machine& m = r.sys.machine;
         rows.push_back({"INVLPGB + TLBSYNC", rate(ops, rounds, [&] {
@@ -130,7 +119,7 @@ int main(int argc, char** argv) {
     // The same with the page cached again at every CPU before each invalidation
     // (the refill translations are part of the time).
     if (want("ipi-refill")) {
-        Rig r(cpus);
+        Rig r(smp, mmu, cpus);
         Machine& m = r.sys.machine;
         rows.push_back({"refill + IPI shootdown", rate(ops / 4 + 1, rounds, [&] {
                             r.fill_everywhere();
@@ -138,7 +127,7 @@ int main(int argc, char** argv) {
                         })});
     }
     if (want("invlpgb-refill")) {
-        Rig r(cpus);
+        Rig r(smp, mmu, cpus);
         Machine& m = r.sys.machine;
         rows.push_back({"refill + INVLPGB + TLBSYNC", rate(ops / 4 + 1, rounds, [&] {
                             r.fill_everywhere();

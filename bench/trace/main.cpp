@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.h"
 #include "tlmmu/replay/replay.h"
 #include "tlmmu/synth/synthetic.h"
 #include "tlmmu/trace/export.h"
@@ -61,10 +62,16 @@ uint64_t convert(const std::string& spec, const std::string& path, const std::st
     return out->written();
 }
 
-replay::ReplayOptions options_for(const std::string& format) {
+// The MMU and OS model every replay of the run uses (--config, --set).
+replay::ReplayOptions g_base = [] {
     replay::ReplayOptions o;
-    o.format = format;
     o.os.memory_bytes = 1ull << 30;
+    return o;
+}();
+
+replay::ReplayOptions options_for(const std::string& format) {
+    replay::ReplayOptions o = g_base;
+    o.format = format;
     return o;
 }
 
@@ -107,17 +114,15 @@ std::string mps(double accesses, double seconds) {
 int main(int argc, char** argv) {
     bool quick = false;
     std::string json_path, dir = "out/trace-bench";
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--quick") quick = true;
-        else if (a == "--json" && i + 1 < argc) json_path = argv[++i];
-        else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
-        else {
-            std::cerr << "usage: tlmmu_trace_bench [--quick] [--json FILE] [--dir DIR]\n"
-                         "  --dir DIR: where the converted inputs go (default out/trace-bench)\n";
-            return 2;
-        }
-    }
+    tools::CommandLine cli("tlmmu_trace_bench",
+                           "Trace-mode throughput: each format's full replay next to a decode-only pass of the same\n"
+                           "file, a TLB-friendly trace, peak memory and sweep scaling (docs/trace-mode.md).\n"
+                           "--config and --set change the MMU and OS model of every replay.");
+    cli.settings(settings::Target().bind(mmu_settings(), g_base.mmu).bind(os::os_settings_group(), g_base.os));
+    cli.app().add_flag("--quick", quick, "short inputs (smoke test)");
+    cli.json(json_path, "write the figures as JSON");
+    cli.app().add_option("--dir", dir, "where the converted inputs go (default out/trace-bench)")->type_name("DIR");
+    if (const int status = cli.parse(argc, argv); status >= 0) return status;
     std::filesystem::create_directories(dir);
     ordered_json report;
     report["quick"] = quick;

@@ -27,7 +27,7 @@ TEST_CASE("smp settings are applied by key, and bad keys and values name the key
     CHECK_FALSE(c.invlpgb);
     CHECK_FALSE(apply_smp_setting(c, "l1d.latency", "1"));
     CHECK_THROWS_WITH(apply_smp_setting(c, "smp.colour", "1"), Catch::Contains("unknown setting 'smp.colour'"));
-    CHECK_THROWS_WITH(apply_smp_setting(c, "smp.irq_entry", "-3"), Catch::Contains("smp.irq_entry: bad number"));
+    CHECK_THROWS_WITH(apply_smp_setting(c, "smp.irq_entry", "-3"), Catch::Contains("smp.irq_entry: '-3' is not a number"));
     CHECK_THROWS_WITH(apply_smp_setting(c, "smp.invlpgb", "maybe"), Catch::Contains("smp.invlpgb"));
     c.irq_exit = 200000000;
     CHECK_THROWS_WITH(validate(c), Catch::Contains("smp.irq_exit"));

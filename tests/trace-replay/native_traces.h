@@ -19,12 +19,7 @@ inline std::string temp_path(const std::string& name) {
 }
 
 inline Record access(RecordKind kind, uint64_t address, uint8_t size = 8, uint32_t context = 0) {
-    Record r;
-    r.kind = kind;
-    r.address = address;
-    r.size = size;
-    r.context = context;
-    return r;
+    return access_record(kind, address, size, context);
 }
 
 inline Record control(RecordKind kind, uint32_t context = 0) {

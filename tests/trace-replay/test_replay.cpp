@@ -227,3 +227,58 @@ TEST_CASE("threads of one process share its address space; other processes do no
     CHECK(r.os.processes == 2);
     CHECK(r.os.demand_faults == 34);
 }
+
+TEST_CASE("records from a callback replay as the same records from a file") {
+    std::vector<Record> records;
+    for (int pass = 0; pass < 3; ++pass)
+        for (int i = 0; i < 300; ++i) {
+            records.push_back(access(RecordKind::fetch, 0x400000 + (i % 16) * 64, 4));
+            records.push_back(access(i % 3 ? RecordKind::load : RecordKind::store, kData + i * 4096 + 0xffc, 8));
+        }
+    Record inv = control(RecordKind::invlpg);
+    inv.address = kData;
+    records.push_back(inv);
+    records.push_back(access(RecordKind::load, kData));
+    const ReplayResult from_file = replay::replay({write_native("callback.tlt", records)}, small_options());
+
+    // Handed out in odd-sized batches, whatever the reader asks for.
+    size_t next = 0;
+    auto fill = [&](Record* out, size_t capacity) {
+        const size_t n = std::min({capacity, size_t(7), records.size() - next});
+        std::copy(records.begin() + long(next), records.begin() + long(next + n), out);
+        next += n;
+        return n;
+    };
+    std::vector<replay::Source> sources(1);
+    sources[0].name = "generated";
+    sources[0].format = "records";
+    trace::Stream stream;
+    stream.reader = trace::make_callback_reader("generated", fill);
+    sources[0].streams.push_back(std::move(stream));
+    const ReplayResult from_callback = replay::replay(std::move(sources), small_options());
+
+    CHECK(from_callback.traces == std::vector<std::string>{"generated"});
+    CHECK(from_callback.formats == std::vector<std::string>{"records"});
+    CHECK(from_callback.records == from_file.records);
+    CHECK(from_callback.accesses == from_file.accesses);
+    CHECK(from_callback.page_crossings == from_file.page_crossings);
+    CHECK(from_callback.page_crossings == 900);
+    CHECK(from_callback.os.demand_faults == from_file.os.demand_faults);
+    CHECK(from_callback.os.control_events == 1);
+    CHECK(stats_to_json(from_callback.mmu) == stats_to_json(from_file.mmu));
+}
+
+TEST_CASE("an error thrown by a callback reader reaches the caller, and a source without streams is refused") {
+    auto failing = [](Record*, size_t) -> size_t { throw std::runtime_error("source broke"); };
+    std::vector<replay::Source> sources(1);
+    sources[0].name = "broken";
+    trace::Stream stream;
+    stream.reader = trace::make_callback_reader("broken", failing);
+    sources[0].streams.push_back(std::move(stream));
+    CHECK_THROWS_WITH(replay::replay(std::move(sources), small_options()), "source broke");
+
+    std::vector<replay::Source> empty(1);
+    empty[0].name = "nothing";
+    CHECK_THROWS_WITH(replay::replay(std::move(empty), small_options()), "nothing: no trace streams found");
+    CHECK_THROWS_AS(replay::replay(std::vector<replay::Source>{}, small_options()), trace::TraceError);
+}

@@ -81,12 +81,7 @@ void write_zip(const std::string& path, const std::vector<std::pair<std::string,
 }
 
 Record access(RecordKind kind, uint64_t address, uint8_t size, uint32_t context) {
-    Record r;
-    r.kind = kind;
-    r.address = address;
-    r.size = size;
-    r.context = context;
-    return r;
+    return access_record(kind, address, size, context);
 }
 
 void put16(std::vector<uint8_t>& b, uint16_t v) {

@@ -5,34 +5,11 @@
 #include "atomic_file.h"
 #include "compare.h"
 #include "junit.h"
+#include "command_line.h"
 
 namespace tlmmu::check {
 
 namespace {
-
-const char* const kUsage =
-    "usage: tlmmu check [--tolerances FILE] [--junit FILE] [--markdown FILE] [--all] GOLDEN RUN\n"
-    "       tlmmu check --update [--tolerances FILE] GOLDEN RUN\n"
-    "\n"
-    "Compares the JSON statistics RUN (written by tlmmu trace/run/experiments/scenario --json)\n"
-    "with the golden file GOLDEN, metric by metric, under the tolerances of FILE (default:\n"
-    "every metric exact). Prints a table of the metrics that moved and by how much.\n"
-    "\n"
-    "  -t, --tolerances FILE  per-metric tolerances (format: docs/ci.md)\n"
-    "      --junit FILE       JUnit XML, one test case per metric\n"
-    "      --markdown FILE    a Markdown summary for a CI job to post\n"
-    "      --all              list every metric, not only those that moved\n"
-    "      --update           rewrite GOLDEN with RUN (after checking both files)\n"
-    "  -h, --help             show this help\n"
-    "\n"
-    "Exit status: 0 within tolerance (or GOLDEN updated), 1 a metric regressed, appeared or\n"
-    "vanished, 2 bad usage or bad input (unreadable or malformed file, a tolerance naming\n"
-    "no metric).\n";
-
-int usage_error(const std::string& message) {
-    std::cerr << "tlmmu check: " << message << "\n" << kUsage;
-    return 2;
-}
 
 std::vector<tools::JunitSuite> junit(const Comparison& c, const std::string& golden) {
     tools::JunitSuite suite;
@@ -58,40 +35,29 @@ std::vector<tools::JunitSuite> junit(const Comparison& c, const std::string& gol
 }  // namespace
 
 int run_check_command(const std::vector<std::string>& args) {
-    std::string tolerance_path, junit_path, markdown_path;
-    std::vector<std::string> files;
+    std::string tolerance_path, junit_path, markdown_path, golden_path, run_path;
     bool update = false, all = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](std::string& out) {
-            if (i + 1 >= args.size()) return false;
-            out = args[++i];
-            return true;
-        };
-        if (a == "-h" || a == "--help") {
-            std::cout << kUsage;
-            return 0;
-        } else if (a == "-t" || a == "--tolerances") {
-            if (!value(tolerance_path)) return usage_error(a + " needs a file");
-        } else if (a == "--junit") {
-            if (!value(junit_path)) return usage_error("--junit needs a file");
-        } else if (a == "--markdown") {
-            if (!value(markdown_path)) return usage_error("--markdown needs a file");
-        } else if (a == "--update") {
-            update = true;
-        } else if (a == "--all") {
-            all = true;
-        } else if (!a.empty() && a[0] == '-' && a != "-") {
-            return usage_error("unknown option '" + a + "'");
-        } else {
-            files.push_back(a);
-        }
-    }
-    if (files.size() != 2) return usage_error("expected GOLDEN and RUN, got " + std::to_string(files.size()) + " files");
-    if (update && (!junit_path.empty() || !markdown_path.empty()))
-        return usage_error("--update writes the golden file only; --junit and --markdown report a comparison");
-    const std::string& golden_path = files[0];
-    const std::string& run_path = files[1];
+    tools::CommandLine cli("tlmmu check",
+                           "Compares the JSON statistics RUN (written by tlmmu trace/run/experiments/scenario --json)\n"
+                           "with the golden file GOLDEN, metric by metric, under the tolerances of FILE (default:\n"
+                           "every metric exact). Prints a table of the metrics that moved and by how much.\n"
+                           "\n"
+                           "Exit status: 0 within tolerance (or GOLDEN updated), 1 a metric regressed, appeared or\n"
+                           "vanished, 2 bad usage or bad input (unreadable or malformed file, a tolerance naming\n"
+                           "no metric).");
+    cli.app().add_option("-t,--tolerances", tolerance_path, "per-metric tolerances (format: docs/ci.md)")->type_name("FILE");
+    cli.junit(junit_path, "one test case per metric");
+    cli.app().add_option("--markdown", markdown_path, "a Markdown summary for a CI job to post")->type_name("FILE");
+    cli.app().add_flag("--all", all, "list every metric, not only those that moved");
+    auto* update_flag = cli.app().add_flag("--update", update, "rewrite GOLDEN with RUN (after checking both files)");
+    update_flag->excludes(cli.app().get_option("--junit"))->excludes(cli.app().get_option("--markdown"));
+    std::vector<std::string> files;
+    cli.app().add_option("GOLDEN RUN", files, "the golden statistics and this run's (JSON files)");
+    if (const int status = cli.parse(args); status >= 0) return status;
+    if (files.size() != 2) return cli.usage_error("expected GOLDEN and RUN, got " + std::to_string(files.size()) + " files");
+    golden_path = files[0];
+    run_path = files[1];
+
 
     Tolerances tolerances;
     tolerances.fallback.pattern_text = "(default)";

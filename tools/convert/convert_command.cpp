@@ -1,43 +1,15 @@
 #include "convert_command.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <limits>
 
+#include "command_line.h"
 #include "tlmmu/trace/export.h"
 #include "tlmmu/trace/open.h"
 
 namespace tlmmu::convert {
-
-namespace {
-
-const char* kUsage =
-    "usage: tlmmu convert IN OUT [--from FMT] [--to FMT] [--limit N] [--pid N] [--tid N] [--chunk N]\n"
-    "  Streams the trace IN into OUT (constant memory). OUT is written whole or not at all.\n"
-    "  --from FMT   input format: auto (default: detected from the content, then the name),\n"
-    "               lackey, champsim, champsim-cloudsuite, drmemtrace, native\n"
-    "  --to FMT     output format: native (default), lackey, champsim, champsim-cloudsuite,\n"
-    "               drmemtrace (a zip of chunk.NNNN members). Native, lackey and ChampSim outputs named\n"
-    "               *.xz, *.gz or *.zst are compressed.\n"
-    "  --limit N    convert the first N records only\n"
-    "  --pid N, --tid N, --chunk N   drmemtrace output: process and thread id (default 1),\n"
-    "               instructions per chunk (default 10000000)\n"
-    "  Formats: docs/trace-formats.md.\n";
-
-uint64_t parse_count(const std::string& option, const std::string& text) {
-    size_t used = 0;
-    unsigned long long v = 0;
-    try {
-        v = std::stoull(text, &used, 0);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != text.size() || text.empty() || text[0] == '-')
-        throw std::invalid_argument(option + " needs a non-negative integer, not '" + text + "'");
-    return v;
-}
-
-}  // namespace
 
 int run_convert_command(const std::vector<std::string>& args) {
     std::vector<std::string> paths;
@@ -45,33 +17,29 @@ int run_convert_command(const std::vector<std::string>& args) {
     std::string to = "native";
     uint64_t limit = std::numeric_limits<uint64_t>::max();
     trace::ExportOptions options;
-    try {
-        for (size_t i = 0; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            auto value = [&]() -> const std::string& {
-                if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
-                return args[++i];
-            };
-            if (a == "-h" || a == "--help") {
-                std::cout << kUsage;
-                return 0;
-            } else if (a == "--from") from = value();
-            else if (a == "--to") to = value();
-            else if (a == "--limit") limit = parse_count(a, value());
-            else if (a == "--pid") options.drmemtrace_pid = uint32_t(parse_count(a, value()));
-            else if (a == "--tid") options.drmemtrace_tid = uint32_t(parse_count(a, value()));
-            else if (a == "--chunk") options.drmemtrace_chunk_instructions = parse_count(a, value());
-            else if (a.size() > 1 && a[0] == '-' && a != "-") throw std::invalid_argument("unknown option '" + a + "'");
-            else paths.push_back(a);
-        }
-        if (paths.size() != 2) throw std::invalid_argument("needs an input and an output path");
-        bool known = false;
-        for (const std::string& f : trace::export_formats()) known |= f == to;
-        if (!known) throw std::invalid_argument("unknown output format '" + to + "'");
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "tlmmu convert: " << e.what() << "\n" << kUsage;
-        return 2;
-    }
+    tools::CommandLine cli("tlmmu convert",
+                           "Streams the trace IN into OUT (constant memory). OUT is written whole or not at all.\n"
+                           "Native, lackey and ChampSim outputs named *.xz, *.gz or *.zst are compressed.\n"
+                           "Formats: docs/trace-formats.md.");
+    std::string input_formats = "auto", output_formats;
+    for (const std::string& f : trace::known_formats()) input_formats += ", " + f;
+    for (const std::string& f : trace::export_formats()) output_formats += (output_formats.empty() ? "" : ", ") + f;
+    cli.app()
+        .add_option("--from", from, "input format: " + input_formats + " (auto: detected from the content, then the name)")
+        ->type_name("FMT");
+    cli.app()
+        .add_option("--to", to, "output format: " + output_formats + " (drmemtrace: a zip of chunk.NNNN members)")
+        ->type_name("FMT");
+    cli.count("--limit", limit, "convert the first N records only");
+    cli.count("--pid", options.drmemtrace_pid, "drmemtrace output: process id (default 1)");
+    cli.count("--tid", options.drmemtrace_tid, "drmemtrace output: thread id (default 1)");
+    cli.count("--chunk", options.drmemtrace_chunk_instructions, "drmemtrace output: instructions per chunk (default 10000000)");
+    cli.app().add_option("IN OUT", paths, "the trace to read and the file to write");
+    if (const int status = cli.parse(args); status >= 0) return status;
+    if (paths.size() != 2) return cli.usage_error("needs an input and an output path");
+    const std::vector<std::string> outputs = trace::export_formats();
+    if (std::find(outputs.begin(), outputs.end(), to) == outputs.end())
+        return cli.usage_error("unknown output format '" + to + "' (" + output_formats + ")");
     const std::string& in = paths[0];
     const std::string& out = paths[1];
     std::error_code ec;

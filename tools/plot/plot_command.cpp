@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "atomic_file.h"
+#include "command_line.h"
 
 namespace tlmmu::plot {
 namespace {
@@ -32,27 +33,6 @@ std::string two_decimals(double v) {
 namespace fs = std::filesystem;
 // Ordered: the bars keep the order of the result (PML4 before PDPT ...).
 using json = nlohmann::ordered_json;
-
-const char* const kUsage =
-    "usage: tlmmu plot miss-rate RESULTS.csv OUT.png [--x COL] [--y COL]... [--series COL]... [--title T]\n"
-    "       tlmmu plot latency RESULT.json OUT.png\n"
-    "       tlmmu plot walks RESULT.json OUT.png\n"
-    "\n"
-    "Draws a PNG with gnuplot (Debian package gnuplot-nox) and keeps the script and\n"
-    "data beside it (OUT.gp, OUT.dat) so the plot can be restyled and redrawn.\n"
-    "\n"
-    "  miss-rate  TLB miss rate against TLB size from a `tlmmu sweep` CSV. --x names\n"
-    "             the size column (default: the first *.entries column, else the\n"
-    "             first axis), --y the rate columns (default l1d.miss_rate and\n"
-    "             l2.miss_rate), --series the columns that split lines (default:\n"
-    "             every sweep parameter that varies, other than x).\n"
-    "  latency    the translation-latency distribution of a `tlmmu trace --json` result\n"
-    "  walks      the walk-reference breakdown of a `tlmmu trace --json` result:\n"
-    "             references by paging level, page-table reads per walk, and where\n"
-    "             walks started (CR3 or a paging-structure-cache hit)\n"
-    "\n"
-    "Exit status: 0 plot written, 1 failure (bad input, gnuplot missing or failing),\n"
-    "2 bad usage.\n";
 
 // The first executable `gnuplot` on PATH, or "".
 std::string find_gnuplot() {
@@ -455,54 +435,51 @@ std::string plot_walks(const std::string& json_path, const std::string& png_path
 }
 
 int run_plot_command(const std::vector<std::string>& args) {
-    if (args.empty() || args[0] == "-h" || args[0] == "--help") {
-        (args.empty() ? std::cerr : std::cout) << kUsage;
-        return args.empty() ? 2 : 0;
-    }
-    const std::string kind = args[0];
-    std::vector<std::string> operands;
+    tools::CommandLine cli("tlmmu plot",
+                           "Draws a PNG with gnuplot (Debian package gnuplot-nox) and keeps the script and\n"
+                           "data beside it (OUT.gp, OUT.dat) so the plot can be restyled and redrawn.\n"
+                           "'tlmmu plot KIND --help' shows a kind's options.\n"
+                           "\n"
+                           "Exit status: 0 plot written, 1 failure (bad input, gnuplot missing or failing),\n"
+                           "2 bad usage.");
+    CLI::App& app = cli.app();
+    app.require_subcommand(1);
+    std::string input, output;
     MissRateOptions options;
-    for (size_t i = 1; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        const bool takes_value = a == "--x" || a == "--y" || a == "--series" || a == "--title";
-        if (takes_value) {
-            if (kind != "miss-rate") {
-                std::cerr << "tlmmu plot: " << a << " applies to miss-rate plots only\n";
-                return 2;
-            }
-            if (i + 1 >= args.size()) {
-                std::cerr << "tlmmu plot: " << a << " needs a value\n";
-                return 2;
-            }
-            const std::string& v = args[++i];
-            if (a == "--x") options.x = v;
-            else if (a == "--y") options.y.push_back(v);
-            else if (a == "--series") options.series.push_back(v);
-            else options.title = v;
-        } else if (a.size() > 1 && a[0] == '-') {
-            std::cerr << "tlmmu plot: unknown option '" << a << "'\n" << kUsage;
-            return 2;
-        } else {
-            operands.push_back(a);
-        }
-    }
-    if (operands.size() != 2) {
-        std::cerr << "tlmmu plot: expected INPUT and OUT.png\n" << kUsage;
-        return 2;
-    }
+    auto operands = [&](CLI::App* kind, const std::string& what) {
+        kind->add_option("INPUT", input, what)->required();
+        kind->add_option("OUT.png", output, "the PNG to write")->required();
+    };
+    CLI::App* miss_rate = app.add_subcommand("miss-rate", "TLB miss rate against TLB size from a `tlmmu sweep` CSV");
+    operands(miss_rate, "RESULTS.csv of a sweep");
+    miss_rate->add_option("--x", options.x, "the size column (default: the first *.entries column, else the first axis)")
+        ->type_name("COL");
+    miss_rate->add_option("--y", options.y, "a rate column, repeatable (default l1d.miss_rate and l2.miss_rate)")
+        ->type_name("COL");
+    miss_rate->add_option("--series", options.series,
+                          "a column that splits lines, repeatable (default: every sweep parameter that varies, other than x)")
+        ->type_name("COL");
+    miss_rate->add_option("--title", options.title, "the plot's title")->type_name("T");
+    CLI::App* latency = app.add_subcommand("latency", "the translation-latency distribution of a `tlmmu trace --json` result");
+    operands(latency, "RESULT.json of tlmmu trace");
+    CLI::App* walks = app.add_subcommand(
+        "walks", "the walk-reference breakdown of a `tlmmu trace --json` result: references by paging level, "
+                 "page-table reads per walk, and where walks started (CR3 or a paging-structure-cache hit)");
+    operands(walks, "RESULT.json of tlmmu trace");
+    const bool known_kind = !args.empty() && (args[0] == "miss-rate" || args[0] == "latency" || args[0] == "walks");
+    if (!args.empty() && !args[0].empty() && args[0][0] != '-' && !known_kind)
+        return cli.usage_error("unknown plot '" + args[0] + "' (miss-rate, latency, walks)");
+    if (const int status = cli.parse(args); status >= 0) return status;
+
     std::string error;
-    if (kind == "miss-rate") error = plot_miss_rate(operands[0], operands[1], options);
-    else if (kind == "latency") error = plot_latency(operands[0], operands[1]);
-    else if (kind == "walks") error = plot_walks(operands[0], operands[1]);
-    else {
-        std::cerr << "tlmmu plot: unknown plot '" << kind << "' (miss-rate, latency, walks)\n" << kUsage;
-        return 2;
-    }
+    if (miss_rate->parsed()) error = plot_miss_rate(input, output, options);
+    else if (latency->parsed()) error = plot_latency(input, output);
+    else error = plot_walks(input, output);
     if (!error.empty()) {
         std::cerr << "tlmmu plot: " << error << "\n";
         return 1;
     }
-    std::cerr << "tlmmu plot: wrote " << operands[1] << "\n";
+    std::cerr << "tlmmu plot: wrote " << output << "\n";
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "atomic_file.h"
 #include "junit.h"
+#include "command_line.h"
 #include "platform.h"
 #include "tlmmu/core/stats.h"
 
@@ -13,36 +14,6 @@ namespace tlmmu::run {
 namespace {
 
 using platform::PlatformOptions;
-
-const char* const kUsage =
-    "usage: tlmmu run FILE.elf [--max-instructions N] [--max-time T] [--max-wall SECONDS]\n"
-    "                 [--set KEY=VALUE]... [--config FILE] [--platform KEY=VALUE]...\n"
-    "                 [--stats] [--json FILE] [--junit FILE]\n"
-    "\n"
-    "Runs a bare-metal RV64IM ELF on the platform (docs/platform.md, docs/isa.md): every\n"
-    "fetch, load and store goes through the MMU model. UART output goes to stdout;\n"
-    "the guest exits by writing tohost (riscv-tests convention).\n"
-    "\n"
-    "  --max-instructions N  stop after N instructions (default 2000000000, 0 = none)\n"
-    "  --max-time T          stop at simulated time T: a number with a unit, ns, us, ms, s\n"
-    "                        or cycles (e.g. 10ms, 5000000cycles)\n"
-    "  --max-wall SECONDS    stop after this much host time\n"
-    "  --set KEY=VALUE       MMU setting (docs/configuration.md), e.g. l1d.latency=2\n"
-    "  --config FILE         MMU configuration file, applied before the --set settings\n"
-    "  --platform KEY=VALUE  platform setting (docs/platform.md), e.g. memory.latency=30,\n"
-    "                        ram_bytes=1G, backend=direct, fetch=instruction\n"
-    "  --stats               print the run's counters and the MMU statistics to stderr\n"
-    "  --json FILE           write the counters and statistics as JSON\n"
-    "  --junit FILE          write JUnit XML: one test case, the program, failed unless it\n"
-    "                        exited with status 0\n"
-    "\n"
-    "Exit status: the guest's exit code (0 = pass; codes above 119 are reported as 119),\n"
-    "120 instruction limit, 121 time limit, 122 ELF refused, 123 bad usage or option.\n";
-
-int usage_error(const std::string& message) {
-    std::cerr << "tlmmu run: " << message << "\n" << kUsage;
-    return platform::kExitError;
-}
 
 // "10ms" -> cycles at clock_ghz; false if malformed.
 bool parse_time(const std::string& text, double clock_ghz, uint64_t& cycles) {
@@ -74,66 +45,32 @@ int run_run_command(const std::vector<std::string>& args) {
     options.backend = platform::Backend::systemc;  // one `tlmmu run` = one platform
     std::string file, json_path, junit_path, max_time;
     bool print_stats = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](std::string& out) {
-            if (i + 1 >= args.size()) return false;
-            out = args[++i];
-            return true;
-        };
-        std::string v;
-        try {
-            if (a == "-h" || a == "--help") {
-                std::cout << kUsage;
-                return 0;
-            } else if (a == "--stats") {
-                print_stats = true;
-            } else if (a == "--json") {
-                if (!value(json_path)) return usage_error("--json needs a file");
-            } else if (a == "--junit") {
-                if (!value(junit_path)) return usage_error("--junit needs a file");
-            } else if (a == "--max-instructions") {
-                if (!value(v)) return usage_error("--max-instructions needs a number");
-                options.set("max_instructions", v);
-            } else if (a == "--max-time") {
-                if (!value(max_time)) return usage_error("--max-time needs a time");
-            } else if (a == "--max-wall") {
-                if (!value(v)) return usage_error("--max-wall needs seconds");
-                options.set("max_wall_seconds", v);
-            } else if (a == "--set") {
-                if (!value(v)) return usage_error("--set needs KEY=VALUE");
-                std::string key, value;
-                if (!settings::split_assignment(v, key, value)) return usage_error("--set '" + v + "': expected KEY=VALUE");
-                apply_setting(options.mmu, key, value);
-            } else if (a == "--config") {
-                if (!value(v)) return usage_error("--config needs a file");
-                load_config_file(options.mmu, v);
-            } else if (a == "--platform") {
-                if (!value(v)) return usage_error("--platform needs KEY=VALUE");
-                const size_t eq = v.find('=');
-                if (eq == std::string::npos) return usage_error("--platform '" + v + "': expected KEY=VALUE");
-                options.set(v.substr(0, eq), v.substr(eq + 1));
-            } else if (!a.empty() && a[0] == '-') {
-                return usage_error("unknown option '" + a + "'");
-            } else if (file.empty()) {
-                file = a;
-            } else {
-                return usage_error("more than one ELF file given ('" + file + "', '" + a + "')");
-            }
-        } catch (const ConfigError& e) {
-            std::cerr << "tlmmu run: " << e.what() << "\n";
-            return platform::kExitError;
-        }
-    }
-    if (file.empty()) return usage_error("no ELF file given");
-    try {
-        validate(options.mmu);
-    } catch (const ConfigError& e) {
-        std::cerr << "tlmmu run: " << e.what() << "\n";
-        return platform::kExitError;
-    }
+    tools::CommandLine cli("tlmmu run",
+                           "Runs a bare-metal RV64IM ELF on the platform (docs/platform.md, docs/isa.md): every\n"
+                           "fetch, load and store goes through the MMU model. UART output goes to stdout;\n"
+                           "the guest exits by writing tohost (riscv-tests convention).\n"
+                           "\n"
+                           "Exit status: the guest's exit code (0 = pass; codes above 119 are reported as 119),\n"
+                           "120 instruction limit, 121 time limit, 122 ELF refused, 123 bad usage or option.");
+    cli.exit_statuses(platform::kExitError, platform::kExitError);
+    cli.settings(settings::Target().bind(mmu_settings(), options.mmu).bind(platform::platform_settings(), options));
+    cli.group_alias("--platform", platform::platform_settings(), options,
+                    "platform setting without its platform. prefix (docs/platform.md), e.g. backend=direct");
+    cli.shortcut("--max-instructions", "platform.max_instructions", "stop after N instructions (default 2000000000, 0 = none)");
+    cli.app()
+        .add_option("--max-time", max_time,
+                    "stop at simulated time T: a number with a unit, ns, us, ms, s or cycles (e.g. 10ms, 5000000cycles)")
+        ->type_name("T");
+    cli.shortcut("--max-wall", "platform.max_wall_seconds", "stop after this much host time", "SECONDS");
+    cli.app().add_flag("--stats", print_stats, "print the run's counters and the MMU statistics to stderr");
+    cli.json(json_path, "write the counters and statistics as JSON");
+    cli.app()
+        .add_option("--junit", junit_path, "write JUnit XML: one test case, the program, failed unless it exited with status 0")
+        ->type_name("FILE");
+    cli.app().add_option("FILE.elf", file, "the program")->required();
+    if (const int status = cli.parse(args); status >= 0) return status;
     if (!max_time.empty() && !parse_time(max_time, options.clock_ghz, options.max_cycles))
-        return usage_error("--max-time '" + max_time + "': expected a number with a unit (ns, us, ms, s, cycles)");
+        return cli.usage_error("--max-time '" + max_time + "': expected a number with a unit (ns, us, ms, s, cycles)");
 
     const platform::RunResult r = platform::run_elf(file, options, std::cout);
     std::cout.flush();

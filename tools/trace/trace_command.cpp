@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "atomic_file.h"
+#include "command_line.h"
 #include "tlmmu/replay/replay.h"
 #include "report.h"
 #include "tlmmu/core/config.h"
@@ -18,29 +19,6 @@
 namespace tlmmu::trace_command {
 
 namespace {
-
-const char* kUsage =
-    "usage: tlmmu trace [--format FMT] [--config FILE] [--set KEY=VALUE]... [--os KEY=VALUE]...\n"
-    "                   [--limit N] [--json FILE] [--csv FILE] [--quiet] TRACE...\n"
-    "  Replays each TRACE (a trace file of any format, a drmemtrace directory, or a synth: spec)\n"
-    "  through the MMU model with real page tables, demand paging and a scheduler; several TRACE\n"
-    "  arguments are several processes run together.\n"
-    "  --format FMT      auto (default), lackey, champsim, champsim-cloudsuite, drmemtrace, native\n"
-    "  --config FILE     MMU configuration file (docs/configuration.md)\n"
-    "  --set KEY=VALUE   one MMU or data-cache setting, e.g. --set l2.latency=9, --set cache.enabled=off\n"
-    "                    (the data caches are on by default: `tlmmu settings` lists the cache.* keys)\n"
-    "  --os KEY=VALUE    OS model: page_size=4k|2m|1g, quantum=N, pcid=off|on|noflush, kpti=on|off,\n"
-    "                    memory=BYTES, levels=4|5, seed=N, fragment=PERCENT, gigantic_pages=N,\n"
-    "                    memory.latency=CYCLES, fault_cycles=N, zero_cycles=N, kernel_pages=N\n"
-    "                    (docs/os-model.md)\n"
-    "  --limit N         stop after N records in total\n"
-    "  --json FILE       write the results as one JSON object (atomically)\n"
-    "  --csv FILE        write a header line and one row of the scalar results (atomically)\n"
-    "  --quiet           no summary on stdout, no progress bar\n";
-
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 // "\r[####......] 40%  12.3 M records, 20.1 M/s" on stderr, at most 4 times
 // a second and only once the run has lasted a second.
@@ -76,16 +54,6 @@ class ProgressBar {
     bool m_shown = false;
 };
 
-uint64_t parse_count(const std::string& option, const std::string& text) {
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
-        throw UsageError(option + " " + text + ": expected a number");
-    try {
-        return std::stoull(text);
-    } catch (const std::exception&) {
-        throw UsageError(option + " " + text + ": number out of range");
-    }
-}
-
 }  // namespace
 
 int run_trace_command(const std::vector<std::string>& args) {
@@ -93,68 +61,25 @@ int run_trace_command(const std::vector<std::string>& args) {
     std::string format = "auto", json_path, csv_path;
     bool quiet = false;
     std::vector<std::string> traces;
-    try {
-        for (size_t i = 0; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            auto value = [&]() -> const std::string& {
-                if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-                return args[++i];
-            };
-            if (a == "-h" || a == "--help") {
-                std::cout << kUsage;
-                return 0;
-            } else if (a == "--format") {
-                format = value();
-                const std::vector<std::string> known = trace::known_formats();
-                if (format != "auto" && std::find(known.begin(), known.end(), format) == known.end()) {
-                    std::string list;
-                    for (const std::string& k : known) list += " " + k;
-                    throw UsageError("--format " + format + ": unknown format (auto" + list + ")");
-                }
-            } else if (a == "--config") {
-                load_config_file(options.mmu, value());
-            } else if (a == "--set") {
-                const std::string& kv = value();
-                const auto eq = kv.find('=');
-                if (eq == std::string::npos) throw UsageError("--set " + kv + ": expected KEY=VALUE");
-                try {
-                    const std::string key = kv.substr(0, eq);
-                    if (settings::lower(key).compare(0, 6, "cache.") == 0)
-                        cache::apply_cache_setting(options.cache, key, kv.substr(eq + 1));
-                    else
-                        apply_setting(options.mmu, key, kv.substr(eq + 1));
-                } catch (const ConfigError& e) {
-                    throw ConfigError("--set " + kv + ": " + e.what());
-                }
-            } else if (a == "--os") {
-                os::apply_os_setting(options.os, value());
-            } else if (a == "--limit") {
-                options.limit = parse_count(a, value());
-            } else if (a == "--json") {
-                json_path = value();
-            } else if (a == "--csv") {
-                csv_path = value();
-            } else if (a == "--quiet") {
-                quiet = true;
-            } else if (a.size() > 1 && a[0] == '-') {
-                throw UsageError("unknown option '" + a + "'");
-            } else {
-                traces.push_back(a);
-            }
-        }
-        if (traces.empty()) throw UsageError("no TRACE given");
-        validate(options.mmu);
-        cache::validate(options.cache);
-    } catch (const UsageError& e) {
-        std::cerr << "tlmmu trace: " << e.what() << "\n" << kUsage;
-        return 2;
-    } catch (const ConfigError& e) {
-        std::cerr << "tlmmu trace: configuration: " << e.what() << "\n";
-        return 1;
-    } catch (const os::OsError& e) {
-        std::cerr << "tlmmu trace: " << e.what() << "\n";
-        return 1;
-    }
+    tools::CommandLine cli("tlmmu trace",
+                           "Replays each TRACE (a trace file of any format, a drmemtrace directory, or a synth: spec)\n"
+                           "through the MMU model with real page tables, demand paging and a scheduler; several TRACE\n"
+                           "arguments are several processes run together.");
+    cli.settings(replay::settings_target(options));
+    cli.group_alias("--os", os::os_settings_group(), options.os,
+                    "OS-model setting without its os. prefix, e.g. --os page_size=2m (docs/os-model.md)");
+    std::vector<std::string> formats = trace::known_formats();
+    formats.insert(formats.begin(), "auto");
+    cli.app()
+        .add_option("--format", format, "trace format (auto: from the file's name and contents)")
+        ->check(CLI::IsMember(formats))
+        ->type_name("FMT");
+    cli.count("--limit", options.limit, "stop after N records in total");
+    cli.json(json_path);
+    cli.app().add_option("--csv", csv_path, "write a header line and one row of the scalar results (atomically)")->type_name("FILE");
+    cli.quiet(quiet, "no summary on stdout, no progress bar");
+    cli.app().add_option("TRACE", traces, "trace file, drmemtrace directory or synth: spec")->required();
+    if (const int status = cli.parse(args); status >= 0) return status;
     options.format = format;
 
     // A failed run writes no result; what was at the output paths before

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tlmmu/core/config.h"
+#include "tlmmu/settings/registry.h"
 
 namespace tlmmu::machine {
 
@@ -36,6 +37,9 @@ struct SmpConfig {
     unsigned invlpgb_page = 4;        // more completion time per page after the first
     unsigned tlbsync_cost = 30;       // TLBSYNC with nothing outstanding
 };
+
+// The smp.* settings in the settings registry.
+const settings::Group<SmpConfig>& smp_settings();
 
 // Throws tlmmu::ConfigError naming the smp.* key and the reason.
 void validate(const SmpConfig& config);

@@ -59,16 +59,16 @@ std::vector<trace::Stream> open_argument(const std::string& arg, const std::stri
 
 class Replayer {
  public:
-    Replayer(const std::vector<std::string>& traces, const ReplayOptions& options)
+    Replayer(std::vector<Source> sources, const ReplayOptions& options)
         : m_options(options),
           m_caches(options.cache.enabled ? std::make_unique<cache::Hierarchy>(options.cache) : nullptr),
           m_os(options.mmu, options.os, m_caches.get()) {
-        m_result.traces = traces;
-        for (unsigned i = 0; i < traces.size(); ++i) {
-            std::vector<trace::Stream> streams = open_argument(traces[i], options.format);
-            const std::string format = synth::is_synthetic_spec(traces[i]) ? "synthetic" : streams[0].reader->format();
-            m_result.formats.push_back(format);
-            for (trace::Stream& s : streams) {
+        for (unsigned i = 0; i < sources.size(); ++i) {
+            Source& source = sources[i];
+            if (source.streams.empty()) throw trace::TraceError(source.name + ": no trace streams found");
+            m_result.traces.push_back(source.name);
+            m_result.formats.push_back(source.format);
+            for (trace::Stream& s : source.streams) {
                 Thread t;
                 t.reader = std::move(s.reader);
                 t.argument = i;
@@ -263,9 +263,28 @@ class Replayer {
 
 }  // namespace
 
+settings::Target settings_target(ReplayOptions& options) {
+    settings::Target target;
+    target.bind(mmu_settings(), options.mmu).bind(os::os_settings_group(), options.os).bind(cache::cache_settings(), options.cache);
+    return target;
+}
+
 ReplayResult replay(const std::vector<std::string>& traces, const ReplayOptions& options) {
     if (traces.empty()) throw trace::TraceError("no trace given");
-    Replayer replayer(traces, options);
+    std::vector<Source> sources;
+    for (const std::string& arg : traces) {
+        Source s;
+        s.name = arg;
+        s.streams = open_argument(arg, options.format);
+        s.format = synth::is_synthetic_spec(arg) ? "synthetic" : s.streams[0].reader->format();
+        sources.push_back(std::move(s));
+    }
+    return replay(std::move(sources), options);
+}
+
+ReplayResult replay(std::vector<Source> sources, const ReplayOptions& options) {
+    if (sources.empty()) throw trace::TraceError("no trace given");
+    Replayer replayer(std::move(sources), options);
     return replayer.run();
 }
 

@@ -12,6 +12,7 @@
 #include "tlmmu/core/config.h"
 #include "tlmmu/core/stats.h"
 #include "tlmmu/os/os_model.h"
+#include "tlmmu/trace/open.h"
 
 namespace tlmmu::replay {
 
@@ -26,6 +27,10 @@ struct ReplayOptions {
     // Called about every million records with the records replayed so far.
     std::function<void(uint64_t records)> progress;
 };
+
+// The settings of a replay (the MMU's, memory.latency and os.*) bound to
+// `options`: what `tlmmu trace --set/--config` and Python's tlmmu.Config apply.
+settings::Target settings_target(ReplayOptions& options);
 
 struct ReplayResult {
     std::vector<std::string> traces;
@@ -69,6 +74,15 @@ struct ReplayResult {
 // process, each stream of an argument a thread of it. Throws
 // trace::TraceError for a bad trace, os::OsError / ConfigError for settings.
 ReplayResult replay(const std::vector<std::string>& traces, const ReplayOptions& options);
+
+// One process of a replay, opened by the caller: its threads and the names
+// the result reports (a trace reader over records produced in memory, say).
+struct Source {
+    std::string name;    // as ReplayResult::traces lists it
+    std::string format;  // as ReplayResult::formats lists it
+    std::vector<trace::Stream> streams;  // at least one
+};
+ReplayResult replay(std::vector<Source> sources, const ReplayOptions& options);
 
 // Reads the traces to the end without replaying (the decode-only baseline of
 // the benchmark). Returns the number of records.

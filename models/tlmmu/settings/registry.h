@@ -29,7 +29,7 @@
 // (memory.latency lives in OsConfig and PlatformOptions as well): it is
 // documented once, where it is declared. A command binds the groups it uses
 // to its structs in a Target and hands that to the option layer
-// (tools/common/options.h); add the group to the catalogue in
+// (tools/common/command_line.h); add the group to the catalogue in
 // tools/settings/catalogue.cpp so `tlmmu settings` and the docs list it.
 #pragma once
 
@@ -227,14 +227,21 @@ class Group final : public GroupBase {
     // inside the group). Throws ConfigError naming the key.
     void apply(T& object, const std::string& key, const std::string& value, bool relative = false) const {
         const int i = find(trim(key), relative);
-        if (i < 0) throw ConfigError(unknown_key_message(trim(key)));
+        if (i < 0) throw ConfigError(unknown_key_message(trim(key), relative));
         set(&object, size_t(i), trim(value));
     }
-    std::string unknown_key_message(const std::string& key) const {
+    // "unknown setting 'KEY' (did you mean 'K'?)"; with `relative` (a key
+    // without the group prefix), "unknown GROUP setting 'KEY' ...".
+    std::string unknown_key_message(const std::string& key, bool relative = false) const {
         std::vector<std::string> keys;
-        for (const Setting& s : m_settings) keys.push_back(s.key);
+        const std::string prefix = m_name + ".";
+        for (const Setting& s : m_settings) {
+            keys.push_back(s.key);
+            if (relative && s.key.compare(0, prefix.size(), prefix) == 0) keys.push_back(s.key.substr(prefix.size()));
+        }
         const std::string guess = nearest(key, keys);
-        return "unknown setting '" + key + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)");
+        return "unknown " + (relative ? m_name + " " : std::string()) + "setting '" + key + "'" +
+               (guess.empty() ? "" : " (did you mean '" + guess + "'?)");
     }
     // Every setting's current value, in declaration order.
     std::vector<std::pair<std::string, std::string>> values(const T& object) const {

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <vector>
 
+#include "tlmmu/core/splitmix64.h"
+
 namespace tlmmu::synth {
 namespace {
 
@@ -18,22 +20,13 @@ constexpr const char* kPrefix = "synth:";
 constexpr uint64_t kUserTop = uint64_t(1) << 47;  // first non-canonical user address (4-level paging)
 constexpr uint64_t kMaxChasePages = uint64_t(1) << 26;
 
-// splitmix64: tiny, fast, and its output is fixed by the seed on every
-// platform (unlike std:: distributions), which keeps traces reproducible.
-class SplitMix64 {
+// The generators' random source; its bounded draw is part of every seeded
+// trace's definition (traces/README.md), so it never changes.
+class SplitMix64 : public tlmmu::SplitMix64 {
  public:
-    explicit SplitMix64(uint64_t seed) : m_state(seed) {}
-    uint64_t next() {
-        uint64_t z = (m_state += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
+    using tlmmu::SplitMix64::SplitMix64;
     // Uniform in [0, bound) (multiply-shift; the bias is below 2^-32 for the bounds used here).
     uint64_t below(uint64_t bound) { return uint64_t((static_cast<unsigned __int128>(next()) * bound) >> 64); }
-
- private:
-    uint64_t m_state;
 };
 
 // Keys every pattern accepts.

@@ -188,4 +188,37 @@ std::vector<Stream> open_streams(const std::string& path, const std::string& for
     return streams;
 }
 
+namespace {
+
+class CallbackReader final : public Reader {
+ public:
+    CallbackReader(std::string name, std::function<size_t(Record*, size_t)> fill, bool contexts)
+        : m_name(std::move(name)), m_fill(std::move(fill)), m_contexts(contexts) {}
+    size_t read(Record* out, size_t capacity) override {
+        if (m_done) return 0;
+        const size_t n = m_fill(out, capacity);
+        if (n > capacity) throw TraceError(position() + ": the record source returned more records than asked for");
+        m_done = n == 0;
+        m_records += n;
+        return n;
+    }
+    std::string position() const override { return m_name + ": record " + std::to_string(m_records); }
+    const char* format() const override { return "records"; }
+    bool carries_contexts() const override { return m_contexts; }
+
+ private:
+    std::string m_name;
+    std::function<size_t(Record*, size_t)> m_fill;
+    bool m_contexts;
+    bool m_done = false;
+    uint64_t m_records = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Reader> make_callback_reader(std::string name, std::function<size_t(Record*, size_t)> fill,
+                                             bool contexts) {
+    return std::make_unique<CallbackReader>(std::move(name), std::move(fill), contexts);
+}
+
 }  // namespace tlmmu::trace

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,14 @@ std::unique_ptr<Reader> open_trace(const std::string& path, const std::string& f
 // Opens a trace source as its threads: one Stream per per-thread file of a
 // drmemtrace directory, one Stream for anything else.
 std::vector<Stream> open_streams(const std::string& path, const std::string& format = "auto");
+
+// A reader over records its caller produces (a generator in a program, a
+// Python iterable): `fill` writes up to `capacity` records and returns how
+// many, 0 at the end; what it throws reaches the caller of read(). With
+// `contexts`, each record's `context` names its address space. format() is
+// "records".
+std::unique_ptr<Reader> make_callback_reader(std::string name, std::function<size_t(Record*, size_t)> fill,
+                                             bool contexts = false);
 
 // "lackey", "champsim", "champsim-cloudsuite", "drmemtrace", "native".
 std::vector<std::string> known_formats();

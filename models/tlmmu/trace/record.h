@@ -34,6 +34,16 @@ struct Record {
     bool noflush = false;  // cr3_write: CR3 bit 63
 };
 
+// A memory access of `size` bytes at `address` by thread/process `context`.
+inline Record access_record(RecordKind kind, uint64_t address, uint8_t size = 8, uint32_t context = 0) {
+    Record r;
+    r.kind = kind;
+    r.address = address;
+    r.size = size;
+    r.context = context;
+    return r;
+}
+
 // A malformed, truncated or unreadable trace. what() names the file and the
 // line (text formats) or byte offset (binary formats) of the problem.
 class TraceError : public std::runtime_error {

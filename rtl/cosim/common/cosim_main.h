@@ -18,12 +18,7 @@ int cosim_main(int argc, char** argv, const std::string& block, const std::strin
                const std::string& config_names) {
     const std::string program = block + "_cosim";
     Options o;
-    try {
-        o = parse_options(std::vector<std::string>(argv + 1, argv + argc));
-    } catch (const UsageError& e) {
-        std::cerr << program << ": " << e.what() << "\n" << options_help(program, config_names);
-        return 2;
-    }
+    if (const int status = parse_options(argc, argv, program, config_names, o); status >= 0) return status;
     if (o.config.empty()) o.config = default_config;
     const Config* config = find(o.config, o.fault);
     if (!config) {

@@ -3,9 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace tlmmu::cosim {
 
@@ -20,13 +18,9 @@ struct Options {
     std::string junit;         // JUnit XML of the run (one test case)
 };
 
-class UsageError : public std::runtime_error {
- public:
-    using std::runtime_error::runtime_error;
-};
-
-// Throws UsageError naming the offending argument.
-Options parse_options(const std::vector<std::string>& args);
-std::string options_help(const std::string& program, const std::string& configs);
+// The command line (tlmmu's option layer): -1 to go on, else the exit status
+// (0 after --help; 2 after an error, printed). `configs` lists the RTL
+// configurations for the help text.
+int parse_options(int argc, char** argv, const std::string& program, const std::string& configs, Options& options);
 
 }  // namespace tlmmu::cosim

@@ -28,6 +28,7 @@
 #include <iostream>
 #include <string>
 
+#include "command_line.h"
 #include "junit.h"
 #include "scoreboard.h"
 #include "stimulus.h"
@@ -42,33 +43,6 @@ constexpr uint64_t kMemoryBytes = 1ull << 30;  // tables pointing above this are
 constexpr uint64_t kTableRegion = 0x100000;
 constexpr unsigned kMaxTables = 256;
 constexpr uint64_t kCycleLimit = 20000;  // per transaction; beyond it the RTL is hung
-
-const char* kUsage =
-    "usage: walker_cosim [--seed N] [--transactions N] [--levels 4|5] [--config NAME] [--fault]\n"
-    "                    [--no-psc] [--pool PAGES] [--rebuild-every N] [--require-coverage]\n"
-    "                    [--progress N] [--vcd FILE] [--vcd-window N] [--quiet] [--model-only]\n"
-    "                    [--junit FILE]\n"
-    "  Co-simulates the page-walker RTL against the C++ model on N seeded random walks and\n"
-    "  compares every result and page-table access sequence.\n"
-    "  --seed N            stimulus seed (default 1)\n"
-    "  --transactions N    walks to run (default 100000)\n"
-    "  --levels 4|5        4-level or 5-level (CR4.LA57) paging (default 4)\n"
-    "  --config NAME       RTL build: pa46 (MAXPHYADDR 46, default), pa52 (MAXPHYADDR 52) or\n"
-    "                      pa46-no1g (MAXPHYADDR 46, no 1 GiB pages: PS in a PDPTE is reserved)\n"
-    "  --fault             the pa46 build with the planted fault (EFLAGS.AC ignored by SMAP)\n"
-    "  --no-psc            always walk from CR3 (default: start below the model's\n"
-    "                      paging-structure-cache hits, as a PSC would tell the walker)\n"
-    "  --pool PAGES        pages in the linear-address pool (default 48)\n"
-    "  --rebuild-every N   new random page tables every N transactions (default 2000)\n"
-    "  --require-coverage  fail unless every coverage bin was reached\n"
-    "  --progress N        print a line every N transactions (long soaks)\n"
-    "  --vcd FILE          on a mismatch, re-run and dump the cycles before it to FILE\n"
-    "  --vcd-window N      transactions dumped before the mismatching one (default 1000)\n"
-    "  --quiet             no coverage table\n"
-    "  --model-only        run the model alone on the same stimulus (for speed comparisons)\n"
-    "  --junit FILE        write the run as JUnit XML (one test case; a mismatch is a failure)\n"
-    "exit status: 0 no mismatch, 1 mismatch (or --require-coverage unmet), 2 usage error,\n"
-    "3 internal error\n";
 
 std::string hex(uint64_t v) {
     char buf[24];
@@ -97,81 +71,54 @@ struct Options {
     bool gb_pages() const { return config != "pa46-no1g"; }
 };
 
-uint64_t parse_number(const std::string& option, const std::string& text) {
-    size_t used = 0;
-    uint64_t v = 0;
-    try {
-        v = std::stoull(text, &used, 0);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (text.empty() || used != text.size() || text[0] == '-')
-        throw std::invalid_argument(option + ": expected a number, got '" + text + "'");
-    return v;
-}
-
-// Returns false (after printing why) on bad usage.
-bool parse_options(int argc, char** argv, Options& o, bool& help) {
-    help = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-            return argv[++i];
-        };
-        try {
-            if (a == "--levels") {
-                o.levels = unsigned(parse_number(a, value()));
-                if (o.levels != 4 && o.levels != 5) throw std::invalid_argument("--levels: must be 4 or 5");
-            } else if (a == "--transactions") o.transactions = parse_number(a, value());
-            else if (a == "--seed") o.seed = parse_number(a, value());
-            else if (a == "--config") {
-                o.config = value();
-                if (o.config != "pa46" && o.config != "pa52" && o.config != "pa46-no1g")
-                    throw std::invalid_argument("--config: unknown RTL build '" + o.config +
-                                                "' (pa46, pa52, pa46-no1g)");
-            } else if (a == "--fault") o.fault = true;
-            else if (a == "--model-only") o.model_only = true;
-            else if (a == "--quiet") o.quiet = true;
-            else if (a == "--no-psc") o.psc = false;
-            else if (a == "--pool") {
-                o.pool = unsigned(parse_number(a, value()));
-                if (o.pool == 0 || o.pool > 4096) throw std::invalid_argument("--pool: must be 1..4096");
-            } else if (a == "--rebuild-every") {
-                o.rebuild_every = parse_number(a, value());
-                if (o.rebuild_every == 0) throw std::invalid_argument("--rebuild-every: must be at least 1");
-            } else if (a == "--require-coverage") o.require_coverage = true;
-            else if (a == "--progress") o.progress = parse_number(a, value());
-            else if (a == "--vcd") o.vcd = value();
-            else if (a == "--junit") o.junit = value();
-            else if (a == "--vcd-window") {
-                o.vcd_window = parse_number(a, value());
-                if (o.vcd_window == 0) throw std::invalid_argument("--vcd-window: must be at least 1");
-            }
-            else if (a == "-h" || a == "--help") {
-                help = true;
-                return true;
-            } else throw std::invalid_argument("unknown option '" + a + "'");
-        } catch (const std::invalid_argument& e) {
-            std::cerr << "walker_cosim: " << e.what() << "\n" << kUsage;
-            return false;
-        }
-    }
+// The command line (tlmmu's option layer): -1 to go on, else the exit status.
+int parse_options(int argc, char** argv, Options& o) {
+    tools::CommandLine cli("walker_cosim",
+                           "Co-simulates the page-walker RTL against the C++ model on N seeded random walks and\n"
+                           "compares every result and page-table access sequence.\n"
+                           "\n"
+                           "Exit status: 0 no mismatch, 1 mismatch (or --require-coverage unmet), 2 usage error,\n"
+                           "3 internal error.");
+    cli.count("--seed", o.seed, "stimulus seed (default 1)");
+    cli.count("--transactions", o.transactions, "walks to run (default 100000)");
+    cli.count("--levels", o.levels, "4-level or 5-level (CR4.LA57) paging (default 4)");
+    cli.app()
+        .add_option("--config", o.config,
+                    "RTL build: pa46 (MAXPHYADDR 46, default), pa52 (MAXPHYADDR 52) or pa46-no1g (MAXPHYADDR 46, no "
+                    "1 GiB pages: PS in a PDPTE is reserved)")
+        ->check(CLI::IsMember({"pa46", "pa52", "pa46-no1g"}))
+        ->type_name("NAME");
+    cli.app().add_flag("--fault", o.fault, "the pa46 build with the planted fault (EFLAGS.AC ignored by SMAP)");
+    cli.app().add_flag("!--no-psc", o.psc,
+                       "always walk from CR3 (default: start below the model's paging-structure-cache hits, as a PSC "
+                       "would tell the walker)");
+    cli.count("--pool", o.pool, "pages in the linear-address pool, 1..4096 (default 48)");
+    cli.count("--rebuild-every", o.rebuild_every, "new random page tables every N transactions (default 2000)");
+    cli.app().add_flag("--require-coverage", o.require_coverage, "fail unless every coverage bin was reached");
+    cli.count("--progress", o.progress, "print a line every N transactions (long soaks)");
+    cli.app().add_option("--vcd", o.vcd, "on a mismatch, re-run and dump the cycles before it to FILE")->type_name("FILE");
+    cli.count("--vcd-window", o.vcd_window, "transactions dumped before the mismatching one (default 1000)");
+    cli.quiet(o.quiet, "no coverage table");
+    cli.app().add_flag("--model-only", o.model_only, "run the model alone on the same stimulus (for speed comparisons)");
+    cli.junit(o.junit, "one test case; a mismatch is a failure");
+    if (const int status = cli.parse(argc, argv); status >= 0) return status;
+    if (o.levels != 4 && o.levels != 5) return cli.usage_error("--levels: must be 4 or 5");
+    if (o.pool == 0 || o.pool > 4096) return cli.usage_error("--pool: must be 1..4096");
+    if (o.rebuild_every == 0) return cli.usage_error("--rebuild-every: must be at least 1");
+    if (o.vcd_window == 0) return cli.usage_error("--vcd-window: must be at least 1");
     if (!o.vcd.empty()) {  // find out now, not after a long run
         const std::string part = o.vcd + ".part";
         std::FILE* f = std::fopen(part.c_str(), "w");
         if (!f) {
-            std::cerr << "walker_cosim: --vcd: cannot write " << part << "\n";
-            return false;
+            return cli.usage_error("--vcd: cannot write " + part);
         }
         std::fclose(f);
         std::remove(part.c_str());
     }
         if (o.fault && o.config != "pa46") {
-        std::cerr << "walker_cosim: --fault: the planted fault is built for pa46 only\n" << kUsage;
-        return false;
+        return cli.usage_error("--fault: the planted fault is built for pa46 only");
     }
-    return true;
+    return -1;
 }
 
 // Where the walk starts: below the model's deepest paging-structure-cache
@@ -664,12 +611,7 @@ SC_MODULE(CosimulationThread) {
 int sc_main(int argc, char** argv) {
     using namespace tlmmu::cosim::walker;
     Options options;
-    bool help = false;
-    if (!parse_options(argc, argv, options, help)) return 2;
-    if (help) {
-        std::cout << kUsage;
-        return 0;
-    }
+    if (const int status = parse_options(argc, argv, options); status >= 0) return status;
     CosimulationThread thread("walker_cosim");
     thread.options = options;
     const auto started = std::chrono::steady_clock::now();
