@@ -38,8 +38,9 @@ MmuConfig Board::configured_mmu(const PlatformOptions& options) {
     return config;
 }
 
-HartTiming Board::timing(const PlatformOptions& options) {
+HartTiming Board::timing(const PlatformOptions& options) const {
     HartTiming t;
+    t.data_caches = m_caches.get();
     t.data_latency = options.data_latency;
     t.mul_cycles = options.mul_cycles;
     t.div_cycles = options.div_cycles;
@@ -54,7 +55,10 @@ Board::Board(const PlatformOptions& options, SparseMemory& ram, HartBus& bus, st
     : m_options(options),
       m_ram(ram),
       m_walk_port(ram, options.ram_base, options.memory_latency),
-      m_mmu(configured_mmu(options), m_walk_port),
+      m_caches(options.cache.enabled ? std::make_unique<cache::Hierarchy>(options.cache) : nullptr),
+      m_cached_walk_port(m_caches ? std::make_unique<cache::CachedWalkPort>(m_walk_port, *m_caches) : nullptr),
+      m_mmu(configured_mmu(options),
+            m_cached_walk_port ? static_cast<PhysicalAccess&>(*m_cached_walk_port) : m_walk_port),
       m_uart(uart),
       m_clint(options.timer_divider),
       m_swap(ram, options.ram_base, options.swap_bytes / SwapDevice::kPageBytes, options.swap_latency,

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "cpu/hart.h"
+#include "tlmmu/cache/walk_port.h"
 #include "devices/devices.h"
 #include "elf/elf_loader.h"
 #include "platform.h"
@@ -37,15 +38,19 @@ class Board {
     SparseMemory& ram() { return m_ram; }
     Mmu& mmu() { return m_mmu; }
     Hart& hart() { return m_hart; }
+    // The data caches; null with cache.enabled=off.
+    const cache::Hierarchy* caches() const { return m_caches.get(); }
     uint64_t tohost_address() const { return m_tohost; }
 
  private:
     static MmuConfig configured_mmu(const PlatformOptions& options);
-    static HartTiming timing(const PlatformOptions& options);
+    HartTiming timing(const PlatformOptions& options) const;
 
     PlatformOptions m_options;
     SparseMemory& m_ram;
     RamWalkPort m_walk_port;
+    std::unique_ptr<cache::Hierarchy> m_caches;               // options.cache.enabled
+    std::unique_ptr<cache::CachedWalkPort> m_cached_walk_port;  // over m_walk_port
     Mmu m_mmu;
     Uart m_uart;
     Clint m_clint;

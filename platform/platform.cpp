@@ -80,6 +80,11 @@ std::vector<uint8_t> encode_parameter_block(const std::vector<GuestParameter>& p
 }
 
 void PlatformOptions::set(const std::string& key, const std::string& value) {
+    if (settings::lower(settings::trim(key)).compare(0, 6, "cache.") == 0) {
+        cache::apply_cache_setting(cache, settings::trim(key), value);
+        cache::validate(cache);
+        return;
+    }
     platform_settings().apply(*this, key, value, true);
 }
 

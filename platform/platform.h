@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "tlmmu/cache/cache.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/core/stats.h"
 
@@ -57,6 +58,9 @@ struct PlatformOptions {
     // MMU: the built-in Skylake-like configuration (settings applied by the
     // caller, docs/configuration.md).
     MmuConfig mmu = MmuConfig::skylake();
+    // Data caches (on by default): the walker's references and the hart's
+    // loads and stores in RAM go through them (docs/caches.md). cache.* keys.
+    cache::CacheConfig cache;
 
     // Memory map (docs/isa.md).
     uint64_t ram_base = 0x80000000ull;
@@ -91,8 +95,8 @@ struct PlatformOptions {
     std::vector<GuestParameter> guest_params;
 
     // Applies one platform setting (platform_settings(): "platform.ram_bytes"
-    // or just "ram_bytes", "memory.latency", ...). Throws ConfigError naming
-    // the key and the reason.
+    // or just "ram_bytes", "memory.latency", ...) or data-cache setting
+    // ("cache.enabled", ...). Throws ConfigError naming the key and the reason.
     void set(const std::string& key, const std::string& value);
 };
 

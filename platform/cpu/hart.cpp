@@ -181,7 +181,7 @@ bool Hart::translate_parts(uint64_t va, unsigned len, AccessType type, Parts& pa
     for (unsigned done = 0; done < len; ++parts.count) {
         const uint64_t part_va = va + done;
         const Translation t = m_mmu.translate(access(part_va, type));
-        m_cycles += t.cycles + m_timing.data_latency;
+        m_cycles += t.cycles + data_time(t, type == AccessType::write);
         ++m_counters.data_translations;
         if (t.fault) return translation_fault(t, part_va, type);
         const unsigned n = unsigned(std::min<uint64_t>(len - done, bytes_left_in_page(t, part_va)));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cpu/decode.h"
+#include "tlmmu/cache/cache.h"
 #include "tlmmu/core/mmu.h"
 
 namespace tlmmu::platform {
@@ -43,6 +44,9 @@ struct HartTiming {
     unsigned trap_cycles = 0;
     unsigned timer_divider = 1;
     bool fetch_every_instruction = false;
+    // With data caches, every load and store in RAM also costs the latency
+    // of the level that serves its physical address (tlmmu/cache).
+    cache::Hierarchy* data_caches = nullptr;
 };
 
 namespace cause {
@@ -166,11 +170,19 @@ class Hart {
     }
     uint8_t* acquire_block(uint64_t offset);
 
+    // Cycles of a data access beyond its translation: data_latency, plus the
+    // data caches' latency for a translated access to RAM.
+    unsigned data_time(const Translation& t, bool write) {
+        if (!m_timing.data_caches || t.fault || t.pa - m_ram_base >= m_ram_bytes) return m_timing.data_latency;
+        return m_timing.data_latency +
+               m_timing.data_caches->access(t.pa, write ? cache::Requester::store : cache::Requester::load, write);
+    }
+
     template <class T>
     bool load(uint64_t va, T& out) {
         if (may_cross_page(va, sizeof(T))) return load_slow(va, &out, sizeof(T));
         const Translation t = m_mmu.translate(access(va, AccessType::read));
-        m_cycles += t.cycles + m_timing.data_latency;
+        m_cycles += t.cycles + data_time(t, false);
         ++m_counters.data_translations;
         if (t.fault) return translation_fault(t, va, AccessType::read);
         const uint64_t off = t.pa - m_ram_base;
@@ -186,7 +198,7 @@ class Hart {
     bool store(uint64_t va, T value) {
         if (may_cross_page(va, sizeof(T))) return store_slow(va, &value, sizeof(T));
         const Translation t = m_mmu.translate(access(va, AccessType::write));
-        m_cycles += t.cycles + m_timing.data_latency;
+        m_cycles += t.cycles + data_time(t, true);
         ++m_counters.data_translations;
         if (t.fault) return translation_fault(t, va, AccessType::write);
         const uint64_t off = t.pa - m_ram_base;

@@ -9,8 +9,8 @@ namespace {
 // Small levels so conflicts are easy to build: L1 4 sets x 2 ways, L2 8 x 2, LLC 16 x 4.
 CacheConfig small() {
     CacheConfig c;
-    c.levels = {{"l1d", 4, 2, 64, 4}, {"l2", 8, 2, 64, 12}, {"llc", 16, 4, 64, 40}};
-    c.memory_latency = 100;
+    c.levels = {{"l1d", 4, 2, 4}, {"l2", 8, 2, 12}, {"llc", 16, 4, 40}};
+    c.dram_latency = 100;
     return c;
 }
 constexpr uint32_t kMemory = 3;
@@ -105,7 +105,7 @@ TEST_CASE("dirty lines are written back level by level, clean ones are not") {
 
     // A single-level hierarchy writes dirty victims to memory.
     CacheConfig one;
-    one.levels = {{"l1d", 1, 1, 64, 4}};
+    one.levels = {{"l1d", 1, 1, 4}};
     Hierarchy m(one);
     m.store(0);
     m.load(64);
@@ -131,8 +131,8 @@ TEST_CASE("invalid geometry is refused naming the key") {
         return false;
     };
     CacheConfig c = small();
-    c.levels[0].line_bytes = 48;
-    CHECK(refused(c, "cache.l1d.line"));
+    c.line_bytes = 48;
+    CHECK(refused(c, "cache.line"));
     c = small();
     c.levels[1].ways = 0;
     CHECK(refused(c, "cache.l2.ways"));
@@ -147,4 +147,78 @@ TEST_CASE("invalid geometry is refused naming the key") {
     c.walker_entry = 2;
     CHECK(refused(c, "cache.walker_entry"));
     CHECK_NOTHROW(validate(CacheConfig{}));
+}
+
+TEST_CASE("an inclusive hierarchy drops from L1D what L2 evicts") {
+    CacheConfig c = small();
+    c.levels[0].sets = 2;  // 256 bytes above a 1 KiB L2
+    c.inclusive = true;
+    Hierarchy h(c);
+    const uint64_t stride_l2 = 8 * 64;  // same L2 set, same L1 set
+    h.store(0);                         // dirty in L1D only
+    h.load(stride_l2);
+    h.load(0);                          // L1 hit: L2 does not see it, 0 stays its oldest line
+    h.load(2 * stride_l2);              // L2 evicts 0, so L1D must drop it too
+    CHECK_FALSE(h.contains(0, 0));
+    CHECK_FALSE(h.contains(1, 0));
+    CHECK(h.stats()[0].back_invalidations == 1);
+    CHECK(h.stats()[1].writebacks == 1);  // the dirty L1D copy went down with it
+    CHECK(h.contains(2, 0));
+
+    // The same sequence, non-inclusive, keeps the L1D copy.
+    c.inclusive = false;
+    Hierarchy n(c);
+    n.store(0);
+    n.load(stride_l2);
+    n.load(0);
+    n.load(2 * stride_l2);
+    CHECK(n.contains(0, 0));
+    CHECK(n.stats()[0].back_invalidations == 0);
+}
+
+TEST_CASE("each level takes its replacement policy from the TLBs' policies") {
+    // One set of four ways filled 0..3, then lines 1, 0, 3 used again: true
+    // LRU evicts 2; the PLRU tree, pointed away from 3 at the root and away
+    // from 0 below, evicts 1.
+    auto victim_after = [](tlmmu::ReplacementPolicy policy) {
+        CacheConfig c;
+        c.levels = {{"l1d", 1, 4, 4, policy}};
+        Hierarchy h(c);
+        for (uint64_t i = 0; i < 4; ++i) h.load(64 * i);
+        for (uint64_t i : {1, 0, 3}) h.load(64 * i);
+        h.load(64 * 4);  // evicts one line
+        for (uint64_t i = 0; i < 4; ++i)
+            if (!h.contains(0, 64 * i)) return int(i);
+        return -1;
+    };
+    CHECK(victim_after(tlmmu::ReplacementPolicy::lru) == 2);
+    CHECK(victim_after(tlmmu::ReplacementPolicy::tree_plru) == 1);
+    const int random = victim_after(tlmmu::ReplacementPolicy::random);
+    CHECK(random >= 0);
+    CHECK(random == victim_after(tlmmu::ReplacementPolicy::random));  // seeded: the same every run
+}
+
+TEST_CASE("cache.* settings go through the registry and name the key when refused") {
+    CacheConfig c;
+    apply_cache_setting(c, "cache.l2.sets", "2048");
+    apply_cache_setting(c, "cache.llc.policy", "plru");
+    apply_cache_setting(c, "cache.walker_entry", "l2");
+    apply_cache_setting(c, "cache.enabled", "off");
+    CHECK(c.levels[1].sets == 2048);
+    CHECK(c.levels[2].policy == tlmmu::ReplacementPolicy::tree_plru);
+    CHECK(c.walker_entry == 1);
+    CHECK_FALSE(c.enabled);
+    auto message = [](const std::string& key, const std::string& value) {
+        CacheConfig x;
+        try {
+            apply_cache_setting(x, key, value);
+        } catch (const tlmmu::ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK(message("cache.l1d.sets", "48").rfind("cache.l1d.sets", 0) == 0);
+    CHECK(message("cache.line", "100").rfind("cache.line", 0) == 0);
+    CHECK(message("cache.l1d.policy", "fifo").rfind("cache.l1d.policy", 0) == 0);
+    CHECK(message("cache.l1d.wayz", "4").find("did you mean 'cache.l1d.ways'") != std::string::npos);
 }

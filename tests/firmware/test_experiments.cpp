@@ -28,6 +28,7 @@ Run execute(const std::vector<std::string>& mmu_settings, const std::map<std::st
             const std::vector<std::string>& only = {}) {
     Run r;
     r.options.backend = platform::Backend::direct;
+    r.options.cache.enabled = false;  // the plateaus are counted in memory.latency
     for (const std::string& s : mmu_settings) {
         const auto eq = s.find('=');
         apply_setting(r.options.mmu, s.substr(0, eq), s.substr(eq + 1));

@@ -77,6 +77,7 @@ struct Rig {
         PlatformOptions o;
         o.ram_base = 0;
         o.ram_bytes = 4ull << 20;
+        o.cache.enabled = false;  // the tests count cycles against memory.latency
         return o;
     }
     uint64_t allocate_table() {

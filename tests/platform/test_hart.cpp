@@ -457,3 +457,34 @@ TEST_CASE("options: platform settings are validated") {
     std::ostringstream out;
     CHECK_THROWS_AS(Board(over, ram, bus, out), ConfigError);
 }
+
+TEST_CASE("hart: with the data caches on, a load costs the level that serves its line") {
+    PlatformOptions o = Rig::defaults();
+    o.cache.enabled = true;
+    Rig rig(o);
+    rig.load({
+        enc::lui(t1, 0x200),   // t1 = 0x200000
+        enc::ld(a0, t1, 0),    // cold line: DRAM
+        enc::ld(a1, t1, 8),    // the same line: L1D
+        enc::sd(a1, t1, 16),   // a store hit
+        enc::self_loop(),
+    });
+    Hart& h = rig.hart();
+    rig.run(1);
+    auto cost_of_next = [&] {
+        const uint64_t before = h.cycles();
+        rig.run(1);
+        return h.cycles() - before;
+    };
+    const uint64_t cold = cost_of_next(), warm = cost_of_next();
+    const cache::CacheConfig& c = o.cache;
+    CHECK(cold - warm == c.levels[2].latency + c.dram_latency - c.levels[0].latency);
+    cost_of_next();
+    const cache::Hierarchy* caches = rig.board->caches();
+    REQUIRE(caches);
+    const cache::LevelStats& l1 = caches->stats()[0];
+    CHECK(l1.misses[size_t(cache::Requester::load)] == 1);
+    CHECK(l1.hits[size_t(cache::Requester::load)] == 1);
+    CHECK(l1.hits[size_t(cache::Requester::store)] == 1);
+    CHECK(l1.hits[size_t(cache::Requester::fetch)] + l1.misses[size_t(cache::Requester::fetch)] == 0);
+}

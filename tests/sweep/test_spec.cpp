@@ -97,3 +97,25 @@ TEST_CASE("TLB array values give the entries column") {
     CHECK(array_entries("4k:16y4") == -1);
     CHECK(array_entries("") == -1);
 }
+
+TEST_CASE("a data-cache axis runs each trace with the caches on and off") {
+    const SweepSpec spec = parse_spec(R"({"traces": ["synth:random,pages=64,accesses=100"],
+        "axes": [{"set": "cache.enabled", "name": "cache", "values": ["on", "off"]}]})",
+                                      "spec.json");
+    CHECK_NOTHROW(check_values_and_traces(spec));
+    const auto jobs = expand_jobs(spec);
+    REQUIRE(jobs.size() == 2);
+    CHECK(jobs[1].parameters[1] == std::make_pair(std::string("cache"), std::string("off")));
+    CHECK(jobs[1].arguments.back() == "cache.enabled=off");
+
+    const SweepSpec bad = parse_spec(R"({"traces": ["synth:random,pages=64,accesses=100"],
+        "axes": [{"set": "cache.l1d.sets", "values": [64, 48]}]})",
+                                     "spec.json");
+    try {
+        check_values_and_traces(bad);
+        FAIL("a cache geometry that is not a power of two was accepted");
+    } catch (const SpecError& e) {
+        CHECK(std::string(e.what()).find("axes.cache.l1d.sets: cache.l1d.sets: '48' is not a power of two") !=
+              std::string::npos);
+    }
+}

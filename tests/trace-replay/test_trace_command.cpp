@@ -127,6 +127,36 @@ TEST_CASE("configuration errors exit 1 naming the key") {
     CHECK(r.err.find("pagez") != std::string::npos);
 }
 
+TEST_CASE("the data caches are on by default, reported, and switched off with --set cache.enabled=off") {
+    const std::string json = temp_path("caches.json");
+    Run r = run({"--os", "memory=256m", "--json", json, kSynth});
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("where walk references hit") != std::string::npos);
+    nlohmann::json j = nlohmann::json::parse(read_file(json));
+    CHECK(j["cache"]["enabled"] == true);
+    CHECK(j["cache"]["config"]["l1d.sets"] == "64");
+    CHECK(j["cache"]["walk_served_by"]["pt"]["memory"].get<uint64_t>() > 0);
+    uint64_t loads = 0;
+    for (const auto& level : j["cache"]["data_served_by"]["load"]) loads += level.get<uint64_t>();
+    CHECK(loads == j["loads"].get<uint64_t>());
+    CHECK(j["stats"]["walk_latency_cycles"]["count"] == j["stats"]["walks"]["count"]);
+
+    r = run({"--os", "memory=256m", "--set", "cache.enabled=off", "--set", "cache.l2.ways=2", "--json", json, kSynth});
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("where walk references hit") == std::string::npos);
+    CHECK(r.out.find("data caches off") != std::string::npos);
+    j = nlohmann::json::parse(read_file(json));
+    CHECK(j["cache"]["enabled"] == false);
+    CHECK(j["cache"]["config"]["l2.ways"] == "2");
+
+    r = run({"--set", "cache.l1d.sets=48", kSynth});
+    CHECK(r.status == 1);
+    CHECK(r.err.find("cache.l1d.sets") != std::string::npos);
+    r = run({"--set", "cache.inclusive=on", "--set", "cache.l1d.sets=8192", kSynth});  // L1D above a smaller L2
+    CHECK(r.status == 1);
+    CHECK(r.err.find("cache.l1d.sets: an inclusive hierarchy") != std::string::npos);
+}
+
 TEST_CASE("usage errors exit 2") {
     CHECK(run({}).status == 2);
     CHECK(run({"--frobnicate", kSynth}).status == 2);

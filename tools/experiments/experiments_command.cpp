@@ -68,9 +68,11 @@ int run_experiments_command(const std::vector<std::string>& args) {
     cli.settings(settings::Target()
                      .bind(mmu_settings(), options.mmu)
                      .bind(platform::platform_settings(), options)
+                     .bind(cache::cache_settings(), options.cache)
                      .bind(param_settings(), params));
-    cli.group_alias("--platform", platform::platform_settings(), options,
-                    "platform setting without its platform. prefix (docs/platform.md), e.g. memory.latency=30");
+    cli.assignments("--platform", [&options](const std::string& key, const std::string& value) { options.set(key, value); },
+                    "platform setting without its platform. prefix (docs/platform.md), e.g. memory.latency=30, or a "
+                    "cache.* setting");
     cli.assignments("--param", [&params](const std::string& key, const std::string& value) { apply_param(params, key, value); },
                     "experiment parameter, e.g. context_switch.procs=6 (param. prefix optional)");
     CLI::App& app = cli.app();

@@ -53,9 +53,13 @@ int run_run_command(const std::vector<std::string>& args) {
                            "Exit status: the guest's exit code (0 = pass; codes above 119 are reported as 119),\n"
                            "120 instruction limit, 121 time limit, 122 ELF refused, 123 bad usage or option.");
     cli.exit_statuses(platform::kExitError, platform::kExitError);
-    cli.settings(settings::Target().bind(mmu_settings(), options.mmu).bind(platform::platform_settings(), options));
-    cli.group_alias("--platform", platform::platform_settings(), options,
-                    "platform setting without its platform. prefix (docs/platform.md), e.g. backend=direct");
+    cli.settings(settings::Target()
+                     .bind(mmu_settings(), options.mmu)
+                     .bind(platform::platform_settings(), options)
+                     .bind(cache::cache_settings(), options.cache));
+    cli.assignments("--platform", [&options](const std::string& key, const std::string& value) { options.set(key, value); },
+                    "platform setting without its platform. prefix (docs/platform.md), e.g. backend=direct, or a "
+                    "cache.* setting");
     cli.shortcut("--max-instructions", "platform.max_instructions", "stop after N instructions (default 2000000000, 0 = none)");
     cli.app()
         .add_option("--max-time", max_time,

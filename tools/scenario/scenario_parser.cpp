@@ -118,6 +118,7 @@ const std::map<std::string, std::string>& synopses() {
         {"poke", "poke PA VALUE"},
         {"expect-mem", "expect-mem PA VALUE [mask=M]"},
         {"load-image", "load-image FILE"},
+        {"expect-line", "expect-line PA l1d|l2|llc|memory"},
         // many CPUs
         {"cpu", "cpu N"},
         {"advance", "advance CYCLES"},
@@ -203,6 +204,7 @@ class LineParser {
             return ResetStatsStmt{};
         }
         if (cmd == "poke" || cmd == "expect-mem" || cmd == "load-image") return physical_memory();
+        if (cmd == "expect-line") return expect_line();
         fail("statement '" + cmd + "' is listed in synopses() but has no parser");
     }
 
@@ -332,8 +334,10 @@ class LineParser {
         if (s.key.empty()) fail("missing KEY (config KEY = VALUE)");
         MmuConfig scratch = MmuConfig::skylake();  // catch unknown keys and bad values now
         machine::SmpConfig smp_scratch;
+        cache::CacheConfig cache_scratch;
         try {
-            if (!machine::apply_smp_setting(smp_scratch, s.key, s.value)) apply_setting(scratch, s.key, s.value);
+            if (is_cache_key(s.key)) cache::apply_cache_setting(cache_scratch, s.key, s.value);
+            else if (!machine::apply_smp_setting(smp_scratch, s.key, s.value)) apply_setting(scratch, s.key, s.value);
         } catch (const ConfigError& e) {
             fail(e.what());
         }
@@ -711,6 +715,19 @@ class LineParser {
         if (s.value & ~s.mask) fail("VALUE has bits outside mask=");
         return s;
     }
+    // --- data caches (docs/caches.md) -----------------------------------------
+    StatementBody expect_line() const {
+        ExpectLineStmt st{number(1, "PA"), 0};
+        const std::string level = word(2, "l1d|l2|llc|memory");
+        const char* const names[] = {"l1d", "l2", "llc", "memory"};
+        st.level = 4;
+        for (unsigned i = 0; i < 4; ++i)
+            if (level == names[i]) st.level = i;
+        if (st.level == 4) fail("unknown level '" + level + "' (l1d, l2, llc, memory)");
+        no_more(3);
+        return st;
+    }
+
     // --- many CPUs (docs/smp.md) ------------------------------------------
     static bool is_smp(const std::string& cmd) {
         return cmd == "cpu" || cmd == "advance" || cmd == "ipi" || cmd == "shootdown" || cmd == "invlpgb" ||

@@ -11,11 +11,15 @@
 #include <variant>
 #include <vector>
 
+#include "tlmmu/cache/cache.h"
 #include "tlmmu/core/mmu.h"
 #include "tlmmu/core/paging.h"
 #include "tlmmu/machine/machine.h"
 
 namespace tlmmu::scenario {
+
+// A `config` key of the data caches (cache.*): scenarios start with them off.
+inline bool is_cache_key(const std::string& key) { return key.compare(0, 6, "cache.") == 0; }
 
 // A problem at one line of a scenario: a syntax error while parsing, or a
 // statement that cannot be carried out while running.
@@ -174,6 +178,10 @@ struct ExpectMemStmt {  // expect-mem PA VALUE [mask=M]
     uint64_t pa = 0, value = 0;
     uint64_t mask = ~0ull;  // the bits compared
 };
+struct ExpectLineStmt {  // expect-line PA l1d|l2|llc|memory
+    uint64_t pa = 0;
+    unsigned level = 0;  // cache level index; 3 = memory (not in any level)
+};
 struct LoadImageStmt {  // load-image FILE (relative to the scenario's directory)
     std::string path;
 };
@@ -217,7 +225,7 @@ struct ExpectSmpStmt {  // expect-smp PATH = N, a counter of the current CPU
 using StatementBody =
     std::variant<ConfigStmt, MemoryStmt, PagingStmt, SpaceStmt, UseStmt, MapStmt, UnmapStmt, EditStmt, BootStmt,
                  ControlStmt, AcStmt, OnWalkReadStmt, AccessStmt, ExpectEntryStmt, ExpectCachedStmt,
-                 ExpectStatStmt, ExpectRegStmt, ResetStatsStmt, PokeStmt, ExpectMemStmt, LoadImageStmt, CpuStmt,
+                 ExpectStatStmt, ExpectRegStmt, ResetStatsStmt, PokeStmt, ExpectMemStmt, LoadImageStmt, ExpectLineStmt, CpuStmt,
                  AdvanceStmt, IpiStmt, InvlpgbStmt, TlbsyncStmt, ExpectSmpStmt>;
 
 struct Statement {

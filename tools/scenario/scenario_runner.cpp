@@ -15,6 +15,7 @@
 #include "scenario_parser.h"
 #include "scenario_smp.h"
 #include "scenario_stats.h"
+#include "tlmmu/cache/walk_port.h"
 #include "tlmmu/core/memory.h"
 #include "tlmmu/core/mmu.h"
 #include "tlmmu/core/page_table_builder.h"
@@ -161,7 +162,13 @@ class Runner {
         ensure_memory();
         if (!m_machine) {
             try {
-                m_machine = std::make_unique<machine::Machine>(m_config, m_smp, *m_port);
+                PhysicalAccess* port = m_port.get();
+                if (m_cache.enabled) {  // the walker's references through the data caches
+                    m_caches = std::make_unique<cache::Hierarchy>(m_cache);
+                    m_cached_port = std::make_unique<cache::CachedWalkPort>(*m_port, *m_caches);
+                    port = m_cached_port.get();
+                }
+                m_machine = std::make_unique<machine::Machine>(m_config, m_smp, *port);
             } catch (const ConfigError& e) {
                 error(std::string("invalid configuration: ") + e.what());
             }
@@ -184,6 +191,11 @@ class Runner {
         return m_builder->entry_address(root, va, level);
     }
     uint64_t va_mask() { return mmu().geometry().va_mask(); }
+    static cache::CacheConfig caches_off() {
+        cache::CacheConfig c;
+        c.enabled = false;  // scenarios state latencies in memory.latency unless they turn the caches on
+        return c;
+    }
     static machine::SmpConfig one_cpu() {
         machine::SmpConfig c;
         c.cpus = 1;  // a scenario has one CPU unless it configures smp.cpus
@@ -193,7 +205,8 @@ class Runner {
     // --- setup ----------------------------------------------------------------
     void execute(const ConfigStmt& s) {
         if (m_machine) error("config must come before the first access or control operation (the model is built)");
-        if (!machine::apply_smp_setting(m_smp, s.key, s.value)) apply_setting(m_config, s.key, s.value);
+        if (is_cache_key(s.key)) cache::apply_cache_setting(m_cache, s.key, s.value);
+        else if (!machine::apply_smp_setting(m_smp, s.key, s.value)) apply_setting(m_config, s.key, s.value);
     }
     void execute(const MemoryStmt& s) {
         if ((s.size || s.tables) && m_memory) error("memory size= and tables= must come before the first space");
@@ -476,6 +489,14 @@ class Runner {
         const std::string what = "qword at " + hex(s.pa) + (s.mask == ~0ull ? "" : " under mask " + hex(s.mask));
         if ((v & s.mask) != s.value) fail(what + " = " + hex(s.value), hex(v & s.mask) + " (whole qword " + hex(v) + ")");
     }
+    void execute(const ExpectLineStmt& s) {
+        machine();  // the caches are built with the model
+        if (!m_caches) error("expect-line needs the data caches: config cache.enabled = on first");
+        const char* const names[] = {"l1d", "l2", "llc", "memory"};
+        const uint32_t served = std::min(m_caches->probe(s.pa), m_caches->levels());
+        const std::string got = served < m_caches->levels() ? names[std::min(served, 2u)] : "memory";
+        if (got != names[s.level]) fail("line of " + hex(s.pa) + " in " + names[s.level], got);
+    }
     void execute(const LoadImageStmt& s) {
         namespace fs = std::filesystem;
         const fs::path path = fs::path(s.path).is_absolute() ? fs::path(s.path) : fs::path(m_file).parent_path() / s.path;
@@ -565,6 +586,9 @@ class Runner {
     std::unique_ptr<WalkPort> m_port;
     std::unique_ptr<PageTableBuilder> m_builder;
     machine::SmpConfig m_smp = one_cpu();
+    cache::CacheConfig m_cache = caches_off();
+    std::unique_ptr<cache::Hierarchy> m_caches;               // with cache.enabled = on
+    std::unique_ptr<cache::CachedWalkPort> m_cached_port;  // over m_port
     std::unique_ptr<machine::Machine> m_machine;
     unsigned m_cpu = 0;  // the CPU statements act on
     uint64_t m_next_table = 0, m_tables_end = 0;

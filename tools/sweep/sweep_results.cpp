@@ -22,7 +22,8 @@ using nlohmann::ordered_json;
 // the same file as an uninterrupted one. "columns" in the spec can ask for them.
 bool skipped_field(const std::string& name) {
     return name == "tlmmu_trace" || name == "seconds" || name == "accesses_per_second" ||
-           name.rfind("mmu_config.", 0) == 0 || name.rfind("stats.latency_cycles.histogram.", 0) == 0;
+           name.rfind("mmu_config.", 0) == 0 || name.rfind("stats.latency_cycles.histogram.", 0) == 0 ||
+           name.rfind("stats.walk_latency_cycles.histogram.", 0) == 0 || name.rfind("cache.config.", 0) == 0;
 }
 
 std::string scalar_text(const ordered_json& v) {

@@ -267,7 +267,10 @@ void check_values_and_traces(const SweepSpec& spec) {
     auto check = [&](const std::string& option, const std::string& key, const std::string& value,
                      const std::string& where) {
         try {
-            if (option == "--set") {
+            if (option == "--set" && settings::lower(key).compare(0, 6, "cache.") == 0) {
+                cache::CacheConfig scratch;  // the data caches (tlmmu trace --set cache.KEY=VALUE)
+                cache::apply_cache_setting(scratch, key, value);
+            } else if (option == "--set") {
                 MmuConfig scratch = MmuConfig::skylake();
                 apply_setting(scratch, key, value);
             } else {

@@ -29,6 +29,68 @@ ordered_json walk_references_json(const ReplayResult& r, unsigned levels) {
     return {{"reads", reads}, {"ad_updates", ad}, {"total_reads", r.mmu.walk.pt_reads}};
 }
 
+// Where a reference was served: the cache levels, then memory.
+std::vector<std::string> served_names(const cache::CacheConfig& c) {
+    std::vector<std::string> names;
+    for (const cache::LevelConfig& l : c.levels) names.push_back(l.name);
+    names.push_back("memory");
+    return names;
+}
+
+// References of `who` by the level that served them: a hit at level i, or
+// a miss in every level (memory).
+std::vector<uint64_t> served_by(const ReplayResult& r, cache::Requester who) {
+    const std::size_t k = static_cast<std::size_t>(who);
+    std::vector<uint64_t> out;
+    for (const cache::LevelStats& l : r.cache) out.push_back(l.hits[k]);
+    out.push_back(r.cache.empty() ? 0 : r.cache.back().misses[k]);
+    return out;
+}
+
+ordered_json cache_json(const ReplayResult& r, const cache::CacheConfig& config, unsigned levels) {
+    ordered_json settings = ordered_json::object();
+    for (const auto& kv : cache::cache_settings().values(config)) settings[kv.first.substr(6)] = kv.second;
+    if (!config.enabled) return {{"enabled", false}, {"config", settings}};
+    const std::vector<std::string> names = served_names(config);
+    ordered_json walk = ordered_json::object();
+    for (unsigned l = levels; l >= 1; --l) {
+        ordered_json row = ordered_json::object();
+        const std::vector<uint64_t> served = served_by(r, cache::walk_requester(int(l)));
+        for (std::size_t i = 0; i < names.size(); ++i) row[names[i]] = served[i];
+        walk[level_name(l)] = row;
+    }
+    ordered_json data = ordered_json::object();
+    for (cache::Requester who : {cache::Requester::fetch, cache::Requester::load, cache::Requester::store}) {
+        ordered_json row = ordered_json::object();
+        const std::vector<uint64_t> served = served_by(r, who);
+        for (std::size_t i = 0; i < names.size(); ++i) row[names[i]] = served[i];
+        data[cache::requester_name(who)] = row;
+    }
+    ordered_json per_level = ordered_json::object();
+    for (std::size_t i = 0; i < r.cache.size(); ++i) {
+        const cache::LevelStats& l = r.cache[i];
+        uint64_t hits = 0, misses = 0;
+        for (std::size_t k = 0; k < cache::kRequesters; ++k) {
+            hits += l.hits[k];
+            misses += l.misses[k];
+        }
+        per_level[names[i]] = {{"hits", hits},
+                               {"misses", misses},
+                               {"evictions", l.evictions},
+                               {"writebacks", l.writebacks},
+                               {"back_invalidations", l.back_invalidations}};
+    }
+    return {{"enabled", true},
+            {"config", settings},
+            {"walk_served_by", walk},
+            {"data_served_by", data},
+            {"levels", per_level},
+            {"walk_latency_mean", r.mmu.walk_latency.mean()},
+            {"walk_latency_mean_without_caches", r.flat_walk_latency_mean()},
+            {"memory_reads", r.cache_memory_reads},
+            {"memory_writes", r.cache_memory_writes}};
+}
+
 ordered_json os_stats_json(const ReplayResult& r) {
     const os::OsStats& o = r.os;
     return {{"processes", o.processes},
@@ -131,6 +193,7 @@ std::string result_json(const ReplayResult& r, const ReplayOptions& options, con
     j["accesses_per_second"] = r.seconds > 0 ? double(r.accesses) / r.seconds : 0.0;
     j["mpki"] = mpki_json(r);
     j["walk_references"] = walk_references_json(r, options.os.levels);
+    j["cache"] = cache_json(r, options.cache, options.os.levels);
     j["stats"] = ordered_json::parse(stats_to_json(r.mmu, -1));
     j["os_stats"] = os_stats_json(r);
     return j.dump(indent);
@@ -148,7 +211,7 @@ std::string result_csv(const std::string& json) {
     return out + "\n";
 }
 
-std::string result_summary(const ReplayResult& r) {
+std::string result_summary(const ReplayResult& r, const ReplayOptions& options) {
     const MmuStats& s = r.mmu;
     const os::OsStats& o = r.os;
     std::ostringstream out;
@@ -189,7 +252,35 @@ std::string result_summary(const ReplayResult& r) {
     out << "\npaging-structure caches (hit%):";
     for (unsigned l = 5; l >= 2; --l)
         if (s.psc[l].lookups) emit(" %s %.2f", level_name(l), pct(s.psc[l].hits, s.psc[l].lookups));
-    out << "\n\n";
+    out << "\n";
+    const LatencyHistogram& w = s.walk_latency;
+    emit("walk latency (cycles): mean %.2f, p50 %llu, p99 %llu, max %llu; %s\n", w.mean(), ull(w.percentile(0.5)),
+         ull(w.percentile(0.99)), ull(w.max),
+         options.cache.enabled ? "page-table reads through the data caches"
+                               : "data caches off: every page-table read costs memory.latency");
+    if (options.cache.enabled && w.count)
+        emit("  the same walks without the caches (%u cycles a reference): mean %.2f\n", options.os.memory_latency,
+             r.flat_walk_latency_mean());
+    if (options.cache.enabled && !r.cache.empty()) {
+        const std::vector<std::string> names = served_names(options.cache);
+        out << "\nwhere walk references hit (% of the level's reads and A/D updates)\n";
+        emit("%-8s %12s", "level", "references");
+        for (const std::string& n : names) emit(" %7s", n.c_str());
+        out << "\n";
+        auto served_row = [&](const char* name, const std::vector<uint64_t>& served) {
+            uint64_t total = 0;
+            for (uint64_t v : served) total += v;
+            if (!total) return;
+            emit("%-8s %12llu", name, ull(total));
+            for (uint64_t v : served) emit(" %7.2f", pct(v, total));
+            out << "\n";
+        };
+        for (unsigned l = options.os.levels; l >= 1; --l)
+            served_row(level_name(l), served_by(r, cache::walk_requester(int(l))));
+        for (cache::Requester who : {cache::Requester::fetch, cache::Requester::load, cache::Requester::store})
+            served_row(cache::requester_name(who), served_by(r, who));
+    }
+    out << "\n";
 
     emit("page faults: %llu demand (mapped 4k %llu, 2m %llu, 1g %llu), %llu protection, %llu unresolved; "
          "handler %llu cycles\n",

@@ -14,6 +14,7 @@ std::string result_json(const ReplayResult& result, const ReplayOptions& options
 // One header line and one row: every scalar field of the JSON object,
 // flattened with dotted names (the latency histogram left out).
 std::string result_csv(const std::string& json);
-std::string result_summary(const ReplayResult& result);
+// The readable summary; `options` says whether the data caches were on.
+std::string result_summary(const ReplayResult& result, const ReplayOptions& options);
 
 }  // namespace tlmmu::replay

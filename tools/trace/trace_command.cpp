@@ -118,7 +118,7 @@ int run_trace_command(const std::vector<std::string>& args) {
     if (!quiet) {
         std::cout << "tlmmu trace:";
         for (size_t i = 0; i < traces.size(); ++i) std::cout << " " << traces[i] << " (" << result.formats[i] << ")";
-        std::cout << "\n" << replay::result_summary(result);
+        std::cout << "\n" << replay::result_summary(result, options);
     }
     return 0;
 }

@@ -1,6 +1,6 @@
 #include "tlmmu/cache/cache.h"
 
-#include "tlmmu/core/config.h"
+#include <algorithm>
 
 namespace tlmmu::cache {
 
@@ -21,71 +21,130 @@ const char* requester_name(Requester r) {
 
 void validate(const CacheConfig& c) {
     if (c.levels.empty()) throw ConfigError("cache.levels: at least one level is needed");
+    if (!power_of_two(c.line_bytes) || c.line_bytes < 8)
+        throw ConfigError("cache.line: must be a power of two of at least 8 bytes, got " + std::to_string(c.line_bytes));
     for (std::size_t i = 0; i < c.levels.size(); ++i) {
         const LevelConfig& l = c.levels[i];
         const std::string key = "cache." + l.name + ".";
         if (!power_of_two(l.sets)) throw ConfigError(key + "sets: must be a power of two, got " + std::to_string(l.sets));
         if (l.ways == 0) throw ConfigError(key + "ways: must be at least 1");
-        if (!power_of_two(l.line_bytes) || l.line_bytes < 8)
-            throw ConfigError(key + "line: must be a power of two of at least 8 bytes, got " +
-                              std::to_string(l.line_bytes));
-        if (l.line_bytes != c.levels[0].line_bytes)
-            throw ConfigError(key + "line: every level must have the line size of " + c.levels[0].name);
-        if (c.inclusive && i + 1 < c.levels.size() && l.size_bytes() > c.levels[i + 1].size_bytes())
+        if (l.ways > 64) throw ConfigError(key + "ways: at most 64, got " + std::to_string(l.ways));
+        if (l.policy == ReplacementPolicy::tree_plru && !power_of_two(l.ways))
+            throw ConfigError(key + "policy: plru needs a power-of-two number of ways, got " + std::to_string(l.ways));
+        if (c.inclusive && i + 1 < c.levels.size() && c.size_bytes(i) > c.size_bytes(i + 1))
             throw ConfigError(key + "sets: an inclusive hierarchy needs " + l.name + " (" +
-                              std::to_string(l.size_bytes()) + " bytes) no larger than " + c.levels[i + 1].name +
-                              " (" + std::to_string(c.levels[i + 1].size_bytes()) + " bytes)");
+                              std::to_string(c.size_bytes(i)) + " bytes) no larger than " + c.levels[i + 1].name +
+                              " (" + std::to_string(c.size_bytes(i + 1)) + " bytes)");
     }
     if (c.walker_entry > 1 || c.walker_entry >= c.levels.size())
         throw ConfigError("cache.walker_entry: the walker enters at level 0 (L1D) or 1 (L2)");
 }
 
+const settings::Group<CacheConfig>& cache_settings() {
+    static const settings::Group<CacheConfig> group = [] {
+        settings::Group<CacheConfig> g("cache", "data caches between the walker (and trace data) and memory (docs/caches.md)");
+        g.boolean("enabled", &CacheConfig::enabled, "on", "off")
+            .doc("page walks (and trace data) go through the caches; off: every page-table read costs memory.latency");
+        const CacheConfig defaults;
+        for (std::size_t i = 0; i < defaults.levels.size(); ++i) {
+            const std::string n = defaults.levels[i].name;
+            g.integer_at(n + ".sets", [i](CacheConfig& c) -> uint32_t& { return c.levels.at(i).sets; })
+                .range(1, 1u << 24)
+                .power_of_two()
+                .doc("sets of " + n);
+            g.integer_at(n + ".ways", [i](CacheConfig& c) -> uint32_t& { return c.levels.at(i).ways; })
+                .range(1, 64)
+                .doc("ways of " + n);
+            g.integer_at(n + ".latency", [i](CacheConfig& c) -> uint32_t& { return c.levels.at(i).latency; })
+                .unit("cycles")
+                .doc("load-to-use latency of a hit in " + n);
+            g.text(n + ".policy", "lru, plru, random",
+                   [i](CacheConfig& c, const std::string& key, const std::string& v) {
+                       if (!parse_policy(settings::lower(v), c.levels.at(i).policy))
+                           throw ConfigError(key + ": '" + v + "' is not one of lru, plru, random");
+                   },
+                   [i](const CacheConfig& c) { return std::string(to_string(c.levels.at(i).policy)); })
+                .doc("replacement policy of " + n);
+        }
+        g.integer("line", &CacheConfig::line_bytes).unit("bytes").range(8, 4096).power_of_two().doc("line size of every level");
+        g.integer("dram_latency", &CacheConfig::dram_latency)
+            .unit("cycles")
+            .doc("cycles a miss in every level adds to the last level's latency");
+        g.boolean("inclusive", &CacheConfig::inclusive, "on", "off")
+            .doc("each level holds every line of the levels above (evictions back-invalidate)");
+        g.choice("walker_entry", &CacheConfig::walker_entry, {{"l1d", 0u}, {"l2", 1u}})
+            .doc("level the page walker's reads enter at");
+        g.integer("seed", &CacheConfig::seed).doc("seed of the random replacement policy");
+        g.validator([](const CacheConfig& c) { validate(c); });
+        return g;
+    }();
+    return group;
+}
+
+void apply_cache_setting(CacheConfig& config, const std::string& key, const std::string& value) {
+    cache_settings().apply(config, key, value);
+}
+
+Hierarchy::Level::Level(const LevelConfig& c, uint64_t seed)
+    : sets(c.sets),
+      ways(c.ways),
+      tags(std::size_t(c.sets) * c.ways, 0),
+      dirty(tags.size(), 0),
+      replacement(c.policy, c.sets, c.ways, seed) {}
+
 Hierarchy::Hierarchy(CacheConfig config) : m_config(std::move(config)) {
     validate(m_config);
-    m_line_shift = log2(m_config.levels[0].line_bytes);
-    for (const LevelConfig& l : m_config.levels) {
-        Level level;
-        level.sets = l.sets;
-        level.ways = l.ways;
-        level.tags.assign(std::size_t(l.sets) * l.ways, 0);
-        level.stamp.assign(level.tags.size(), 0);
-        level.dirty.assign(level.tags.size(), 0);
-        m_levels.push_back(std::move(level));
-    }
+    m_line_shift = log2(m_config.line_bytes);
+    for (std::size_t i = 0; i < m_config.levels.size(); ++i)
+        m_levels.emplace_back(m_config.levels[i], m_config.seed + i);
     m_stats.resize(m_levels.size());
 }
 
 int Hierarchy::find(Level& level, uint64_t line) {
-    const std::size_t base = std::size_t(line & (level.sets - 1)) * level.ways;
-    for (uint32_t w = 0; w < level.ways; ++w) {
-        if (level.tags[base + w] == line + 1) {
-            level.stamp[base + w] = ++m_clock;
-            return int(w);
-        }
+    const int w = level.way_of(line);
+    if (w >= 0) use(level, std::size_t(level.set_of(line)) * level.ways, uint32_t(w));
+    return w;
+}
+
+bool Hierarchy::back_invalidate(uint32_t index, uint64_t line) {
+    bool dirty = false;
+    for (uint32_t i = 0; i < index; ++i) {
+        Level& l = m_levels[i];
+        const int w = l.way_of(line);
+        if (w < 0) continue;
+        const std::size_t slot = std::size_t(l.set_of(line)) * l.ways + unsigned(w);
+        dirty |= l.dirty[slot] != 0;
+        l.tags[slot] = 0;
+        l.dirty[slot] = 0;
+        ++m_stats[i].back_invalidations;
     }
-    return -1;
+    return dirty;
 }
 
 void Hierarchy::install(uint32_t index, uint64_t line, bool dirty) {
     Level& level = m_levels[index];
-    const std::size_t base = std::size_t(line & (level.sets - 1)) * level.ways;
-    std::size_t victim = base;
-    for (uint32_t w = 0; w < level.ways; ++w) {
-        const std::size_t i = base + w;
-        if (level.tags[i] == 0) { victim = i; break; }
-        if (level.stamp[i] < level.stamp[victim]) victim = i;
-    }
+    const uint32_t set = level.set_of(line);
+    const std::size_t base = std::size_t(set) * level.ways;
+    std::size_t victim = base + level.ways;
+    for (uint32_t w = 0; w < level.ways; ++w)
+        if (level.tags[base + w] == 0) {
+            victim = base + w;
+            break;
+        }
+    if (victim == base + level.ways) victim = base + level.replacement.victim(set);
     if (level.tags[victim] != 0) {
         ++m_stats[index].evictions;
-        if (level.dirty[victim]) {
+        const uint64_t old = level.tags[victim] - 1;
+        // Inclusion: the copies above go too, and their data with this one.
+        const bool upper_dirty = m_config.inclusive && index > 0 && back_invalidate(index, old);
+        if (level.dirty[victim] || upper_dirty) {
             ++m_stats[index].writebacks;
-            const uint64_t old = level.tags[victim] - 1;
             if (index + 1 < m_levels.size()) {
                 // Write-back is write-allocate in the next level too.
                 Level& next = m_levels[index + 1];
                 const int w = find(next, old);
                 if (w >= 0)
-                    next.dirty[std::size_t(old & (next.sets - 1)) * next.ways + w] = 1;
+                    next.dirty[std::size_t(next.set_of(old)) * next.ways + unsigned(w)] = 1;
                 else
                     install(index + 1, old, true);
             } else {
@@ -94,49 +153,49 @@ void Hierarchy::install(uint32_t index, uint64_t line, bool dirty) {
         }
     }
     level.tags[victim] = line + 1;
-    level.stamp[victim] = ++m_clock;
     level.dirty[victim] = dirty;
+    use(level, base, uint32_t(victim - base));
 }
 
-uint32_t Hierarchy::access(uint64_t pa, Requester who, bool write, uint32_t entry, uint32_t* hit_level) {
-    const uint64_t line = pa >> m_line_shift;
+// The entry level missed (access() counted nothing yet): the levels below.
+uint32_t Hierarchy::access_after_miss(uint64_t line, Requester who, bool write, uint32_t entry, uint32_t* hit_level) {
     const std::size_t r = static_cast<std::size_t>(who);
     const uint32_t n = uint32_t(m_levels.size());
     uint32_t served = n;
-    for (uint32_t i = entry; i < n; ++i) {
+    ++m_stats[entry].misses[r];
+    for (uint32_t i = entry + 1; i < n; ++i) {
         const int w = find(m_levels[i], line);
         if (w >= 0) {
             ++m_stats[i].hits[r];
             served = i;
-            if (write && i == entry) {
-                Level& l = m_levels[i];
-                l.dirty[std::size_t(line & (l.sets - 1)) * l.ways + w] = 1;
-            }
             break;
         }
         ++m_stats[i].misses[r];
     }
     if (served == n) ++m_memory_reads;
-    // Fill every level between the entry level and the one that served it.
+    // Fill every level between the entry level and the one that served it,
+    // the lowest first (so that inclusion holds while the upper ones fill).
     // The entry level holds the only dirty copy after a write.
     for (uint32_t i = served; i-- > entry;) install(i, line, write && i == entry);
     if (hit_level) *hit_level = served;
-    return served == n ? m_config.levels[n - 1].latency + m_config.memory_latency : m_config.levels[served].latency;
+    return served == n ? m_config.levels[n - 1].latency + m_config.dram_latency : m_config.levels[served].latency;
 }
 
-bool Hierarchy::contains(uint32_t index, uint64_t pa) const {
-    const Level& level = m_levels.at(index);
+bool Hierarchy::contains(uint32_t index, uint64_t pa) const { return m_levels.at(index).way_of(pa >> m_line_shift) >= 0; }
+
+uint32_t Hierarchy::probe(uint64_t pa, uint32_t entry) const {
     const uint64_t line = pa >> m_line_shift;
-    const std::size_t base = std::size_t(line & (level.sets - 1)) * level.ways;
-    for (uint32_t w = 0; w < level.ways; ++w)
-        if (level.tags[base + w] == line + 1) return true;
-    return false;
+    for (uint32_t i = entry; i < m_levels.size(); ++i)
+        if (m_levels[i].way_of(line) >= 0) return i;
+    return uint32_t(m_levels.size());
 }
 
 void Hierarchy::flush_all() {
     for (Level& l : m_levels) {
         std::fill(l.tags.begin(), l.tags.end(), 0);
         std::fill(l.dirty.begin(), l.dirty.end(), 0);
+        l.replacement.reset();
+        l.last_used = ~std::size_t(0);
     }
 }
 

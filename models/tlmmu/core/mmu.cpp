@@ -323,6 +323,13 @@ void Mmu::walk_and_fill(const Access& access, Translation& t) {
     const unsigned top = m_regs.levels();
     WalkStats& ws = m_stats.walk;
     ++ws.walks;
+    // Recorded on every way out, faults included.
+    struct WalkTimer {
+        LatencyHistogram& h;
+        const Translation& t;
+        uint64_t start;
+        ~WalkTimer() { h.record(t.cycles - start); }
+    } timer{m_stats.walk_latency, t, t.cycles};
 
     t.source = Source::walk;
     t.pt_reads = 0;

@@ -79,6 +79,7 @@ void MmuStats::derive() {
     faults[unsigned(FaultKind::none)] = translations - faults[unsigned(FaultKind::gp)] -
                                         faults[unsigned(FaultKind::pf)] - faults[unsigned(FaultKind::bus)];
     latency.derive_min();
+    walk_latency.derive_min();
 }
 
 uint64_t LatencyHistogram::percentile(double p) const {
@@ -157,18 +158,21 @@ std::string stats_to_json(const MmuStats& s, int indent) {
                   {"fills_suppressed", w.fills_suppressed},
                   {"d_bit_assists", w.d_bit_assists},
                   {"started_from", started}};
-    const LatencyHistogram& h = s.latency;
-    ordered_json buckets = ordered_json::object();
-    for (unsigned i = 0; i < LatencyHistogram::kBuckets; ++i)
-        if (h.buckets[i]) buckets[std::to_string(i)] = h.buckets[i];
-    j["latency_cycles"] = {{"count", h.count},
-                           {"mean", h.mean()},
-                           {"min", h.min},
-                           {"max", h.max},
-                           {"p50", h.percentile(0.5)},
-                           {"p99", h.percentile(0.99)},
-                           {"histogram", buckets},
-                           {"overflow_from", LatencyHistogram::kBuckets - 1}};
+    auto histogram_json = [](const LatencyHistogram& h) {
+        ordered_json buckets = ordered_json::object();
+        for (unsigned i = 0; i < LatencyHistogram::kBuckets; ++i)
+            if (h.buckets[i]) buckets[std::to_string(i)] = h.buckets[i];
+        return ordered_json{{"count", h.count},
+                            {"mean", h.mean()},
+                            {"min", h.min},
+                            {"max", h.max},
+                            {"p50", h.percentile(0.5)},
+                            {"p99", h.percentile(0.99)},
+                            {"histogram", buckets},
+                            {"overflow_from", LatencyHistogram::kBuckets - 1}};
+    };
+    j["latency_cycles"] = histogram_json(s.latency);
+    j["walk_latency_cycles"] = histogram_json(s.walk_latency);
     ordered_json ops = ordered_json::object();
     for (unsigned o = 0; o < kOperations; ++o)
         ops[to_string(Operation(o))] = {

@@ -111,6 +111,9 @@ struct MmuStats {
     PscStats psc[6];  // indexed by level 2..5
     WalkStats walk;
     LatencyHistogram latency;
+    // Cycles of each walk from its PSC lookup to its last memory step
+    // (restarts included): the part of a TLB miss the memory system decides.
+    LatencyHistogram walk_latency;
     uint64_t translations = 0;      // with paging on (derived: latency.count)
     uint64_t untranslated = 0;      // with paging off (identity)
     uint64_t faults[4] = {};        // by FaultKind; [none] derived

@@ -96,13 +96,14 @@ std::vector<std::pair<std::string, std::string>> os_settings(const OsConfig& c) 
     return out;
 }
 
-OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config)
+OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config, cache::Hierarchy* caches)
     : m_config(config),
       m_memory(config.memory_bytes),
       m_port(m_memory, config.memory_latency, m_stats),
+      m_cached_port(caches ? std::make_unique<cache::CachedWalkPort>(m_port, *caches) : nullptr),
       m_buddy(config.memory_bytes / kPage),
       m_builder(m_memory, [this] { return allocate_table(); }, config.levels),
-      m_mmu(mmu_config, m_port),
+      m_mmu(mmu_config, m_cached_port ? static_cast<PhysicalAccess&>(*m_cached_port) : m_port),
       m_user_pcid_flush(4096, false) {
     if (config.page_size == PageSize::g1 && !mmu_config.gb_pages)
         throw OsError("os.page_size=1g: the MMU configuration has no 1 GiB pages (gb_pages)");

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "tlmmu/cache/walk_port.h"
 #include "tlmmu/core/memory.h"
 #include "tlmmu/core/mmu.h"
 #include "tlmmu/core/page_table_builder.h"
@@ -126,7 +127,9 @@ class OsModel {
     // Boots: memory, buddy allocator, gigantic pool, kernel mappings, the MMU
     // in long mode with PGE (and PCIDE unless pcid=off). Throws OsError or
     // ConfigError on bad settings.
-    OsModel(const MmuConfig& mmu_config, const OsConfig& config);
+    // With `caches`, the walker's reads go through them (tlmmu/cache/walk_port.h)
+    // instead of costing memory.latency each; they must outlive the model.
+    OsModel(const MmuConfig& mmu_config, const OsConfig& config, cache::Hierarchy* caches = nullptr);
 
     Mmu& mmu() { return m_mmu; }
     const Mmu& mmu() const { return m_mmu; }
@@ -134,6 +137,8 @@ class OsModel {
     const OsStats& stats() const { return m_stats; }
     const BuddyAllocator& buddy() const { return m_buddy; }
     SparseMemory& memory() { return m_memory; }
+    // The walker's port through the data caches; null without them.
+    cache::CachedWalkPort* cached_port() { return m_cached_port.get(); }
     const PageTableBuilder& builder() const { return m_builder; }
 
     // A new address space (process); returns its index.
@@ -177,6 +182,23 @@ class OsModel {
         a.user = true;
         const Translation t = m_mmu.translate(a);
         if (__builtin_expect(bool(t.fault), 0)) resolve(a, t.fault);
+    }
+
+    // replay_access that also gives the physical address, for the data
+    // caches; false when the access still faults after the handler.
+    bool replay_access(uint64_t va, AccessType type, uint64_t& pa) {
+        Access a;
+        a.va = va;
+        a.type = type;
+        a.user = true;
+        const Translation t = m_mmu.translate(a);
+        if (__builtin_expect(!t.fault, 1)) {
+            pa = t.pa;
+            return true;
+        }
+        const Translation retried = resolve(a, t.fault);
+        pa = retried.pa;
+        return retried.ok();
     }
 
     // The bytes from va to the end of the page that maps it now (a debug
@@ -227,6 +249,7 @@ class OsModel {
     OsStats m_stats;
     SparseMemory m_memory;
     LevelCountingPort m_port;
+    std::unique_ptr<cache::CachedWalkPort> m_cached_port;  // over m_port, when caches are on
     BuddyAllocator m_buddy;
     PageTableBuilder m_builder;
     Mmu m_mmu;

@@ -60,7 +60,9 @@ std::vector<trace::Stream> open_argument(const std::string& arg, const std::stri
 class Replayer {
  public:
     Replayer(std::vector<Source> sources, const ReplayOptions& options)
-        : m_options(options), m_os(options.mmu, options.os) {
+        : m_options(options),
+          m_caches(options.cache.enabled ? std::make_unique<cache::Hierarchy>(options.cache) : nullptr),
+          m_os(options.mmu, options.os, m_caches.get()) {
         for (unsigned i = 0; i < sources.size(); ++i) {
             Source& source = sources[i];
             if (source.streams.empty()) throw trace::TraceError(source.name + ": no trace streams found");
@@ -84,6 +86,8 @@ class Replayer {
         m_left = m_options.limit ? m_options.limit : ~0ull;
         m_next_progress = kProgressStep;
         m_os.start_measuring();
+        if (m_caches) m_caches->reset_stats();
+        if (m_os.cached_port()) m_os.cached_port()->reset_cycles();
 
         size_t current = m_threads.size();
         if (!next_runnable(m_threads.size() - 1, current)) return finish(start);
@@ -172,8 +176,26 @@ class Replayer {
         }
     }
 
-    // The hot loop: no allocation, no virtual call per record.
     void run_records(Thread& t, size_t n) {
+        if (m_caches) run_records_through<true>(t, n);
+        else run_records_through<false>(t, n);
+    }
+
+    // One access: translated (demand paging included), then, with the
+    // caches, its data at the physical address. A translation that still
+    // faults after the handler reaches no cache (the OS model skipped it).
+    template <bool kCaches>
+    void access(uint64_t va, AccessType type, unsigned kind) {
+        if (!kCaches) return m_os.replay_access(va, type);
+        static constexpr cache::Requester kRequesters[3] = {cache::Requester::fetch, cache::Requester::load,
+                                                            cache::Requester::store};
+        uint64_t pa = 0;
+        if (__builtin_expect(m_os.replay_access(va, type, pa), 1)) m_caches->access(pa, kRequesters[kind], kind == 2);
+    }
+
+    // The hot loop: no allocation, no virtual call per record.
+    template <bool kCaches>
+    void run_records_through(Thread& t, size_t n) {
         static constexpr AccessType kTypes[3] = {AccessType::fetch, AccessType::read, AccessType::write};
         const Record* r = t.buffer.get() + t.pos;
         const Record* const end = r + n;
@@ -190,7 +212,7 @@ class Replayer {
             if (contexts && __builtin_expect(r->context != t.context, 0)) switch_context(t, r->context);
             ++counts[kind];
             const AccessType type = kTypes[kind];
-            m_os.replay_access(r->address, type);
+            access<kCaches>(r->address, type, kind);
             // An access that spills into the next page translates that page
             // too. The 4 KiB test is the cheap filter; the page the first
             // translation used (4 KiB, 2 MiB or 1 GiB) decides.
@@ -198,7 +220,7 @@ class Replayer {
                 const uint64_t room = m_os.bytes_left_in_page(r->address, type);
                 if (room < r->size) {
                     ++crossings;
-                    m_os.replay_access(r->address + room, type);
+                    access<kCaches>(r->address + room, type, kind);
                 }
             }
         }
@@ -214,6 +236,13 @@ class Replayer {
         m_result.translations = m_result.accesses + m_result.page_crossings;
         m_result.mmu = m_os.mmu().stats();
         m_result.os = m_os.stats();
+        if (m_caches) {
+            m_result.cache = m_caches->stats();
+            m_result.cache_memory_reads = m_caches->memory_reads();
+            m_result.cache_memory_writes = m_caches->memory_writes();
+            m_result.walk_cache_cycles = m_os.cached_port()->cycles();
+            m_result.walk_flat_cycles = m_os.cached_port()->flat_cycles();
+        }
         const os::BuddyAllocator& b = m_os.buddy();
         m_result.free_frames = b.free_frames();
         m_result.unusable_index_order9 = b.unusable_index(9);
@@ -223,6 +252,7 @@ class Replayer {
     }
 
     const ReplayOptions& m_options;
+    std::unique_ptr<cache::Hierarchy> m_caches;  // before m_os, whose walker uses it
     os::OsModel m_os;
     std::vector<Thread> m_threads;
     std::map<std::tuple<unsigned, uint32_t, uint32_t>, unsigned> m_processes;
@@ -235,7 +265,7 @@ class Replayer {
 
 settings::Target settings_target(ReplayOptions& options) {
     settings::Target target;
-    target.bind(mmu_settings(), options.mmu).bind(os::os_settings_group(), options.os);
+    target.bind(mmu_settings(), options.mmu).bind(os::os_settings_group(), options.os).bind(cache::cache_settings(), options.cache);
     return target;
 }
 

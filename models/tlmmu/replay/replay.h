@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tlmmu/cache/cache.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/core/stats.h"
 #include "tlmmu/os/os_model.h"
@@ -18,6 +19,9 @@ namespace tlmmu::replay {
 struct ReplayOptions {
     MmuConfig mmu = MmuConfig::skylake();
     os::OsConfig os;
+    // The data caches (on by default): page walks and every access's data go
+    // through them after translation, so page-table lines compete with data.
+    cache::CacheConfig cache;
     std::string format = "auto";  // for every path argument
     uint64_t limit = 0;           // stop after this many records in total (0: whole traces)
     // Called about every million records with the records replayed so far.
@@ -42,6 +46,19 @@ struct ReplayResult {
     double seconds = 0;
     MmuStats mmu;
     os::OsStats os;
+    // The data caches' counters (empty with cache.enabled=off).
+    std::vector<cache::LevelStats> cache;
+    uint64_t cache_memory_reads = 0, cache_memory_writes = 0;
+    // The walker's memory cycles through the caches, and what the same
+    // references cost at the flat memory.latency (os.memory_latency).
+    uint64_t walk_cache_cycles = 0, walk_flat_cycles = 0;
+
+    // Mean walk latency had every reference cost memory.latency: the same
+    // walks (the caches change no TLB or walk decision), flat memory time.
+    double flat_walk_latency_mean() const {
+        const LatencyHistogram& w = mmu.walk_latency;
+        return w.count ? double(w.sum - walk_cache_cycles + walk_flat_cycles) / double(w.count) : 0.0;
+    }
     // Buddy allocator state at the end.
     uint64_t free_frames = 0;
     double unusable_index_order9 = 0;
