@@ -36,7 +36,6 @@ constexpr size_t kBlockHeaderBytes = NativeEncoder::kBlockHeaderBytes;
 constexpr size_t kMaxBlockBytes = NativeEncoder::kMaxBlockBytes;
 constexpr size_t kHeaderBytes = NativeEncoder::kHeaderBytes;
 constexpr size_t kMaxRecordBytes = NativeEncoder::kMaxRecordBytes;  // 21 in practice
-constexpr size_t kEndBytes = NativeEncoder::kEndBytes;
 constexpr size_t kFlushAt = size_t(1) << 20;  // NativeWriter writes about this much at a time
 
 inline uint8_t* put_varint(uint8_t* p, uint64_t v) {
