@@ -176,7 +176,7 @@ class CompressedNativeExporter : public StreamExporter {
     }
     void write(const Record* records, size_t count) override {
         m_encoder.encode(records, count, m_bytes);
-        append(m_bytes.data(), m_bytes.size());
+        if (!m_bytes.empty()) append(m_bytes.data(), m_bytes.size());  // empty until a block is complete
         m_bytes.clear();
         m_written += count;
     }
