@@ -134,6 +134,15 @@ std::vector<Bytes> trace_seeds(const std::string& format, const std::string& dir
         exporter->commit();
         seeds.push_back(read_file(path));
     }
+    if (format == "native") {  // the unchecked layout too, so mutations reach the record decoder
+        tlmmu::trace::ExportOptions options;
+        options.native_checksums = false;
+        const std::string path = dir + "/seed-unchecked.native";
+        auto exporter = tlmmu::trace::make_exporter(path, format, options);
+        exporter->write(records.data(), records.size());
+        exporter->commit();
+        seeds.push_back(read_file(path));
+    }
     return seeds;
 }
 

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <random>
 
+#include <zlib.h>
+
 #include "tlmmu/trace/native.h"
 #include "tlmmu/trace/open.h"
 
@@ -37,8 +39,9 @@ std::vector<Record> varied_records() {
             access(RecordKind::fetch, ~0ull, 15, 0)};
 }
 
-std::string write_native(const std::string& path, const std::vector<Record>& records) {
-    tlmmu::trace::NativeWriter writer(path);
+std::string write_native(const std::string& path, const std::vector<Record>& records,
+                         tlmmu::trace::NativeOptions options = {}) {
+    tlmmu::trace::NativeWriter writer(path, options);
     for (const Record& r : records) writer.write(r);
     writer.commit();
     return path;
@@ -55,48 +58,136 @@ TEST_CASE("native: every record kind and field survives a write and a read", "[n
     CHECK(read_bytes(path) == tlmmu::trace::encode_native(varied_records()));
 }
 
-TEST_CASE("native: the documented example encodes byte for byte", "[native]") {
-    // docs/trace-formats.md, "Example".
-    const std::vector<Record> records = {access(RecordKind::fetch, 0x401000, 3), access(RecordKind::load, 0x7ffc0008, 8),
-                                         access(RecordKind::fetch, 0x401003, 5)};
-    const std::vector<uint8_t> expected = {
-        'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 1, 0, 0, 0, 0, 0, 0, 0,  // header
-        0x30, 0x80, 0xc0, 0x80, 0x04,                                      // fetch size 3, delta +0x401000
-        0x81, 0x90, 0x80, 0xe0, 0xff, 0x0f,                                // load size 8, delta +0x7ffc0008
-        0x50, 0x06,                                                        // fetch size 5, delta +3
-        0x07, 3, 0, 0, 0, 0, 0, 0, 0};                                     // end marker, 3 records
-    CHECK(tlmmu::trace::encode_native(records) == expected);
+// docs/trace-formats.md, "Example": the file without checksums (flags 0, the
+// only layout before block checksums) and with them (flags 1, the default).
+const std::vector<Record> example_records = {access(RecordKind::fetch, 0x401000, 3),
+                                             access(RecordKind::load, 0x7ffc0008, 8),
+                                             access(RecordKind::fetch, 0x401003, 5)};
+const std::vector<uint8_t> example_unchecked = {
+    'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 1, 0, 0, 0, 0, 0, 0, 0,  // header, flags 0
+    0x30, 0x80, 0xc0, 0x80, 0x04,                                      // fetch size 3, delta +0x401000
+    0x81, 0x90, 0x80, 0xe0, 0xff, 0x0f,                                // load size 8, delta +0x7ffc0008
+    0x50, 0x06,                                                        // fetch size 5, delta +3
+    0x07, 3, 0, 0, 0, 0, 0, 0, 0};                                     // end marker, 3 records
+const std::vector<uint8_t> example_checked = {
+    'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 1, 0, 1, 0, 0, 0, 0, 0,  // header, flags 1
+    22, 0, 0, 0, 0x82, 0x8c, 0xaf, 0x62,                               // block: 22 bytes, CRC-32 0x62af8c82
+    0x30, 0x80, 0xc0, 0x80, 0x04,                                      // the same records
+    0x81, 0x90, 0x80, 0xe0, 0xff, 0x0f,
+    0x50, 0x06,
+    0x07, 3, 0, 0, 0, 0, 0, 0, 0};                                     // end marker, in the last block
+
+// Offsets of the blocks of a checksummed native file.
+std::vector<size_t> block_offsets(const std::vector<uint8_t>& bytes) {
+    std::vector<size_t> offsets;
+    for (size_t at = 16; at + 8 <= bytes.size();) {
+        offsets.push_back(at);
+        at += 8 + (size_t(bytes[at]) | size_t(bytes[at + 1]) << 8 | size_t(bytes[at + 2]) << 16);
+    }
+    return offsets;
 }
 
-TEST_CASE("native: a random stream round-trips and stays compact", "[native]") {
-    ScratchDir dir;
-    std::mt19937_64 rng(7);
+std::vector<Record> many_records(size_t count) {
+    std::mt19937_64 rng(11);
     std::vector<Record> records;
     uint64_t pc = 0x400000;
-    for (int i = 0; i < 100000; ++i) {
+    for (size_t i = 0; i < count; ++i) {
         pc += rng() % 8;
         records.push_back(access(RecordKind::fetch, pc, uint8_t(1 + rng() % 15)));
         if (rng() % 3 == 0) records.push_back(access(RecordKind::load, 0x10000000 + (rng() % (1 << 20)) * 8, 8));
     }
-    const std::string path = write_native(dir.path("r.native"), records);
-    CHECK(read_all(path, "native", 4096) == records);
-    CHECK(fs::file_size(path) < records.size() * 4);
+    return records;
+}
+
+TEST_CASE("native: the documented example encodes byte for byte", "[native]") {
+    CHECK(tlmmu::trace::encode_native(example_records, {false}) == example_unchecked);
+    CHECK(tlmmu::trace::encode_native(example_records) == example_checked);
+}
+
+TEST_CASE("native: a file of the layout before block checksums still reads", "[native][compat]") {
+    ScratchDir dir;
+    write_bytes(dir.path("old.native"), example_unchecked);  // as every earlier writer wrote it
+    CHECK(read_all(dir.path("old.native")) == example_records);
+    // Written without checksums on purpose: the same layout, every kind of record.
+    const std::string path = write_native(dir.path("unchecked.native"), varied_records(), {false});
+    CHECK(read_bytes(path)[10] == 0);
+    CHECK(read_all(path) == varied_records());
+    CHECK(read_bytes(path) == tlmmu::trace::encode_native(varied_records(), {false}));
+}
+
+TEST_CASE("native: a bit flip inside a record of a checksummed file is caught with its block's offset",
+          "[native][errors]") {
+    ScratchDir dir;
+    const std::vector<Record> records = many_records(60000);  // several 64 KiB blocks
+    const std::string path = write_native(dir.path("big.native"), records);
+    const std::vector<uint8_t> good = read_bytes(path);
+    REQUIRE(good[10] == 1);
+    const std::vector<size_t> blocks = block_offsets(good);
+    REQUIRE(blocks.size() >= 3);
+    CHECK(blocks.back() + 8 + 9 <= good.size());
+    CHECK(read_all(path, "native", 1000) == records);
+
+    // One bit of a record in the third block: the block is checked before any
+    // of its records is decoded, so the message names the block.
+    std::vector<uint8_t> bad = good;
+    const size_t flip_at = blocks[2] + 8 + 1000;
+    bad[flip_at] ^= 0x02;
+    const std::string corrupt = dir.path("flipped.native");
+    write_bytes(corrupt, bad);
+    const std::string message = trace_error([&] { read_all(corrupt); });
+    CHECK_THAT(message, Catch::Contains(corrupt + ": byte " + std::to_string(blocks[2]) + ": checksum mismatch"));
+    // The records before the bad block arrive intact, then the error.
+    std::vector<Record> delivered;
+    auto reader = tlmmu::trace::open_trace(corrupt);
+    Record r;
+    CHECK_THROWS_AS([&] { while (reader->read(&r, 1)) delivered.push_back(r); }(), tlmmu::trace::TraceError);
+    CHECK(delivered.size() > 1000);
+    CHECK(std::equal(delivered.begin(), delivered.end(), records.begin()));
+}
+
+TEST_CASE("native: every single bit flip after the header of a checksummed file is refused", "[native][errors]") {
+    ScratchDir dir;
+    const std::vector<uint8_t> good = tlmmu::trace::encode_native(varied_records());
+    const std::string path = dir.path("flip.native");
+    for (size_t byte = 16; byte < good.size(); ++byte) {
+        for (unsigned bit = 0; bit < 8; ++bit) {
+            INFO("byte " << byte << " bit " << bit);
+            std::vector<uint8_t> bad = good;
+            bad[byte] ^= uint8_t(1u << bit);
+            write_bytes(path, bad);
+            CHECK_THAT(trace_error([&] { read_all(path); }), Catch::Contains(path + ": byte "));
+        }
+    }
+}
+
+TEST_CASE("native: a random stream round-trips and stays compact", "[native]") {
+    ScratchDir dir;
+    const std::vector<Record> records = many_records(100000);
+    for (const bool checksums : {true, false}) {
+        const std::string path = write_native(dir.path("r.native"), records, {checksums});
+        CHECK(read_all(path, "native", 4096) == records);
+        CHECK(read_all(path, "native", 7) == records);
+        CHECK(fs::file_size(path) < records.size() * 4);
+    }
 }
 
 TEST_CASE("native: every truncation of a file is detected with a byte offset", "[native][errors]") {
     ScratchDir dir;
-    const std::vector<uint8_t> full = tlmmu::trace::encode_native(varied_records());
-    const std::string path = dir.path("cut.native");
-    for (size_t length = 0; length < full.size(); ++length) {
-        INFO("length " << length);
-        write_bytes(path, {full.begin(), full.begin() + long(length)});
-        CHECK_THAT(trace_error([&] { read_all(path); }), Catch::Contains(path + ": byte "));
+    for (const bool checksums : {true, false}) {
+        const std::vector<uint8_t> full = tlmmu::trace::encode_native(varied_records(), {checksums});
+        const std::string path = dir.path("cut.native");
+        for (size_t length = 0; length < full.size(); ++length) {
+            INFO("checksums " << checksums << " length " << length);
+            write_bytes(path, {full.begin(), full.begin() + long(length)});
+            CHECK_THAT(trace_error([&] { read_all(path); }), Catch::Contains(path + ": byte "));
+        }
     }
 }
 
 TEST_CASE("native: corruption is detected", "[native][errors]") {
     ScratchDir dir;
-    std::vector<uint8_t> bytes = tlmmu::trace::encode_native(varied_records());
+    // Unchecked layout: the record-level checks, which a checksum would pre-empt.
+    std::vector<uint8_t> bytes = tlmmu::trace::encode_native(varied_records(), {false});
     const std::string path = dir.path("bad.native");
     SECTION("wrong record count in the end marker") {
         bytes[bytes.size() - 8] ^= 1;
@@ -120,6 +211,34 @@ TEST_CASE("native: corruption is detected", "[native][errors]") {
         b.push_back(0);
         write_bytes(path, b);
         CHECK_THAT(trace_error([&] { read_all(path); }), Catch::Contains(path + ": byte 16: corrupt native record"));
+    }
+    SECTION("unknown header flags") {
+        bytes[10] = 2;
+        write_bytes(path, bytes);
+        CHECK_THAT(trace_error([&] { read_all(path, "native"); }), Catch::Contains(path + ": byte 10: unknown native header flags"));
+    }
+}
+
+TEST_CASE("native: bad block framing is refused with the block's offset", "[native][errors]") {
+    ScratchDir dir;
+    const std::string path = dir.path("frame.native");
+    SECTION("a block length over the limit") {
+        std::vector<uint8_t> bytes = example_checked;
+        bytes[18] = 0x10;  // 22 + 0x100000
+        write_bytes(path, bytes);
+        CHECK_THAT(trace_error([&] { read_all(path); }), Catch::Contains(path + ": byte 16: corrupt native block header: length"));
+    }
+    SECTION("the end marker not at the end of its block") {
+        // A consistent block (valid CRC) with a byte after the end marker.
+        std::vector<uint8_t> payload(example_checked.begin() + 24, example_checked.end());
+        payload.push_back(0);
+        std::vector<uint8_t> bytes(example_checked.begin(), example_checked.begin() + 16);
+        const uint32_t crc = uint32_t(crc32(0, payload.data(), uInt(payload.size())));
+        for (uint32_t v : {uint32_t(payload.size()), crc})
+            for (int i = 0; i < 4; ++i) bytes.push_back(uint8_t(v >> (8 * i)));
+        bytes.insert(bytes.end(), payload.begin(), payload.end());
+        write_bytes(path, bytes);
+        CHECK_THAT(trace_error([&] { read_all(path); }), Catch::Contains(path + ": byte 37: corrupt native record: the end marker does not end its block"));
     }
 }
 

@@ -126,7 +126,7 @@ class ArchiveWriter {
 
 class NativeExporter : public TraceExporter {
  public:
-    explicit NativeExporter(const std::string& path) : m_writer(path) {}
+    NativeExporter(const std::string& path, NativeOptions options) : m_writer(path, options) {}
     void write(const Record* records, size_t count) override {
         m_writer.write(records, count);
         m_written += count;
@@ -169,24 +169,26 @@ class StreamExporter : public TraceExporter {
 // Native format through a compressor (OUT.native.zst and the like).
 class CompressedNativeExporter : public StreamExporter {
  public:
-    explicit CompressedNativeExporter(const std::string& path) : StreamExporter(path) {
+    CompressedNativeExporter(const std::string& path, NativeOptions options) : StreamExporter(path), m_encoder(options) {
         uint8_t header[NativeEncoder::kHeaderBytes];
-        NativeEncoder::header(header);
+        m_encoder.header(header);
         append(header, sizeof header);
     }
     void write(const Record* records, size_t count) override {
-        uint8_t bytes[NativeEncoder::kMaxRecordBytes];
-        for (size_t i = 0; i < count; ++i) append(bytes, size_t(m_encoder.encode(records[i], bytes) - bytes));
+        m_encoder.encode(records, count, m_bytes);
+        if (!m_bytes.empty()) append(m_bytes.data(), m_bytes.size());  // empty until a block is complete
+        m_bytes.clear();
         m_written += count;
     }
 
  private:
     void finish() override {
-        uint8_t end[NativeEncoder::kEndBytes];
-        NativeEncoder::end(m_written, end);
-        append(end, sizeof end);
+        m_encoder.end(m_written, m_bytes);
+        append(m_bytes.data(), m_bytes.size());
+        m_bytes.clear();
     }
     NativeEncoder m_encoder;
+    std::vector<uint8_t> m_bytes;  // encoded, not yet appended
 };
 
 // lackey text. A load and a store of one address are written as L and S (the
@@ -374,8 +376,8 @@ std::unique_ptr<TraceExporter> make_exporter(const std::string& path, const std:
                                              const ExportOptions& options) {
     if (format == "native") {
         if (ends_with(path, ".xz") || ends_with(path, ".gz") || ends_with(path, ".zst"))
-            return std::make_unique<CompressedNativeExporter>(path);
-        return std::make_unique<NativeExporter>(path);
+            return std::make_unique<CompressedNativeExporter>(path, NativeOptions{options.native_checksums});
+        return std::make_unique<NativeExporter>(path, NativeOptions{options.native_checksums});
     }
     if (format == "lackey") return std::make_unique<LackeyExporter>(path);
     if (format == "champsim") return std::make_unique<ChampsimExporter>(path, false);

@@ -33,6 +33,7 @@ struct ExportOptions {
     uint32_t drmemtrace_pid = 1;                 // the thread's process id in a drmemtrace output
     uint32_t drmemtrace_tid = 1;                 // and its thread id
     uint64_t drmemtrace_chunk_instructions = 10'000'000;  // instructions per chunk.NNNN member
+    bool native_checksums = true;                // native: a CRC-32 per block (NativeOptions)
 };
 
 // `format`: "native", "lackey", "champsim", "champsim-cloudsuite", "drmemtrace".

@@ -1,7 +1,10 @@
 // The native format (docs/trace-formats.md, "Native format"):
-//   header  "TLMMUTRC" u16 version=1 u16 flags=0 u32 reserved=0   (16 bytes, little-endian)
+//   header  "TLMMUTRC" u16 version=1 u16 flags u32 reserved=0   (16 bytes, little-endian)
 //   records tag byte [context varint] [size byte] payload
 //   end     0x07 u64 record count, then the end of the file
+// With flag 1 the records and the end marker are cut into blocks of whole
+// records, each preceded by u32 length (1..65536) and the u32 CRC-32 of its
+// bytes; the reader checks a block before decoding any record of it.
 // The tag holds the kind (bits 0-2), "context follows" (bit 3) and the access
 // size 1-15 (bits 4-7; 0 = a size byte follows). Accesses carry the zigzag
 // varint delta from the previous address of the same class (instruction or
@@ -12,9 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include <zlib.h>
 
 #include "byte_source.h"
 #include "readers.h"
@@ -25,8 +31,12 @@ namespace {
 
 constexpr uint8_t kEndTag = 0x07;
 constexpr uint8_t kContextBit = 0x08;
+constexpr unsigned kFlagBlockChecksums = 0x1;  // header flags: checksummed blocks
+constexpr size_t kBlockHeaderBytes = NativeEncoder::kBlockHeaderBytes;
+constexpr size_t kMaxBlockBytes = NativeEncoder::kMaxBlockBytes;
 constexpr size_t kHeaderBytes = NativeEncoder::kHeaderBytes;
 constexpr size_t kMaxRecordBytes = NativeEncoder::kMaxRecordBytes;  // 21 in practice
+constexpr size_t kFlushAt = size_t(1) << 20;  // NativeWriter writes about this much at a time
 
 inline uint8_t* put_varint(uint8_t* p, uint64_t v) {
     while (v >= 0x80) {
@@ -45,6 +55,20 @@ inline bool is_access(RecordKind k) { return k == RecordKind::fetch || k == Reco
 void put_u64(uint8_t* p, uint64_t v) {
     for (int i = 0; i < 8; ++i) p[i] = uint8_t(v >> (8 * i));
 }
+void put_u32(uint8_t* p, uint32_t v) {
+    for (int i = 0; i < 4; ++i) p[i] = uint8_t(v >> (8 * i));
+}
+uint32_t get_u32(const uint8_t* p) {
+    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+uint32_t block_crc(const uint8_t* data, size_t length) { return uint32_t(::crc32(0, data, uInt(length))); }
+
+std::string hex32(uint32_t v) {
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%08x", unsigned(v));
+    return text;
+}
+
 uint64_t get_u64(const uint8_t* p) {
     uint64_t v = 0;
     for (int i = 0; i < 8; ++i) v |= uint64_t(p[i]) << (8 * i);
@@ -65,17 +89,22 @@ class NativeReader : public Reader {
         if (version != detail::kNativeVersion)
             throw TraceError(name + ": byte 8: native format version " + std::to_string(version) +
                              " is not supported (this build reads version " + std::to_string(detail::kNativeVersion) + ")");
-        if (h[10] | h[11] | h[12] | h[13] | h[14] | h[15])
-            throw TraceError(name + ": byte 10: unknown native header flags");
+        const unsigned flags = unsigned(h[10]) | unsigned(h[11]) << 8;
+        if (flags & ~kFlagBlockChecksums) throw TraceError(name + ": byte 10: unknown native header flags");
+        if (h[12] | h[13] | h[14] | h[15]) throw TraceError(name + ": byte 12: nonzero reserved native header field");
+        m_checksums = flags & kFlagBlockChecksums;
         m_in.cur += kHeaderBytes;
+        m_block_end = m_in.cur;  // checksummed: a block header comes first
     }
 
     size_t read(Record* out, size_t capacity) override {
         size_t n = 0;
         while (n < capacity && !m_done) {
-            if (m_in.available() < kMaxRecordBytes && !m_in.refill(kMaxRecordBytes) && m_in.available() == 0)
-                throw TraceError(m_in.where(m_in.cur) + ": truncated: the file ends without the end marker (" +
-                                 std::to_string(m_count) + " records read)");
+            if (m_checksums) {
+                if (m_in.cur == m_block_end) next_block();
+            } else if (m_in.available() < kMaxRecordBytes && !m_in.refill(kMaxRecordBytes) && m_in.available() == 0) {
+                missing_end_marker();
+            }
             const uint8_t* const start = m_in.cur;
             const uint8_t* p = start;
             const uint8_t tag = *p++;
@@ -113,8 +142,10 @@ class NativeReader : public Reader {
                 r.noflush = flags & 0x80;
                 if (r.type > 3) corrupt(start, "bad INVPCID type");
             }
-            if (p > m_in.end)
+            if (m_checksums ? p > m_block_end : p > m_in.end) {
+                if (m_checksums) corrupt(start, "the record runs past the end of its block");
                 throw TraceError(m_in.where(start) + ": truncated record (the file ends inside it)");
+            }
             m_in.cur = p;
             ++n;
             ++m_count;
@@ -139,12 +170,44 @@ class NativeReader : public Reader {
         return true;
     }
 
+    [[noreturn]] void missing_end_marker() const {
+        throw TraceError(m_in.where(m_in.cur) + ": truncated: the file ends without the end marker (" +
+                         std::to_string(m_count) + " records read)");
+    }
+
+    // Checks the block at the read position (whole in the window afterwards:
+    // blocks are far smaller than it) and makes its records the next to decode.
+    void next_block() {
+        if (!m_in.refill(kBlockHeaderBytes)) {
+            if (m_in.available() == 0) missing_end_marker();
+            throw TraceError(m_in.where(m_in.cur) + ": truncated native block header");
+        }
+        const uint32_t length = get_u32(m_in.cur);
+        if (length == 0 || length > kMaxBlockBytes)
+            throw TraceError(m_in.where(m_in.cur) + ": corrupt native block header: length " + std::to_string(length) +
+                             " (1 to " + std::to_string(kMaxBlockBytes) + " expected)");
+        if (!m_in.refill(kBlockHeaderBytes + length))
+            throw TraceError(m_in.where(m_in.cur) + ": truncated native block (" + std::to_string(length) +
+                             " bytes announced, the file ends inside it)");
+        const uint8_t* const block = m_in.cur;  // refill() may have moved the window
+        const uint32_t stored = get_u32(block + 4);
+        const uint32_t computed = block_crc(block + kBlockHeaderBytes, length);
+        if (computed != stored)
+            throw TraceError(m_in.where(block) + ": checksum mismatch in the native block of " + std::to_string(length) +
+                             " bytes starting here (CRC-32 " + hex32(computed) + ", header says " + hex32(stored) +
+                             "): the file is corrupt");
+        m_in.cur = block + kBlockHeaderBytes;
+        m_block_end = m_in.cur + length;
+    }
+
     [[noreturn]] void corrupt(const uint8_t* at, const char* what) const {
         throw TraceError(m_in.where(at) + ": corrupt native record: " + what);
     }
 
     void finish() {
         if (*m_in.cur != kEndTag) corrupt(m_in.cur, "bad end marker tag");
+        if (m_checksums && size_t(m_block_end - m_in.cur) != NativeEncoder::kEndBytes)
+            corrupt(m_in.cur, "the end marker does not end its block");
         // refill() may move the window: take the marker's address after it.
         if (!m_in.refill(NativeEncoder::kEndBytes)) throw TraceError(m_in.where(m_in.cur) + ": truncated end marker");
         const uint8_t* const start = m_in.cur;
@@ -163,18 +226,52 @@ class NativeReader : public Reader {
     uint64_t m_count = 0;
     uint32_t m_context = 0;
     bool m_done = false;
+    bool m_checksums = false;              // header flag 1: records in checksummed blocks
+    const uint8_t* m_block_end = nullptr;  // end of the checked block being decoded
 };
 
 }  // namespace
 
-void NativeEncoder::header(uint8_t* p) {
+NativeEncoder::NativeEncoder(NativeOptions options) : m_options(options), m_block(kMaxBlockBytes) {}
+
+void NativeEncoder::header(uint8_t* p) const {
     std::memcpy(p, detail::kNativeMagic, 8);
     p[8] = uint8_t(detail::kNativeVersion);
     p[9] = uint8_t(detail::kNativeVersion >> 8);
     std::memset(p + 10, 0, 6);
+    if (m_options.checksums) p[10] = uint8_t(kFlagBlockChecksums);
 }
 
-uint8_t* NativeEncoder::encode(const Record& r, uint8_t* p) {
+void NativeEncoder::encode(const Record* records, size_t count, std::vector<uint8_t>& out) {
+    for (size_t i = 0; i < count; ++i) {
+        // Room for the largest record and the end marker stays in every block.
+        if (m_block_used + kMaxRecordBytes + kEndBytes > kMaxBlockBytes) emit_block(out);
+        m_block_used = size_t(encode_one(records[i], m_block.data() + m_block_used) - m_block.data());
+    }
+}
+
+void NativeEncoder::end(uint64_t record_count, std::vector<uint8_t>& out) {
+    uint8_t* const p = m_block.data() + m_block_used;
+    p[0] = kEndTag;
+    put_u64(p + 1, record_count);
+    m_block_used += kEndBytes;
+    emit_block(out);
+}
+
+void NativeEncoder::emit_block(std::vector<uint8_t>& out) {
+    if (m_block_used == 0) return;
+    const size_t at = out.size();
+    const size_t framing = m_options.checksums ? kBlockHeaderBytes : 0;
+    out.resize(at + framing + m_block_used);
+    if (framing) {
+        put_u32(out.data() + at, uint32_t(m_block_used));
+        put_u32(out.data() + at + 4, block_crc(m_block.data(), m_block_used));
+    }
+    std::memcpy(out.data() + at + framing, m_block.data(), m_block_used);
+    m_block_used = 0;
+}
+
+uint8_t* NativeEncoder::encode_one(const Record& r, uint8_t* p) {
     if (unsigned(r.kind) > unsigned(RecordKind::context_switch))
         throw TraceError("native writer: invalid record kind " + std::to_string(unsigned(r.kind)));
     uint8_t tag = uint8_t(r.kind);
@@ -199,18 +296,13 @@ uint8_t* NativeEncoder::encode(const Record& r, uint8_t* p) {
     return p;
 }
 
-void NativeEncoder::end(uint64_t record_count, uint8_t* p) {
-    p[0] = kEndTag;
-    put_u64(p + 1, record_count);
-}
-
 namespace detail {
 std::unique_ptr<Reader> make_native_reader(std::unique_ptr<ByteSource> source, const std::string& name) {
     return std::make_unique<NativeReader>(std::move(source), name);
 }
 }  // namespace detail
 
-NativeWriter::NativeWriter(const std::string& path) : m_path(path), m_buffer(size_t(1) << 20) {
+NativeWriter::NativeWriter(const std::string& path, NativeOptions options) : m_path(path), m_encoder(options) {
     namespace fs = std::filesystem;
     const fs::path target(path);
     std::error_code ec;
@@ -228,8 +320,9 @@ NativeWriter::NativeWriter(const std::string& path) : m_path(path), m_buffer(siz
         ::unlink(m_temp_path.c_str());
         throw TraceError(path + ": cannot create: " + errno_text());
     }
-    NativeEncoder::header(m_buffer.data());
-    m_used = kHeaderBytes;
+    m_buffer.reserve(kFlushAt + kMaxBlockBytes + kBlockHeaderBytes);
+    m_buffer.resize(kHeaderBytes);
+    m_encoder.header(m_buffer.data());
 }
 
 NativeWriter::~NativeWriter() {
@@ -247,27 +340,27 @@ void NativeWriter::write(const Record& record) { write(&record, 1); }
 
 void NativeWriter::write(const Record* records, size_t count) {
     if (m_committed || !m_file) throw TraceError(m_path + ": write after commit");
-    for (size_t i = 0; i < count; ++i) {
-        if (m_buffer.size() - m_used < kMaxRecordBytes) flush_buffer();
-        m_used = size_t(m_encoder.encode(records[i], m_buffer.data() + m_used) - m_buffer.data());
+    // In slices, so the buffer stays about kFlushAt bytes whatever `count` is.
+    constexpr size_t kSlice = 4096;
+    for (size_t i = 0; i < count; i += kSlice) {
+        m_encoder.encode(records + i, std::min(kSlice, count - i), m_buffer);
+        if (m_buffer.size() >= kFlushAt) flush_buffer();
     }
     m_count += count;
 }
 
 void NativeWriter::flush_buffer() {
-    if (m_used && std::fwrite(m_buffer.data(), 1, m_used, m_file) != m_used) {
+    if (!m_buffer.empty() && std::fwrite(m_buffer.data(), 1, m_buffer.size(), m_file) != m_buffer.size()) {
         const std::string why = errno_text();
         abandon();
         throw TraceError(m_path + ": write error: " + why);
     }
-    m_used = 0;
+    m_buffer.clear();
 }
 
 void NativeWriter::commit() {
     if (m_committed || !m_file) throw TraceError(m_path + ": commit twice");
-    if (m_buffer.size() - m_used < 9) flush_buffer();
-    NativeEncoder::end(m_count, m_buffer.data() + m_used);
-    m_used += NativeEncoder::kEndBytes;
+    m_encoder.end(m_count, m_buffer);
     flush_buffer();
     const bool ok = std::fflush(m_file) == 0;
     const int close_result = std::fclose(m_file);
@@ -286,15 +379,12 @@ void NativeWriter::commit() {
     m_committed = true;
 }
 
-std::vector<uint8_t> encode_native(const std::vector<Record>& records) {
-    std::vector<uint8_t> bytes(kHeaderBytes + records.size() * kMaxRecordBytes + 9);
-    NativeEncoder::header(bytes.data());
-    NativeEncoder encoder;
-    uint8_t* p = bytes.data() + kHeaderBytes;
-    for (const Record& r : records) p = encoder.encode(r, p);
-    NativeEncoder::end(records.size(), p);
-    p += NativeEncoder::kEndBytes;
-    bytes.resize(size_t(p - bytes.data()));
+std::vector<uint8_t> encode_native(const std::vector<Record>& records, NativeOptions options) {
+    NativeEncoder encoder(options);
+    std::vector<uint8_t> bytes(kHeaderBytes);
+    encoder.header(bytes.data());
+    encoder.encode(records.data(), records.size(), bytes);
+    encoder.end(records.size(), bytes);
     return bytes;
 }
 
