@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -36,6 +37,13 @@ enum class Backend : uint8_t { direct, systemc };
 enum class FetchGranularity : uint8_t {
     block,        // when the fetch leaves its 64-byte block, after a taken branch/jump/trap, after an MMU change
     instruction,  // every instruction
+};
+
+// How far a run has got, for a progress display.
+struct RunProgress {
+    uint64_t instructions = 0;  // retired so far
+    uint64_t cycles = 0;        // simulated so far
+    double wall_seconds = 0;    // host time since the run started
 };
 
 struct PlatformOptions {
@@ -65,6 +73,14 @@ struct PlatformOptions {
     uint64_t max_instructions = 2000000000ull;
     uint64_t max_cycles = 0;          // simulated-time limit, in cycles
     double max_wall_seconds = 0;      // host time limit
+
+    // Progress: when set, called from the run loop (at a quantum boundary,
+    // both backends) once progress_delay_seconds of host time have passed,
+    // then at most once per progress_interval_seconds. Not a setting: the
+    // caller decides whether anyone is watching (`tlmmu run` on a terminal).
+    std::function<void(const RunProgress&)> progress;
+    double progress_delay_seconds = 1.0;
+    double progress_interval_seconds = 0.25;
 
     // Applies one platform setting (platform_settings(): "platform.ram_bytes"
     // or just "ram_bytes", "memory.latency", ...). Throws ConfigError naming
