@@ -30,11 +30,11 @@ int GroupBase::find(const std::string& key, bool relative) const {
 
 void check_integer(const Setting& s, uint64_t value, const std::string& text) {
     if (value < s.min || value > s.max)
-        throw ConfigError(s.key + ": '" + text + "' is out of range (" + describe_limits(s) + ")");
+        throw ConfigError(s.key + ": " + settings::quoted(text) + " is out of range (" + describe_limits(s) + ")");
     if (s.multiple > 1 && value % s.multiple)
-        throw ConfigError(s.key + ": '" + text + "' is not a multiple of " + std::to_string(s.multiple));
+        throw ConfigError(s.key + ": " + settings::quoted(text) + " is not a multiple of " + std::to_string(s.multiple));
     if (s.power_of_two && (value & (value - 1)))
-        throw ConfigError(s.key + ": '" + text + "' is not a power of two");
+        throw ConfigError(s.key + ": " + settings::quoted(text) + " is not a power of two");
 }
 
 namespace {
@@ -76,12 +76,12 @@ void Target::apply(const std::string& raw_key, const std::string& raw_value) con
     }
     if (found) return;
     const std::string guess = nearest(key, keys());
-    throw ConfigError("unknown setting '" + key + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
+    throw ConfigError("unknown setting " + settings::quoted(key) + (guess.empty() ? "" : " (did you mean " + settings::quoted(guess) + "?)"));
 }
 
 void Target::apply_assignment(const std::string& text) const {
     std::string key, value;
-    if (!split_assignment(text, key, value)) throw ConfigError("'" + text + "': expected KEY=VALUE");
+    if (!split_assignment(text, key, value)) throw ConfigError(settings::quoted(text) + ": expected KEY=VALUE");
     apply(key, value);
 }
 
@@ -97,7 +97,7 @@ void Target::load_file(const std::string& path) const {
         if (trim(line).empty()) continue;
         const std::string where = path + ":" + std::to_string(number) + ": ";
         std::string key, value;
-        if (!split_assignment(line, key, value)) throw ConfigError(where + "expected 'key = value', got '" + trim(line) + "'");
+        if (!split_assignment(line, key, value)) throw ConfigError(where + "expected 'key = value', got " + settings::quoted(trim(line)));
         try {
             apply(key, value);
         } catch (const ConfigError& e) {

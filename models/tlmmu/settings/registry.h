@@ -152,7 +152,7 @@ class Group final : public GroupBase {
         return add(name, s,
                    [field](T& o, const Setting& d, const std::string& v) {
                        const double x = real_value(d.key, v);
-                       if (d.positive_real && !(x > 0)) throw ConfigError(d.key + ": must be above 0, got '" + v + "'");
+                       if (d.positive_real && !(x > 0)) throw ConfigError(d.key + ": must be above 0, got " + settings::quoted(v));
                        o.*field = x;
                    },
                    [field](const T& o) {
@@ -189,7 +189,7 @@ class Group final : public GroupBase {
                            }
                        std::string list;
                        for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c.first;
-                       throw ConfigError(d.key + ": '" + v + "' is not one of " + list);
+                       throw ConfigError(d.key + ": " + settings::quoted(v) + " is not one of " + list);
                    },
                    [field, choices](const T& o) {
                        for (const auto& c : choices)
@@ -216,7 +216,7 @@ class Group final : public GroupBase {
         m_set.push_back([field](T& o, const Setting& d, const std::string& v) {
             const uint64_t n = unsigned_value(d.key, v);
             check_integer(d, n, v);
-            if (n > std::numeric_limits<F>::max()) throw ConfigError(d.key + ": '" + v + "' is too large");
+            if (n > std::numeric_limits<F>::max()) throw ConfigError(d.key + ": " + settings::quoted(v) + " is too large");
             o.*field = F(n);
         });
         m_get.push_back([field](const T& o) { return std::to_string(o.*field); });
@@ -240,8 +240,8 @@ class Group final : public GroupBase {
             if (relative && s.key.compare(0, prefix.size(), prefix) == 0) keys.push_back(s.key.substr(prefix.size()));
         }
         const std::string guess = nearest(key, keys);
-        return "unknown " + (relative ? m_name + " " : std::string()) + "setting '" + key + "'" +
-               (guess.empty() ? "" : " (did you mean '" + guess + "'?)");
+        return "unknown " + (relative ? m_name + " " : std::string()) + "setting " + settings::quoted(key) +
+               (guess.empty() ? "" : " (did you mean " + settings::quoted(guess) + "?)");
     }
     // Every setting's current value, in declaration order.
     std::vector<std::pair<std::string, std::string>> values(const T& object) const {
