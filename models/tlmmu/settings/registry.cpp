@@ -1,5 +1,6 @@
 #include "tlmmu/settings/registry.h"
 
+#include <cctype>
 #include <fstream>
 #include <set>
 
@@ -67,6 +68,7 @@ std::string describe_limits(const Setting& s) {
 
 void Target::apply(const std::string& raw_key, const std::string& raw_value) const {
     const std::string key = trim(raw_key), value = trim(raw_value);
+    m_origins.erase(key);  // a later source (a flag) overrides the file's line
     bool found = false;
     for (const Bound& b : m_bound) {
         const int i = b.group->find(key);
@@ -103,11 +105,42 @@ void Target::load_file(const std::string& path) const {
         } catch (const ConfigError& e) {
             throw ConfigError(where + e.what());
         }
+        m_origins[key] = {path + ":" + std::to_string(number), ++m_assignments};
     }
 }
 
+namespace {
+
+// Whether `message` names `key` as a whole word ("l1d.arrays[0]: ..." names
+// l1d.arrays; "psc.pdpt" does not name psc.pd).
+bool names_key(const std::string& message, const std::string& key) {
+    auto part_of_key = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (size_t at = message.find(key); at != std::string::npos; at = message.find(key, at + 1)) {
+        const size_t end = at + key.size();
+        const bool starts = at == 0 || !(part_of_key(message[at - 1]) || message[at - 1] == '.');
+        const bool ends = end == message.size() || !(part_of_key(message[end]) ||
+                                                     (message[end] == '.' && end + 1 < message.size() &&
+                                                      part_of_key(message[end + 1])));
+        if (starts && ends) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 void Target::validate() const {
-    for (const Bound& b : m_bound) b.group->validate(b.object);
+    for (const Bound& b : m_bound) {
+        try {
+            b.group->validate(b.object);
+        } catch (const ConfigError& e) {
+            // The line to fix: the last file line that set a key the message names.
+            const Origin* last = nullptr;
+            for (const auto& [key, origin] : m_origins)
+                if (names_key(e.what(), key) && (!last || origin.order > last->order)) last = &origin;
+            if (last) throw ConfigError(last->where + ": " + e.what());
+            throw;
+        }
+    }
 }
 
 std::vector<std::pair<std::string, std::string>> Target::values() const {

@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -291,9 +292,12 @@ class Target {
     // "KEY=VALUE" as one argument.
     void apply_assignment(const std::string& text) const;
     // A file of `key = value` lines ('#' starts a comment): every error names
-    // FILE:LINE. Does not validate (the caller does, once all sources are in).
+    // FILE:LINE. Does not validate (the caller does, once all sources are in),
+    // but remembers the line that set each key, for validate()'s messages.
     void load_file(const std::string& path) const;
-    // Cross-field checks of every bound group. Throws ConfigError.
+    // Cross-field checks of every bound group. Throws ConfigError; when the
+    // message names keys a configuration file set, it starts with FILE:LINE
+    // of the last such line.
     void validate() const;
     // Every bound setting and its value (a shared key once), in binding then
     // declaration order: a run's full configuration.
@@ -310,6 +314,14 @@ class Target {
         void* object;
     };
     std::vector<Bound> m_bound;
+    // Where a key's value came from, when a file set it last ("FILE:LINE");
+    // `order` tells which of two lines came later.
+    struct Origin {
+        std::string where;
+        uint64_t order = 0;
+    };
+    mutable std::map<std::string, Origin> m_origins;
+    mutable uint64_t m_assignments = 0;
 };
 
 // The docs table of `groups` (docs/configuration.md): one Markdown table per group.
