@@ -65,15 +65,21 @@ class StatusLine {
 class ClearingBuffer : public std::streambuf {
  public:
     ClearingBuffer(std::streambuf* out, StatusLine& status) : m_out(out), m_status(status) {}
+    // Whether the guest's last line is complete: the status line is drawn only
+    // then, so it never overwrites a partial line on the same terminal.
+    bool at_line_start() const { return m_at_line_start; }
 
  protected:
     int overflow(int c) override {
         if (c == traits_type::eof()) return traits_type::not_eof(c);
         m_status.clear();
+        m_at_line_start = c == '\n';
         return m_out->sputc(traits_type::to_char_type(c));
     }
     std::streamsize xsputn(const char* s, std::streamsize n) override {
+        if (n <= 0) return 0;
         m_status.clear();
+        m_at_line_start = s[n - 1] == '\n';
         return m_out->sputn(s, n);
     }
     int sync() override { return m_out->pubsync(); }
@@ -81,6 +87,7 @@ class ClearingBuffer : public std::streambuf {
  private:
     std::streambuf* m_out;
     StatusLine& m_status;
+    bool m_at_line_start = true;
 };
 
 std::string progress_text(const platform::RunProgress& p, double clock_ghz) {
@@ -134,8 +141,8 @@ int run_run_command(const std::vector<std::string>& args) {
     std::ostream guest_output(&guest_buffer);
     if (!quiet && ::isatty(2)) {
         const double clock_ghz = options.clock_ghz;
-        options.progress = [&status, clock_ghz](const platform::RunProgress& p) {
-            status.show(progress_text(p, clock_ghz));
+        options.progress = [&status, &guest_buffer, clock_ghz](const platform::RunProgress& p) {
+            if (guest_buffer.at_line_start()) status.show(progress_text(p, clock_ghz));
         };
     }
     const platform::RunResult r = platform::run_elf(file, options, guest_output);
