@@ -106,6 +106,7 @@ RunResult Board::run(const std::function<void(uint64_t cycles)>& sync) {
     const uint64_t quantum = std::max<uint64_t>(1, m_options.quantum_cycles);
     const uint64_t max_instr = m_options.max_instructions ? m_options.max_instructions : ~0ull;
     const uint64_t max_cycles = m_options.max_cycles ? m_options.max_cycles : ~0ull;
+    double next_progress = m_options.progress_delay_seconds;
     for (;;) {
         const uint64_t cycles = m_hart.cycles();
         const uint64_t cycle_target = max_cycles - cycles <= quantum ? max_cycles : cycles + quantum;
@@ -113,6 +114,10 @@ RunResult Board::run(const std::function<void(uint64_t cycles)>& sync) {
         if (sync) sync(m_hart.cycles());
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         result.wall_seconds = wall;
+        if (m_options.progress && wall >= next_progress) {
+            m_options.progress({m_hart.instructions(), m_hart.cycles(), wall});
+            next_progress = wall + m_options.progress_interval_seconds;
+        }
         if (m_exit_value) {
             const uint64_t v = *m_exit_value;
             if (v & 1) {

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -53,6 +54,13 @@ constexpr uint32_t kGuestParameterVersion = 1;
 // key NUL-padded to 40 bytes and the value (8), little-endian. Throws
 // ConfigError for a key too long or a block larger than `capacity` bytes.
 std::vector<uint8_t> encode_parameter_block(const std::vector<GuestParameter>& params, uint64_t capacity);
+
+// How far a run has got, for a progress display.
+struct RunProgress {
+    uint64_t instructions = 0;  // retired so far
+    uint64_t cycles = 0;        // simulated so far
+    double wall_seconds = 0;    // host time since the run started
+};
 
 struct PlatformOptions {
     // MMU: the built-in Skylake-like configuration (settings applied by the
@@ -93,6 +101,14 @@ struct PlatformOptions {
     // a setting: `tlmmu experiments` fills it from its param.* settings).
     // Empty: nothing is written.
     std::vector<GuestParameter> guest_params;
+
+    // Progress: when set, called from the run loop (at a quantum boundary,
+    // both backends) once progress_delay_seconds of host time have passed,
+    // then at most once per progress_interval_seconds. Not a setting: the
+    // caller decides whether anyone is watching (`tlmmu run` on a terminal).
+    std::function<void(const RunProgress&)> progress;
+    double progress_delay_seconds = 1.0;
+    double progress_interval_seconds = 0.25;
 
     // Applies one platform setting (platform_settings(): "platform.ram_bytes"
     // or just "ram_bytes", "memory.latency", ...) or data-cache setting

@@ -424,6 +424,37 @@ TEST_CASE("board: tohost exit codes, limits and the UART") {
         CHECK(r.cycles == 777);
         CHECK(process_exit_code(r) == kExitTimeLimit);
     }
+    SECTION("a long guest reports progress from the run loop, counts increasing") {
+        PlatformOptions o = Rig::defaults();
+        o.max_instructions = 200000;
+        o.quantum_cycles = 5000;
+        o.progress_delay_seconds = 0;  // every quantum: the test does not wait for host time
+        o.progress_interval_seconds = 0;
+        std::vector<RunProgress> seen;
+        o.progress = [&](const RunProgress& p) { seen.push_back(p); };
+        Rig rig(o);
+        rig.load({enc::addi(t0, t0, 1), enc::jal(0, -4)});
+        const RunResult r = rig.board->run({});
+        CHECK(r.stop == StopReason::instruction_limit);
+        REQUIRE(seen.size() >= 10);
+        for (size_t i = 1; i < seen.size(); ++i) {
+            CHECK(seen[i].instructions > seen[i - 1].instructions);
+            CHECK(seen[i].cycles > seen[i - 1].cycles);
+            CHECK(seen[i].wall_seconds >= seen[i - 1].wall_seconds);
+        }
+        CHECK(seen.back().instructions <= r.instructions);
+    }
+    SECTION("no progress call before the delay has passed") {
+        PlatformOptions o = Rig::defaults();
+        o.max_instructions = 5000;
+        o.progress_delay_seconds = 3600;
+        unsigned calls = 0;
+        o.progress = [&](const RunProgress&) { ++calls; };
+        Rig rig(o);
+        rig.load({enc::self_loop()});
+        rig.board->run({});
+        CHECK(calls == 0);
+    }
     SECTION("UART THR prints, LSR reads transmitter empty") {
         Rig rig;
         const int32_t uart = rig.constant(0, Uart::kBase);

@@ -67,3 +67,12 @@ TEST_CASE("the nearest key for a typo, none for nonsense") {
     CHECK(nearest("memory.latecy", keys) == "memory.latency");
     CHECK(nearest("colour", keys).empty());
 }
+
+TEST_CASE("quoted: input in messages is escaped and cut, never raw") {
+    CHECK(quoted("l1d.arrays") == "'l1d.arrays'");
+    CHECK(quoted(std::string("a\x01\x1b[31m\xff", 8)) == "'a\\x01\\x1b[31m\\xff'");
+    CHECK(quoted(std::string(1, '\0')) == "'\\x00'");
+    CHECK(quoted(std::string(100, 'x')) == "'" + std::string(60, 'x') + "'...");
+    CHECK(quoted("abcdef", 3) == "'abc'...");
+    CHECK(quoted("") == "''");
+}

@@ -99,6 +99,30 @@ TEST_CASE("a configuration file names FILE:LINE and may hold any bound group") {
     std::remove(bad.c_str());
 }
 
+TEST_CASE("a cross-field validation error names the file line that set the key") {
+    MmuConfig mmu = MmuConfig::skylake();
+    settings::Target target;
+    target.bind(mmu_settings(), mmu);
+    // Each value parses; the second l1d.arrays line holds 2M twice, which only validate() sees.
+    const std::string path = temp_file("cross.cfg", "l2.latency = 9\nl1d.arrays = 4k:16x4:lru\n# comment\n"
+                                                    "l1d.arrays = 4k+2m:16x4:lru 2m:8x4:lru\nl1d.latency = 1\n");
+    target.load_file(path);
+    const std::string message = error_of([&] { target.validate(); });
+    CHECK_THAT(message, Catch::StartsWith(path + ":4: l1d.arrays[1]: page size"));
+    // A key set again afterwards (a flag after --config) is no longer the file's.
+    target.apply("l1d.arrays", "4k:16x4:lru 2m:16x4:lru 2m:8x4:lru");
+    CHECK_THAT(error_of([&] { target.validate(); }), Catch::StartsWith("l1d.arrays[2]: page size"));
+    // The key named must be the whole key: psc.pd is not psc.pdpt.
+    MmuConfig mmu2 = MmuConfig::skylake();
+    settings::Target target2;
+    target2.bind(mmu_settings(), mmu2);
+    const std::string psc = temp_file("psc.cfg", "psc.pd = 8x4:lru\npsc.pdpt = 3x4:lru\n");
+    target2.load_file(psc);
+    CHECK_THAT(error_of([&] { target2.validate(); }), Catch::StartsWith(psc + ":2: psc.pdpt"));
+    std::remove(path.c_str());
+    std::remove(psc.c_str());
+}
+
 TEST_CASE("the dump of every group reads back to the same values") {
     MmuConfig mmu = MmuConfig::skylake();
     os::OsConfig os_config;

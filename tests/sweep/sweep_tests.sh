@@ -260,6 +260,33 @@ plots)
     [ ! -e bad.png ] || fail "bad input left a PNG"
     "$tlmmu" plot miss-rate out/results.csv x.png --x no.such.column 2> err.txt && fail "bad column accepted"
     grep -q "no column 'no.such.column'" err.txt || fail "bad column message: $(cat err.txt)"
+    # Titles and labels follow the columns; ticks sit at the swept values;
+    # identical lines stay apart and the key says they coincide.
+    cat > hand.csv <<'CSV'
+job,trace,l1d.entries,l1i.miss_rate,l1d.miss_rate,l2.miss_rate,walk.mean_cycles
+0,a,64,0,0.5,0.25,30
+1,a,96,0,0.4,0.2,28
+2,a,1024,0,0.1,0.05,20
+3,b,64,0,0.5,0.3,31
+4,b,96,0,0.4,0.2,29
+5,b,1024,0,0.1,0.1,21
+CSV
+    "$tlmmu" plot miss-rate hand.csv hand.png 2> err.txt || { cat err.txt; fail "hand-made CSV plot"; }
+    png_ok hand.png
+    grep -q '^set title "TLB miss rate against TLB size (l1d.entries)"$' hand.gp || fail "default title: $(grep title hand.gp)"
+    grep -q '^set ylabel "miss rate (misses / lookups)"$' hand.gp || fail "default y label: $(grep ylabel hand.gp)"
+    grep -q '^set xtics ("64" 64, "96" 96, "1024" 1024)$' hand.gp || fail "x ticks at the swept values: $(grep xtics hand.gp)"
+    grep -q '^set xrange \[51.2:1280\]$' hand.gp || fail "room beside the last tick: $(grep xrange hand.gp)"
+    grep -q 'title "b: l1d.miss_rate (same as a: l1d.miss_rate)"' hand.gp || fail "coinciding lines not named: $(grep title hand.gp)"
+    [ "$(grep -o 'dashtype [0-9]*' hand.gp | sort -u | wc -l)" -eq 4 ] || fail "lines share a dash type: $(cat hand.gp)"
+    [ "$(grep -o 'pointtype [0-9]*' hand.gp | sort -u | wc -l)" -eq 4 ] || fail "lines share a point type: $(cat hand.gp)"
+    [ "$(grep -c . hand.dat)" -eq 12 ] || fail "data rows: $(cat hand.dat)"
+    "$tlmmu" plot miss-rate hand.csv walk.png --y walk.mean_cycles 2> err.txt || { cat err.txt; fail "--y plot"; }
+    grep -q '^set title "walk.mean_cycles against l1d.entries"$' walk.gp || fail "--y title: $(grep title walk.gp)"
+    grep -q '^set ylabel "walk.mean_cycles"$' walk.gp || fail "--y label: $(grep ylabel walk.gp)"
+    if grep -q "miss rate" walk.gp; then fail "a walk-latency plot still says miss rate"; fi
+    "$tlmmu" plot miss-rate hand.csv t.png --y walk.mean_cycles --title "Mine" 2> err.txt || fail "--title plot"
+    grep -q '^set title "Mine"$' t.gp || fail "--title does not override: $(grep title t.gp)"
     # No gnuplot on PATH: a clear message, not a crash.
     PATH=/nonexistent "$tlmmu" plot walks "$job" nognuplot.png 2> err.txt
     check_eq $? 1 "exit status without gnuplot"

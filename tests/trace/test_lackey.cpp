@@ -1,5 +1,7 @@
 #include "support.h"
 
+#include <algorithm>
+
 #include "tlmmu/trace/open.h"
 
 using namespace trace_test;
@@ -53,6 +55,19 @@ TEST_CASE("lackey: a line that does not parse fails with FILE:LINE", "[lackey][e
         const std::string message = trace_error([&] { read_all(path, "lackey"); });
         CHECK_THAT(message, Catch::Contains(path + ":3: not a lackey line"));
     }
+}
+
+TEST_CASE("lackey: binary junk on a line is quoted escaped, never raw", "[lackey][errors]") {
+    ScratchDir dir;
+    const std::string path = dir.path("junk.lackey");
+    std::string junk = "I  \x01\x1b[2J\xff\xfe\x07";
+    junk += std::string(100, 'z');
+    write_text(path, "I  1000,4\n" + junk + "\nI  2000,4\n");
+    const std::string message = trace_error([&] { read_all(path, "lackey"); });
+    CHECK_THAT(message, Catch::Contains(path + ":2: not a lackey line: 'I  \\x01\\x1b[2J\\xff\\xfe\\x07zz"));
+    CHECK_THAT(message, Catch::EndsWith("'..."));  // the long line is cut
+    INFO(message);
+    CHECK(std::all_of(message.begin(), message.end(), [](char c) { return c >= 0x20 && c < 0x7f; }));
 }
 
 TEST_CASE("lackey: a file cut mid-line reports the line", "[lackey][errors]") {

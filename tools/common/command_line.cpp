@@ -1,6 +1,7 @@
 #include "command_line.h"
 
 #include <iostream>
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::tools {
 
@@ -136,7 +137,7 @@ template <class N>
 CLI::Option* add_count(CLI::App& app, const std::string& flag, N& value, std::string help) {
     return add_value(app, flag, std::move(help), "N", [flag, &value](const std::string& text) {
         const uint64_t n = settings::unsigned_value(flag, text);
-        if (n > std::numeric_limits<N>::max()) throw ConfigError(flag + ": '" + text + "' is too large");
+        if (n > std::numeric_limits<N>::max()) throw ConfigError(flag + ": " + settings::quoted(text) + " is too large");
         value = N(n);
     });
 }
@@ -154,7 +155,7 @@ CLI::Option* CommandLine::count(const std::string& flag, unsigned& value, std::s
 CLI::Option* CommandLine::positive_real(const std::string& flag, double& value, std::string help) {
     return add_value(m_app, flag, std::move(help), "X", [flag, &value](const std::string& text) {
         const double x = settings::real_value(flag, text);
-        if (!(x > 0)) throw ConfigError(flag + ": must be above 0, got '" + text + "'");
+        if (!(x > 0)) throw ConfigError(flag + ": must be above 0, got " + settings::quoted(text));
         value = x;
     });
 }

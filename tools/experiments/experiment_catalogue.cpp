@@ -108,7 +108,7 @@ std::vector<std::string> parse_only(const std::string& list) {
             std::vector<std::string> names;
             for (const ExperimentInfo& e : experiment_catalogue()) names.push_back(e.name);
             const std::string guess = settings::nearest(name, names);
-            throw ConfigError("unknown experiment '" + name + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
+            throw ConfigError("unknown experiment " + settings::quoted(name) + (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
                               "; the experiments are: " + valid_names());
         }
         chosen[i] = any = true;
@@ -128,7 +128,7 @@ void apply_param(GuestParams& params, const std::string& key, const std::string&
         std::vector<std::string> keys;
         for (const settings::Setting& s : g.settings()) keys.push_back(prefixed ? s.key : s.key.substr(6));
         const std::string guess = settings::nearest(k, keys);
-        throw ConfigError("unknown parameter '" + k + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
+        throw ConfigError("unknown parameter " + settings::quoted(k) + (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
                           "; the parameters are: " + valid_params());
     }
     g.apply(params, k, value, true);
@@ -147,7 +147,7 @@ std::vector<platform::GuestParameter> guest_parameters(const GuestParams& params
     }
     for (const auto& [key, value] : param_settings().values(params)) {
         uint64_t v = 0;
-        if (!settings::parse_unsigned(value, v)) throw ConfigError(key + ": '" + value + "' is not a number");
+        if (!settings::parse_unsigned(value, v)) throw ConfigError(key + ": " + settings::quoted(value) + " is not a number");
         out.push_back({key.substr(6), v});  // without "param."
     }
     return out;

@@ -314,8 +314,13 @@ std::string plot_miss_rate(const std::string& csv_path, const std::string& png_p
         const std::string s = series_of(rows[r]);
         if (std::find(series_values.begin(), series_values.end(), s) == series_values.end()) series_values.push_back(s);
     }
-    std::ostringstream data, plot;
-    int block = 0;
+    // Each line gets its own point type and dash pattern, so a line drawn
+    // exactly over another still shows; the key names the line it coincides with.
+    struct Line {
+        std::string label, points;
+    };
+    std::vector<Line> lines;
+    std::set<double> x_values;
     for (const std::string& s : series_values) {
         for (size_t yi = 0; yi < ys.size(); ++yi) {
             std::vector<std::pair<double, std::string>> points;
@@ -325,6 +330,7 @@ std::string plot_miss_rate(const std::string& csv_path, const std::string& png_p
                 if (!as_number(rows[r][size_t(ys[yi])], yv)) continue;
                 if (numeric_x) as_number(rows[r][size_t(x)], xv);
                 else xv = double(std::find(categories.begin(), categories.end(), rows[r][size_t(x)]) - categories.begin());
+                x_values.insert(xv);
                 std::ostringstream line;
                 line.precision(10);
                 line << xv << "\t" << yv << "\n";
@@ -333,23 +339,80 @@ std::string plot_miss_rate(const std::string& csv_path, const std::string& png_p
             if (points.empty()) continue;
             std::stable_sort(points.begin(), points.end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; });
-            for (const auto& p : points) data << p.second;
-            data << "\n\n";
-            std::string label = y_names[yi];
-            if (!s.empty()) label = s + ": " + label;
-            plot << (block ? ", \\\n     " : "plot ") << "datafile index " << block
-                 << " using 1:2 with linespoints pointtype 7 title " << gnuplot_string(label);
-            ++block;
+            Line line{y_names[yi], ""};
+            if (!s.empty()) line.label = s + ": " + line.label;
+            for (const auto& p : points) line.points += p.second;
+            lines.push_back(line);
         }
     }
-    if (block == 0) return csv_path + ": no numeric values in the plotted columns";
+    if (lines.empty()) return csv_path + ": no numeric values in the plotted columns";
+    std::ostringstream data, plot;
+    for (size_t block = 0; block < lines.size(); ++block) {
+        data << lines[block].points << "\n\n";
+        std::string label = lines[block].label;
+        for (size_t earlier = 0; earlier < block; ++earlier)
+            if (lines[earlier].points == lines[block].points) {
+                label += " (same as " + lines[earlier].label + ")";
+                break;
+            }
+        // Point types cycle through filled and open shapes of gnuplot's
+        // default set; dash types through solid, dashed, dotted, dash-dot.
+        static const int point_types[] = {7, 6, 5, 4, 9, 8, 13, 12, 11, 10, 1, 2, 3};
+        const size_t n_points = sizeof point_types / sizeof point_types[0];
+        plot << (block ? ", \\\n     " : "plot ") << "datafile index " << block << " using 1:2 with linespoints"
+             << " pointtype " << point_types[block % n_points] << " pointsize " << (block % 2 ? "1.6" : "1.0")
+             << " dashtype " << block % 5 + 1 << " title " << gnuplot_string(label);
+    }
+
+    // Labels follow the columns: "miss rate" only when every y column is one.
+    bool all_miss_rates = true;
+    std::string y_list;
+    for (const std::string& y : y_names) {
+        all_miss_rates = all_miss_rates && y.size() >= 9 && y.compare(y.size() - 9, 9, "miss_rate") == 0;
+        y_list += (y_list.empty() ? "" : ", ") + y;
+    }
+    const std::string& x_name = header[size_t(x)];
+    const bool x_is_size = x_name.size() > 8 && x_name.compare(x_name.size() - 8, 8, ".entries") == 0;
+    std::string title = options.title;
+    if (title.empty())
+        title = all_miss_rates && options.y.empty()
+                    ? std::string("TLB miss rate against ") + (x_is_size ? "TLB size (" + x_name + ")" : x_name)
+                    : y_list + " against " + x_name;
     std::ostringstream body;
     body << "set key below\n"
-         << "set title " << gnuplot_string(options.title.empty() ? "TLB miss rate against TLB size" : options.title) << "\n"
-         << "set xlabel " << gnuplot_string(header[size_t(x)]) << "\n"
-         << "set ylabel \"miss rate (misses / lookups)\"\n"
-         << "set yrange [0:*]\n";
-    if (numeric_x && lo > 0 && hi / lo >= 16) body << "set logscale x 2\n";
+         << "set title " << gnuplot_string(title) << "\n"
+         << "set xlabel " << gnuplot_string(x_name) << "\n"
+         << "set ylabel " << gnuplot_string(all_miss_rates ? "miss rate (misses / lookups)" : y_list) << "\n"
+         << "set yrange [0:*]\n"
+         // Room on the right for the last tick label.
+         << "set rmargin 6\n";
+    if (numeric_x) {
+        const bool log_x = lo > 0 && hi / lo >= 16;
+        if (log_x) body << "set logscale x 2\n";
+        // Ticks at the values the sweep ran, thinned evenly when there are
+        // too many to read, the last one always labelled.
+        const std::vector<double> values(x_values.begin(), x_values.end());
+        const size_t step = (values.size() + 11) / 12;
+        body << "set xtics (";
+        bool first = true;
+        for (size_t i = 0; i < values.size(); ++i) {
+            if (i % step != 0 && i + 1 != values.size()) continue;
+            std::ostringstream v;
+            v.precision(10);
+            v << values[i];
+            body << (first ? "" : ", ") << gnuplot_string(v.str()) << " " << v.str();
+            first = false;
+        }
+        body << ")\n";
+        // A margin around the data so the first and last points (and labels)
+        // sit inside the frame.
+        std::ostringstream range;
+        range.precision(10);
+        if (log_x) range << "set xrange [" << lo / 1.25 << ":" << hi * 1.25 << "]\n";
+        else if (hi > lo) range << "set xrange [" << lo - (hi - lo) * 0.05 << ":" << hi + (hi - lo) * 0.05 << "]\n";
+        else range << "set xrange [" << lo - 1 << ":" << hi + 1 << "]\n";
+        body << range.str();
+    }
     if (!numeric_x) {
         body << "set xtics (";
         for (size_t i = 0; i < categories.size(); ++i)

@@ -1,7 +1,11 @@
 #include "run_command.h"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 #include <iostream>
+#include <streambuf>
 
 #include "atomic_file.h"
 #include "junit.h"
@@ -38,13 +42,70 @@ bool parse_time(const std::string& text, double clock_ghz, uint64_t& cycles) {
     return true;
 }
 
+// The progress line of a run on a terminal: one line on stderr, rewritten in
+// place, cleared before the guest's UART output and at the end so neither is
+// mixed with it.
+class StatusLine {
+ public:
+    void show(const std::string& text) {
+        std::cerr << "\r" << text << "\x1b[K" << std::flush;
+        m_shown = true;
+    }
+    void clear() {
+        if (!m_shown) return;
+        std::cerr << "\r\x1b[K" << std::flush;
+        m_shown = false;
+    }
+
+ private:
+    bool m_shown = false;
+};
+
+// Forwards the guest's output to `out`, clearing the status line first.
+class ClearingBuffer : public std::streambuf {
+ public:
+    ClearingBuffer(std::streambuf* out, StatusLine& status) : m_out(out), m_status(status) {}
+    // Whether the guest's last line is complete: the status line is drawn only
+    // then, so it never overwrites a partial line on the same terminal.
+    bool at_line_start() const { return m_at_line_start; }
+
+ protected:
+    int overflow(int c) override {
+        if (c == traits_type::eof()) return traits_type::not_eof(c);
+        m_status.clear();
+        m_at_line_start = c == '\n';
+        return m_out->sputc(traits_type::to_char_type(c));
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        if (n <= 0) return 0;
+        m_status.clear();
+        m_at_line_start = s[n - 1] == '\n';
+        return m_out->sputn(s, n);
+    }
+    int sync() override { return m_out->pubsync(); }
+
+ private:
+    std::streambuf* m_out;
+    StatusLine& m_status;
+    bool m_at_line_start = true;
+};
+
+std::string progress_text(const platform::RunProgress& p, double clock_ghz) {
+    const double ns = double(p.cycles) / clock_ghz;
+    char text[160];
+    std::snprintf(text, sizeof text, "tlmmu run: %llu instructions, %.3f ms simulated, %.1f M instr/s",
+                  static_cast<unsigned long long>(p.instructions), ns / 1e6,
+                  p.wall_seconds > 0 ? double(p.instructions) / p.wall_seconds / 1e6 : 0.0);
+    return text;
+}
+
 }  // namespace
 
 int run_run_command(const std::vector<std::string>& args) {
     PlatformOptions options;
     options.backend = platform::Backend::systemc;  // one `tlmmu run` = one platform
     std::string file, json_path, junit_path, max_time;
-    bool print_stats = false;
+    bool print_stats = false, quiet = false;
     tools::CommandLine cli("tlmmu run",
                            "Runs a bare-metal RV64IM ELF on the platform (docs/platform.md, docs/isa.md): every\n"
                            "fetch, load and store goes through the MMU model. UART output goes to stdout;\n"
@@ -67,6 +128,8 @@ int run_run_command(const std::vector<std::string>& args) {
         ->type_name("T");
     cli.shortcut("--max-wall", "platform.max_wall_seconds", "stop after this much host time", "SECONDS");
     cli.app().add_flag("--stats", print_stats, "print the run's counters and the MMU statistics to stderr");
+    cli.quiet(quiet, "no progress line on stderr (shown only on a terminal, after the first second); "
+                     "the guest's output still goes to stdout");
     cli.json(json_path, "write the counters and statistics as JSON");
     cli.app()
         .add_option("--junit", junit_path, "write JUnit XML: one test case, the program, failed unless it exited with status 0")
@@ -76,8 +139,20 @@ int run_run_command(const std::vector<std::string>& args) {
     if (!max_time.empty() && !parse_time(max_time, options.clock_ghz, options.max_cycles))
         return cli.usage_error("--max-time '" + max_time + "': expected a number with a unit (ns, us, ms, s, cycles)");
 
-    const platform::RunResult r = platform::run_elf(file, options, std::cout);
+    // Progress only for someone watching a terminal: never into pipes or logs.
+    StatusLine status;
+    ClearingBuffer guest_buffer(std::cout.rdbuf(), status);
+    std::ostream guest_output(&guest_buffer);
+    if (!quiet && ::isatty(2)) {
+        const double clock_ghz = options.clock_ghz;
+        options.progress = [&status, &guest_buffer, clock_ghz](const platform::RunProgress& p) {
+            if (guest_buffer.at_line_start()) status.show(progress_text(p, clock_ghz));
+        };
+    }
+    const platform::RunResult r = platform::run_elf(file, options, guest_output);
+    guest_output.flush();
     std::cout.flush();
+    status.clear();
     const int code = platform::process_exit_code(r);
     if (r.stop != platform::StopReason::exited || r.exit_code != 0)
         std::cerr << "tlmmu run: " << file << ": " << r.message << "\n";

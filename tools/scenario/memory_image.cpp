@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::scenario {
 
@@ -41,16 +42,16 @@ std::vector<ImageQword> parse_memory_image(std::istream& in, const std::string& 
         head.erase(head.find_last_not_of(" \t\r") + 1);
         if (colon == std::string::npos) {
             if (head.empty()) continue;
-            fail("expected 'ADDRESS: QWORD...', got '" + head + "'");
+            fail("expected 'ADDRESS: QWORD...', got " + settings::quoted(head));
         }
         uint64_t pa = 0;
-        if (!parse_qword(head, pa)) fail("bad address '" + head + "'");
+        if (!parse_qword(head, pa)) fail("bad address " + settings::quoted(head));
         if (pa & 7) fail("address " + head + " is not 8-byte aligned");
         std::string w;
         unsigned count = 0;
         while (words >> w) {
             uint64_t v = 0;
-            if (!parse_qword(w, v)) fail("bad qword '" + w + "'");
+            if (!parse_qword(w, v)) fail("bad qword " + settings::quoted(w));
             if (pa + 8 * count < pa) fail("qwords run past the end of the physical address space");
             out.push_back({pa + 8 * count, v, line});
             ++count;

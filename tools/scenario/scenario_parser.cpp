@@ -8,6 +8,7 @@
 #include "scenario_smp.h"
 #include "scenario_stats.h"
 #include "tlmmu/core/config.h"
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::scenario {
 
@@ -167,7 +168,7 @@ class LineParser {
 
     StatementBody parse() {
         const std::string& cmd = m_words[0];
-        if (!synopses().count(cmd)) fail("unknown statement '" + cmd + "'");
+        if (!synopses().count(cmd)) fail("unknown statement " + settings::quoted(cmd));
         if (cmd == "read" || cmd == "write" || cmd == "fetch") return access();
         if (is_control(cmd)) return control();
         if (cmd == "on-walk-read") return on_walk_read();
@@ -193,7 +194,7 @@ class LineParser {
         }
         if (cmd == "ac") {
             const uint64_t v = number(1, "0|1");
-            if (v > 1) fail("ac takes 0 or 1, got '" + m_words[1] + "'");
+            if (v > 1) fail("ac takes 0 or 1, got " + settings::quoted(m_words[1]));
             no_more(2);
             return AcStmt{v == 1};
         }
@@ -205,7 +206,7 @@ class LineParser {
         }
         if (cmd == "poke" || cmd == "expect-mem" || cmd == "load-image") return physical_memory();
         if (cmd == "expect-line") return expect_line();
-        fail("statement '" + cmd + "' is listed in synopses() but has no parser");
+        fail("statement " + settings::quoted(cmd) + " is listed in synopses() but has no parser");
     }
 
     static bool is_control(const std::string& cmd) {
@@ -224,7 +225,7 @@ class LineParser {
     uint64_t number(size_t i, const char* what) const { return to_number(word(i, what), what); }
     uint64_t to_number(const std::string& text, const std::string& what) const {
         uint64_t v = 0;
-        if (!parse_number(text, v)) fail("bad number '" + text + "' for " + what);
+        if (!parse_number(text, v)) fail("bad number " + settings::quoted(text) + " for " + what);
         return v;
     }
     uint64_t to_bits(const std::string& text, const std::string& what, unsigned bits) const {
@@ -235,13 +236,13 @@ class LineParser {
     bool to_bool(const std::string& text, const std::string& what) const {
         if (text == "0") return false;
         if (text == "1") return true;
-        fail(what + " takes 0 or 1, got '" + text + "'");
+        fail(what + " takes 0 or 1, got " + settings::quoted(text));
     }
     void no_more(size_t count) const {
-        if (m_words.size() > count) fail("unexpected '" + m_words[count] + "' (" + synopses().at(m_words[0]) + ")");
+        if (m_words.size() > count) fail("unexpected " + settings::quoted(m_words[count]) + " (" + synopses().at(m_words[0]) + ")");
     }
     void no_expectations() const {
-        if (!m_expects.empty()) fail("'" + m_words[0] + "' takes no '=>' expectations");
+        if (!m_expects.empty()) fail(settings::quoted(m_words[0]) + " takes no '=>' expectations");
     }
     // The NAME of `space` and `use`, the last word of the statement.
     std::string name(size_t i) const {
@@ -252,7 +253,7 @@ class LineParser {
     std::string valid_name(const std::string& n) const {
         bool ok = std::isalpha((unsigned char)n[0]) || n[0] == '_';
         for (char c : n) ok &= std::isalnum((unsigned char)c) || c == '_' || c == '-';
-        if (!ok) fail("bad name '" + n + "' (a letter, then letters, digits, '-' or '_')");
+        if (!ok) fail("bad name " + settings::quoted(n) + " (a letter, then letters, digits, '-' or '_')");
         return n;
     }
 
@@ -264,7 +265,7 @@ class LineParser {
             const std::string& w = m_words[i];
             const size_t eq = w.find('=');
             if (eq == std::string::npos) {
-                if (!flags) fail("unexpected '" + w + "' (" + synopses().at(m_words[0]) + ")");
+                if (!flags) fail("unexpected " + settings::quoted(w) + " (" + synopses().at(m_words[0]) + ")");
                 flags->push_back(w);
                 continue;
             }
@@ -275,9 +276,9 @@ class LineParser {
                 known |= key == a;
                 list += std::string(list.empty() ? "" : ", ") + a;
             }
-            if (!known) fail("unknown key '" + key + "' for " + m_words[0] + " (allowed: " + list + ")");
-            if (out.count(key)) fail("'" + key + "' given twice");
-            if (eq + 1 == w.size()) fail("missing value after '" + key + "='");
+            if (!known) fail("unknown key " + settings::quoted(key) + " for " + m_words[0] + " (allowed: " + list + ")");
+            if (out.count(key)) fail(settings::quoted(key) + " given twice");
+            if (eq + 1 == w.size()) fail("missing value after " + settings::quoted(key + "="));
             out[key] = w.substr(eq + 1);
         }
         return out;
@@ -300,16 +301,16 @@ class LineParser {
         }
         if (n.size() > 3 && n.compare(0, 3, "bit") == 0) {
             uint64_t b = 0;
-            if (!parse_number(n.substr(3), b) || b > 63) fail("bad bit '" + n + "' (bit0 .. bit63)");
+            if (!parse_number(n.substr(3), b) || b > 63) fail("bad bit " + settings::quoted(n) + " (bit0 .. bit63)");
             return 1ull << b;
         }
-        fail("unknown entry bit '" + n + "' (p, rw, user, pwt, pcd, a, d, ps, g, pat, nx, bitN)");
+        fail("unknown entry bit " + settings::quoted(n) + " (p, rw, user, pwt, pcd, a, d, ps, g, pat, nx, bitN)");
     }
     uint64_t entry_bits(const std::string& list, EntryKind kind) const {
         if (list == "none") return 0;
         uint64_t bits = 0;
         for (const std::string& n : split(list, ',')) {
-            if (n.empty()) fail("empty name in list '" + list + "'");
+            if (n.empty()) fail("empty name in list " + settings::quoted(list));
             bits |= entry_bit(n, kind);
         }
         return bits;
@@ -318,7 +319,7 @@ class LineParser {
         const std::string& text = word(i, "LEVEL");
         if (text == "leaf") return 0;
         unsigned l = 0;
-        if (!parse_level(text, l)) fail("unknown level '" + text + "' (pml5, pml4, pdpt, pd, pt, leaf)");
+        if (!parse_level(text, l)) fail("unknown level " + settings::quoted(text) + " (pml5, pml4, pdpt, pd, pt, leaf)");
         return l;
     }
     unsigned pkey(const std::string& text) const { return unsigned(to_bits(text, "pkey", 4)); }
@@ -350,7 +351,7 @@ class LineParser {
         MemoryStmt s;
         if (o.count("size")) {
             uint64_t v = 0;
-            if (!parse_bytes(o.at("size"), v) || v == 0 || (v & 0xfff)) fail("bad size '" + o.at("size") + "'");
+            if (!parse_bytes(o.at("size"), v) || v == 0 || (v & 0xfff)) fail("bad size " + settings::quoted(o.at("size")));
             s.size = v;
         }
         if (o.count("latency")) s.latency = to_bits(o.at("latency"), "latency", 32);
@@ -366,19 +367,19 @@ class LineParser {
         no_more(2);
         if (mode == "4level") return PagingStmt{4};
         if (mode == "5level") return PagingStmt{5};
-        fail("unknown paging mode '" + mode + "' (4level, 5level)");
+        fail("unknown paging mode " + settings::quoted(mode) + " (4level, 5level)");
     }
 
     StatementBody map() const {
         MapStmt s;
         s.va = number(1, "VA");
         s.pa = number(2, "PA");
-        if (!parse_page_size(word(3, "SIZE"), s.size)) fail("bad page size '" + m_words[3] + "' (4k, 2m, 1g)");
+        if (!parse_page_size(word(3, "SIZE"), s.size)) fail("bad page size " + settings::quoted(m_words[3]) + " (4k, 2m, 1g)");
         std::vector<std::string> flags;
         const auto o = options(4, {"pkey", "tables"}, &flags);
         const EntryKind kind = s.size == PageSize::k4 ? EntryKind::pte : EntryKind::large_leaf;
         for (const std::string& f : flags) {
-            if (f == "p" || f == "ps") fail("'" + f + "' is implied by map");
+            if (f == "p" || f == "ps") fail(settings::quoted(f) + " is implied by map");
             s.leaf_flags |= entry_bit(f, kind);
         }
         if (o.count("pkey")) s.leaf_flags |= uint64_t(pkey(o.at("pkey"))) << pte::PKEY_SHIFT;
@@ -444,14 +445,14 @@ class LineParser {
             const std::string& op = m_words[i];
             const std::string n = op.substr(1);
             if ((op[0] != '+' && op[0] != '-') || n.empty())
-                fail("expected +BIT or -BIT, got '" + op + "'");
+                fail("expected +BIT or -BIT, got " + settings::quoted(op));
             uint64_t mask = 0;
             for (size_t b = 0; b < count; ++b)
                 if (n == bits[b].name) mask = 1ull << bits[b].bit;
             if (!mask) {
                 std::string list;
                 for (size_t b = 0; b < count; ++b) list += std::string(b ? ", " : "") + bits[b].name;
-                fail("unknown " + std::string(to_string(reg)) + " bit '" + n + "' (" + list + ")");
+                fail("unknown " + std::string(to_string(reg)) + " bit " + settings::quoted(n) + " (" + list + ")");
             }
             (op[0] == '+' ? w.set : w.clear) |= mask;
         }
@@ -471,7 +472,7 @@ class LineParser {
             if (f == "pwt") w.low_bits |= cr3::PWT;
             else if (f == "pcd") w.low_bits |= cr3::PCD;
             else if (f == "noflush") w.noflush = true;
-            else fail("unexpected '" + f + "' (" + synopses().at("cr3") + ")");
+            else fail("unexpected " + settings::quoted(f) + " (" + synopses().at("cr3") + ")");
         }
         return w;
     }
@@ -505,7 +506,7 @@ class LineParser {
         const std::string& cmd = m_words[2];
         if (!is_control(cmd) && cmd != "edit")
             fail("on-walk-read runs a control operation (cr0, cr3, cr4, efer, pkru, invlpg, invpcid) or an edit, "
-                 "got '" + cmd + "'");
+                 "got " + settings::quoted(cmd));
         LineParser inner(m_line, m_text, std::vector<std::string>(m_words.begin() + 2, m_words.end()), m_expects);
         OnWalkReadStmt s;
         s.reads = unsigned(reads);
@@ -530,7 +531,7 @@ class LineParser {
             if (w == "user") user = true;
             else if (w == "supervisor") supervisor = true;
             else if (w == "implicit") s.access.implicit = true;
-            else fail("unexpected '" + w + "' (" + synopses().at(cmd) + ")");
+            else fail("unexpected " + settings::quoted(w) + " (" + synopses().at(cmd) + ")");
         }
         if (user && supervisor) fail("an access is either user or supervisor");
         // `user implicit`: an implicit access made at CPL 3, still a supervisor access.
@@ -575,13 +576,13 @@ class LineParser {
                 known |= key == a;
                 list += std::string(list.empty() ? "" : ", ") + a;
             }
-            if (!known) fail("unknown expectation '" + key + "' for " + m_words[0] + " (allowed: " + list + ")");
+            if (!known) fail("unknown expectation " + settings::quoted(key) + " for " + m_words[0] + " (allowed: " + list + ")");
             if ((key == "ok") != (eq == std::string::npos))
-                fail(key == "ok" ? "'ok' takes no value" : "expected " + key + "=VALUE after '=>', got '" + w + "'");
-            if (eq != std::string::npos && value.empty()) fail("missing value after '" + key + "='");
+                fail(key == "ok" ? "'ok' takes no value" : "expected " + key + "=VALUE after '=>', got " + settings::quoted(w));
+            if (eq != std::string::npos && value.empty()) fail("missing value after " + settings::quoted(key + "="));
             for (const auto& seen : out)
                 if (seen.first == key || (seen.first == "ok" && key == "fault") || (seen.first == "fault" && key == "ok"))
-                    fail("'" + key + "' conflicts with an earlier expectation");
+                    fail(settings::quoted(key) + " conflicts with an earlier expectation");
             out.emplace_back(key, value);
         }
         return out;
@@ -590,22 +591,22 @@ class LineParser {
     FaultKind fault_kind(const std::string& v) const {
         for (FaultKind k : {FaultKind::none, FaultKind::pf, FaultKind::gp, FaultKind::bus})
             if (v == to_string(k)) return k;
-        fail("unknown fault '" + v + "' (none, pf, gp, bus)");
+        fail("unknown fault " + settings::quoted(v) + " (none, pf, gp, bus)");
     }
     PageSize page_size(const std::string& v) const {
         PageSize s;
-        if (!parse_page_size(v, s)) fail("bad page size '" + v + "' (4k, 2m, 1g)");
+        if (!parse_page_size(v, s)) fail("bad page size " + settings::quoted(v) + " (4k, 2m, 1g)");
         return s;
     }
     Source source(const std::string& v) const {
         for (Source s : {Source::none, Source::l1, Source::l2, Source::walk})
             if (v == to_string(s)) return s;
-        fail("unknown source '" + v + "' (l1, l2, walk, none)");
+        fail("unknown source " + settings::quoted(v) + " (l1, l2, walk, none)");
     }
     unsigned psc_level(const std::string& v) const {
         unsigned l = 0;
         if (v == "none") return 0;
-        if (!parse_level(v, l) || l < 2) fail("unknown PSC level '" + v + "' (pd, pdpt, pml4, pml5, none)");
+        if (!parse_level(v, l) || l < 2) fail("unknown PSC level " + settings::quoted(v) + " (pd, pdpt, pml4, pml5, none)");
         return l;
     }
     // "0x7", "0", or names: "P|W|U|RSVD|I|PK".
@@ -621,7 +622,7 @@ class LineParser {
             bool found = false;
             for (const NamedBit& b : bits)
                 if (n == b.name) code |= 1u << b.bit, found = true;
-            if (!found) fail("unknown error-code bit '" + n + "' (P, W, U, RSVD, I, PK or a number)");
+            if (!found) fail("unknown error-code bit " + settings::quoted(n) + " (P, W, U, RSVD, I, PK or a number)");
         }
         return code;
     }
@@ -653,7 +654,7 @@ class LineParser {
         else if (st == "l2") s.structure = Structure::l2;
         else if (st.compare(0, 4, "psc.") == 0 && parse_level(st.substr(4), s.psc_level) && s.psc_level >= 2)
             s.structure = Structure::psc;
-        else fail("unknown structure '" + st + "' (l1i, l1d, l2, psc.pd, psc.pdpt, psc.pml4, psc.pml5)");
+        else fail("unknown structure " + settings::quoted(st) + " (l1i, l1d, l2, psc.pd, psc.pdpt, psc.pml4, psc.pml5)");
         const auto o = cached && s.structure != Structure::psc
                            ? options(3, {"pcid", "pa", "size", "granule", "global", "dirty"})
                            : options(3, {"pcid"});
@@ -679,15 +680,15 @@ class LineParser {
     StatementBody expect_stat() const {
         auto [path, value] = assignment();
         if (!is_stat_path(path))
-            fail("unknown statistic '" + path +
-                 "' (e.g. l1d.hits, l2.invalidations.invlpg, psc.pd.fills, walk.fills_suppressed, ops.invlpg.count)");
+            fail("unknown statistic " + settings::quoted(path) +
+                 " (e.g. l1d.hits, l2.invalidations.invlpg, psc.pd.fills, walk.fills_suppressed, ops.invlpg.count)");
         return ExpectStatStmt{path, value};
     }
     StatementBody expect_reg() const {
         auto [reg, value] = assignment();
         for (const char* r : {"cr0", "cr2", "cr3", "cr4", "efer", "pkru", "pcid"})
             if (reg == r) return ExpectRegStmt{reg, value};
-        fail("unknown register '" + reg + "' (cr0, cr2, cr3, cr4, efer, pkru, pcid)");
+        fail("unknown register " + settings::quoted(reg) + " (cr0, cr2, cr3, cr4, efer, pkru, pcid)");
     }
 
     // --- physical memory: poke, expect-mem, load-image ------------------------
@@ -723,7 +724,7 @@ class LineParser {
         st.level = 4;
         for (unsigned i = 0; i < 4; ++i)
             if (level == names[i]) st.level = i;
-        if (st.level == 4) fail("unknown level '" + level + "' (l1d, l2, llc, memory)");
+        if (st.level == 4) fail("unknown level " + settings::quoted(level) + " (l1d, l2, llc, memory)");
         no_more(3);
         return st;
     }
@@ -737,7 +738,7 @@ class LineParser {
         const std::string& cmd = m_words[0];
         if (cmd == "expect-smp") {
             auto [path, value] = assignment();
-            if (!is_smp_stat_path(path)) fail("unknown machine counter '" + path + "' (" + smp_stat_path_list() + ")");
+            if (!is_smp_stat_path(path)) fail("unknown machine counter " + settings::quoted(path) + " (" + smp_stat_path_list() + ")");
             return ExpectSmpStmt{path, value};
         }
         if (cmd == "cpu" || cmd == "advance") {
@@ -773,7 +774,7 @@ class LineParser {
         const auto o = flush ? options(2, {"va", "pages", "stride", "pcid", "scope"}, &flags) : options(2, {}, &flags);
         for (const std::string& f : flags) {
             if (f == "nowait") s.wait = false;
-            else fail("unexpected '" + f + "' (" + synopses().at(m_words[0]) + ")");
+            else fail("unexpected " + settings::quoted(f) + " (" + synopses().at(m_words[0]) + ")");
         }
         machine::FlushRequest& q = s.request;
         if (o.count("va")) q.va = to_number(o.at("va"), "va");
@@ -789,7 +790,7 @@ class LineParser {
             if (v == "pages") q.scope = machine::FlushRequest::Scope::pages;
             else if (v == "pcid") q.scope = machine::FlushRequest::Scope::pcid;
             else if (v == "all") q.scope = machine::FlushRequest::Scope::all;
-            else fail("unknown scope '" + v + "' (pages, pcid, all)");
+            else fail("unknown scope " + settings::quoted(v) + " (pages, pcid, all)");
         }
         s.expect = smp_expectations({"ok", "cycles", "ipis", "ack_wait", "dropped"});
         return s;
@@ -820,7 +821,7 @@ class LineParser {
             if (f == "global") ops.rax |= flag::GLOBAL;
             else if (f == "final") ops.rax |= flag::FINAL_ONLY;
             else if (f == "nested") ops.rax |= flag::NESTED;
-            else fail("unexpected '" + f + "' (" + synopses().at("invlpgb") + ")");
+            else fail("unexpected " + settings::quoted(f) + " (" + synopses().at("invlpgb") + ")");
         }
         s.expect = smp_expectations({"ok", "fault", "cycles"});
         return s;
@@ -843,7 +844,7 @@ class LineParser {
                 if (value == "none") e.fault = machine::SmpFault::none;
                 else if (value == "ud") e.fault = machine::SmpFault::ud;
                 else if (value == "gp") e.fault = machine::SmpFault::gp;
-                else fail("unknown fault '" + value + "' (none, ud, gp)");
+                else fail("unknown fault " + settings::quoted(value) + " (none, ud, gp)");
             } else {
                 const uint64_t n = to_number(value, key);
                 if (key == "cycles") e.cycles = n;

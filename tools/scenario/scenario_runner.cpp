@@ -19,6 +19,7 @@
 #include "tlmmu/core/memory.h"
 #include "tlmmu/core/mmu.h"
 #include "tlmmu/core/page_table_builder.h"
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::scenario {
 
@@ -186,7 +187,7 @@ class Runner {
         const uint64_t root = current_root();
         if (level == 0) {
             level = m_builder->leaf_level_of(root, va);
-            if (!level) error(hex(va) + " is not mapped in space '" + m_current + "'");
+            if (!level) error(hex(va) + " is not mapped in space " + settings::quoted(m_current));
         }
         return m_builder->entry_address(root, va, level);
     }
@@ -224,13 +225,13 @@ class Runner {
     }
     void execute(const SpaceStmt& s) {
         ensure_memory();
-        if (m_spaces.count(s.name)) error("space '" + s.name + "' already exists");
+        if (m_spaces.count(s.name)) error("space " + settings::quoted(s.name) + " already exists");
         m_spaces[s.name] = m_builder->new_root();
         m_current = s.name;
         trace(std::to_string(m_levels) + "-level root table at " + hex(m_spaces[s.name]));
     }
     void execute(const UseStmt& s) {
-        if (!m_spaces.count(s.name)) error("no space '" + s.name + "'");
+        if (!m_spaces.count(s.name)) error("no space " + settings::quoted(s.name));
         m_current = s.name;
     }
     void execute(const MapStmt& s) {
@@ -239,7 +240,7 @@ class Runner {
     }
     void execute(const UnmapStmt& s) {
         need_space();
-        if (!m_builder->unmap(current_root(), s.va)) error(hex(s.va) + " is not mapped in space '" + m_current + "'");
+        if (!m_builder->unmap(current_root(), s.va)) error(hex(s.va) + " is not mapped in space " + settings::quoted(m_current));
     }
     void execute(const EditStmt& s) {
         need_space();
@@ -305,7 +306,7 @@ class Runner {
     OperationResult perform(const Cr3Write& w) {
         uint64_t value = w.value ? *w.value : 0;
         if (!w.space.empty()) {
-            if (!m_spaces.count(w.space)) error("no space '" + w.space + "'");
+            if (!m_spaces.count(w.space)) error("no space " + settings::quoted(w.space));
             value = m_spaces.at(w.space);
         }
         value |= w.low_bits | (w.noflush ? cr3::NOFLUSH : 0);
@@ -459,7 +460,7 @@ class Runner {
     void execute(const ExpectStatStmt& s) {
         for (const auto& [path, value] : flatten_stats(mmu().stats()))
             if (path == s.path) return check(path, dec(s.value), dec(value));
-        error("unknown statistic '" + s.path + "'");
+        error("unknown statistic " + settings::quoted(s.path));
     }
 
     void execute(const ExpectRegStmt& s) {
@@ -566,7 +567,7 @@ class Runner {
     void execute(const ExpectSmpStmt& s) {
         for (const auto& [path, value] : flatten_smp_stats(machine(), m_cpu))
             if (path == s.path) return check("cpu" + dec(m_cpu) + "." + path, dec(s.value), dec(value));
-        error("unknown machine counter '" + s.path + "'");
+        error("unknown machine counter " + settings::quoted(s.path));
     }
 
     const std::string m_file;

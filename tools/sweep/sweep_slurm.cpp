@@ -22,6 +22,7 @@
 #include "atomic_file.h"
 #include "sweep_results.h"
 #include "sweep_runner.h"
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::sweep {
 namespace {
@@ -334,7 +335,7 @@ std::vector<size_t> parse_array_ranges(const std::string& text) {
     std::string part;
     auto number = [&](const std::string& s) {
         if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos)
-            throw std::invalid_argument("'" + text + "' is not a list of indices like 0-3,7");
+            throw std::invalid_argument(settings::quoted(text) + " is not a list of indices like 0-3,7");
         return size_t(std::stoull(s));
     };
     while (std::getline(in, part, ',')) {
@@ -342,10 +343,10 @@ std::vector<size_t> parse_array_ranges(const std::string& text) {
         const size_t first = number(part.substr(0, dash));
         const size_t last = dash == std::string::npos ? first : number(part.substr(dash + 1));
         if (last < first || last - first > 1000000)
-            throw std::invalid_argument("'" + text + "' is not a list of indices like 0-3,7");
+            throw std::invalid_argument(settings::quoted(text) + " is not a list of indices like 0-3,7");
         for (size_t i = first; i <= last; ++i) out.push_back(i);
     }
-    if (out.empty()) throw std::invalid_argument("'" + text + "' is not a list of indices like 0-3,7");
+    if (out.empty()) throw std::invalid_argument(settings::quoted(text) + " is not a list of indices like 0-3,7");
     return out;
 }
 
@@ -384,7 +385,7 @@ std::vector<Submission> read_submissions(const std::string& output) {
             if (words >> extra) throw std::invalid_argument("");
         } catch (const std::invalid_argument&) {
             throw std::runtime_error(path + ":" + std::to_string(number) +
-                                     ": expected 'JOBID INDICES [+BASE]' (like '1234 0-3,7'), got '" + line + "'");
+                                     ": expected 'JOBID INDICES [+BASE]' (like '1234 0-3,7'), got " + settings::quoted(line));
         }
         out.push_back(std::move(s));
     }

@@ -9,6 +9,7 @@
 #include "tlmmu/core/config.h"
 #include "tlmmu/os/os_model.h"
 #include "tlmmu/synth/synthetic.h"
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::sweep {
 namespace {
@@ -17,7 +18,7 @@ using nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
 [[noreturn]] void fail(const std::string& path, const std::string& key, const std::string& what) {
-    throw SpecError(path + ": key '" + key + "': " + what);
+    throw SpecError(path + ": key " + settings::quoted(key) + ": " + what);
 }
 
 // Setting values may be written as strings, numbers or booleans.
@@ -184,10 +185,10 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
             if (axis.values.empty()) fail(path, key + ".values", "missing");
             if (axis.column.empty()) axis.column = axis.option == "--os" ? "os." + axis.key : axis.key;
             if (axis.column == "job" || axis.column == "trace" || !columns.insert(axis.column).second)
-                fail(path, key, "column name '" + axis.column + "' is used twice (give the axis a \"name\")");
+                fail(path, key, "column name " + settings::quoted(axis.column) + " is used twice (give the axis a \"name\")");
             std::set<std::string> seen;
             for (const std::string& v : axis.values)
-                if (!seen.insert(v).second) fail(path, key + ".values", "value '" + v + "' is listed twice");
+                if (!seen.insert(v).second) fail(path, key + ".values", "value " + settings::quoted(v) + " is listed twice");
             spec.axes.push_back(std::move(axis));
         }
     }

@@ -61,7 +61,7 @@ const settings::Group<CacheConfig>& cache_settings() {
             g.text(n + ".policy", "lru, plru, random",
                    [i](CacheConfig& c, const std::string& key, const std::string& v) {
                        if (!parse_policy(settings::lower(v), c.levels.at(i).policy))
-                           throw ConfigError(key + ": '" + v + "' is not one of lru, plru, random");
+                           throw ConfigError(key + ": " + settings::quoted(v) + " is not one of lru, plru, random");
                    },
                    [i](const CacheConfig& c) { return std::string(to_string(c.levels.at(i).policy)); })
                 .doc("replacement policy of " + n);

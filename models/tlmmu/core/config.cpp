@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <sstream>
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu {
 
@@ -44,7 +45,7 @@ constexpr uint64_t kMaxEntries = 1u << 18;  // per array
 
 unsigned parse_unsigned(const std::string& key, const std::string& text) {
     const uint64_t v = settings::unsigned_value(key, text);
-    if (v > 0xffffffffull) throw ConfigError(key + ": '" + text + "' is too large");
+    if (v > 0xffffffffull) throw ConfigError(key + ": " + settings::quoted(text) + " is too large");
     return unsigned(v);
 }
 
@@ -58,11 +59,11 @@ void parse_geometry(const std::string& key, const std::string& text, unsigned& s
         policy_text = text.substr(colon + 1);
     }
     const auto x = geometry.find('x');
-    if (x == std::string::npos) throw ConfigError(key + ": expected SETSxWAYS[:POLICY], got '" + text + "'");
+    if (x == std::string::npos) throw ConfigError(key + ": expected SETSxWAYS[:POLICY], got " + settings::quoted(text));
     sets = parse_unsigned(key, geometry.substr(0, x));
     ways = parse_unsigned(key, geometry.substr(x + 1));
     if (!policy_text.empty() && !parse_policy(policy_text, policy))
-        throw ConfigError(key + ": unknown replacement policy '" + policy_text + "' (lru, plru, random)");
+        throw ConfigError(key + ": unknown replacement policy " + settings::quoted(policy_text) + " (lru, plru, random)");
 }
 
 // "4k+2m:128x12:lru 1g:4x4" or "none"
@@ -74,7 +75,7 @@ std::vector<ArrayConfig> parse_arrays(const std::string& key, const std::string&
     while (in >> item) {
         const auto colon = item.find(':');
         if (colon == std::string::npos)
-            throw ConfigError(key + ": expected SIZES:SETSxWAYS[:POLICY], got '" + item + "'");
+            throw ConfigError(key + ": expected SIZES:SETSxWAYS[:POLICY], got " + settings::quoted(item));
         ArrayConfig a;
         a.sizes = 0;
         std::string sizes = item.substr(0, colon);
@@ -83,7 +84,7 @@ std::vector<ArrayConfig> parse_arrays(const std::string& key, const std::string&
             const auto plus = sizes.find('+', start);
             const std::string one = sizes.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
             PageSize s;
-            if (!parse_page_size(one, s)) throw ConfigError(key + ": unknown page size '" + one + "' (4k, 2m, 1g)");
+            if (!parse_page_size(one, s)) throw ConfigError(key + ": unknown page size " + settings::quoted(one) + " (4k, 2m, 1g)");
             a.sizes |= uint8_t(1u << unsigned(s));
             if (plus == std::string::npos) break;
             start = plus + 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::os {
 
@@ -55,7 +56,7 @@ const settings::Group<OsConfig>& os_settings_group() {
                        return;
                    }
                    const uint64_t n = settings::unsigned_value(key, v);
-                   if (n > (1u << 20)) throw ConfigError(key + ": '" + v + "' is out of range (auto or 0..1048576)");
+                   if (n > (1u << 20)) throw ConfigError(key + ": " + settings::quoted(v) + " is out of range (auto or 0..1048576)");
                    c.gigantic_pages = int64_t(n);
                },
                [](const OsConfig& c) { return std::to_string(c.gigantic_pool()); })
@@ -85,7 +86,7 @@ void apply_os_setting(OsConfig& c, const std::string& key, const std::string& va
 void apply_os_setting(OsConfig& config, const std::string& key_equals_value) {
     std::string key, value;
     if (!settings::split_assignment(key_equals_value, key, value))
-        throw OsError("'" + key_equals_value + "': expected KEY=VALUE");
+        throw OsError(settings::quoted(key_equals_value) + ": expected KEY=VALUE");
     apply_os_setting(config, key, value);
 }
 

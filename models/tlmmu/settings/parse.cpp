@@ -64,7 +64,7 @@ uint64_t unsigned_value(const std::string& key, const std::string& text) {
     uint64_t v = 0;
     if (text.empty()) throw ConfigError(key + ": expected a number, got nothing");
     if (!parse_unsigned(text, v))
-        throw ConfigError(key + ": '" + text + "' is not a number (expected a number: " + kNumberRule +
+        throw ConfigError(key + ": " + settings::quoted(text) + " is not a number (expected a number: " + kNumberRule +
                           ", at most 2^64-1)");
     return v;
 }
@@ -74,7 +74,7 @@ double real_value(const std::string& key, const std::string& text) {
     char* end = nullptr;
     const double d = text.empty() || text[0] == '-' || text[0] == '+' ? -1 : std::strtod(begin, &end);
     if (text.empty() || end != begin + text.size() || !(d >= 0) || d > 1e300)
-        throw ConfigError(key + ": '" + text + "' is not a non-negative number");
+        throw ConfigError(key + ": " + settings::quoted(text) + " is not a non-negative number");
     return d;
 }
 
@@ -82,7 +82,7 @@ bool switch_value(const std::string& key, const std::string& text) {
     const std::string v = lower(text);
     if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
     if (v == "0" || v == "false" || v == "no" || v == "off") return false;
-    throw ConfigError(key + ": expected true or false (on/off, yes/no, 1/0), got '" + text + "'");
+    throw ConfigError(key + ": expected true or false (on/off, yes/no, 1/0), got " + settings::quoted(text));
 }
 
 bool split_assignment(const std::string& text, std::string& key, std::string& value) {
@@ -116,6 +116,25 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
         }
     }
     return best;
+}
+
+std::string quoted(const std::string& text, size_t limit) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out = "'";
+    const size_t shown = std::min(text.size(), limit);
+    for (size_t i = 0; i < shown; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7f) {
+            out += char(c);
+        } else {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    out += "'";
+    if (shown < text.size()) out += "...";
+    return out;
 }
 
 }  // namespace tlmmu::settings

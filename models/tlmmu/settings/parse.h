@@ -46,6 +46,12 @@ bool split_assignment(const std::string& text, std::string& key, std::string& va
 // enough to be a plausible typo (distance at most a third of the length, min 2).
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
 
+// `text` as an error message quotes it: in single quotes, every byte outside
+// printable ASCII written as \xNN (so binary input never reaches a terminal
+// raw), and cut after `limit` bytes of input with "..." after the quote.
+// Every message that repeats what a user gave goes through this.
+std::string quoted(const std::string& text, size_t limit = 60);
+
 // How unsigned_value reads numbers, for usage texts and docs.
 extern const char* const kNumberRule;
 

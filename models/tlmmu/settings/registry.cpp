@@ -1,5 +1,6 @@
 #include "tlmmu/settings/registry.h"
 
+#include <cctype>
 #include <fstream>
 #include <set>
 
@@ -30,11 +31,11 @@ int GroupBase::find(const std::string& key, bool relative) const {
 
 void check_integer(const Setting& s, uint64_t value, const std::string& text) {
     if (value < s.min || value > s.max)
-        throw ConfigError(s.key + ": '" + text + "' is out of range (" + describe_limits(s) + ")");
+        throw ConfigError(s.key + ": " + settings::quoted(text) + " is out of range (" + describe_limits(s) + ")");
     if (s.multiple > 1 && value % s.multiple)
-        throw ConfigError(s.key + ": '" + text + "' is not a multiple of " + std::to_string(s.multiple));
+        throw ConfigError(s.key + ": " + settings::quoted(text) + " is not a multiple of " + std::to_string(s.multiple));
     if (s.power_of_two && (value & (value - 1)))
-        throw ConfigError(s.key + ": '" + text + "' is not a power of two");
+        throw ConfigError(s.key + ": " + settings::quoted(text) + " is not a power of two");
 }
 
 namespace {
@@ -67,6 +68,7 @@ std::string describe_limits(const Setting& s) {
 
 void Target::apply(const std::string& raw_key, const std::string& raw_value) const {
     const std::string key = trim(raw_key), value = trim(raw_value);
+    m_origins.erase(key);  // a later source (a flag) overrides the file's line
     bool found = false;
     for (const Bound& b : m_bound) {
         const int i = b.group->find(key);
@@ -76,12 +78,12 @@ void Target::apply(const std::string& raw_key, const std::string& raw_value) con
     }
     if (found) return;
     const std::string guess = nearest(key, keys());
-    throw ConfigError("unknown setting '" + key + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
+    throw ConfigError("unknown setting " + settings::quoted(key) + (guess.empty() ? "" : " (did you mean " + settings::quoted(guess) + "?)"));
 }
 
 void Target::apply_assignment(const std::string& text) const {
     std::string key, value;
-    if (!split_assignment(text, key, value)) throw ConfigError("'" + text + "': expected KEY=VALUE");
+    if (!split_assignment(text, key, value)) throw ConfigError(settings::quoted(text) + ": expected KEY=VALUE");
     apply(key, value);
 }
 
@@ -97,17 +99,48 @@ void Target::load_file(const std::string& path) const {
         if (trim(line).empty()) continue;
         const std::string where = path + ":" + std::to_string(number) + ": ";
         std::string key, value;
-        if (!split_assignment(line, key, value)) throw ConfigError(where + "expected 'key = value', got '" + trim(line) + "'");
+        if (!split_assignment(line, key, value)) throw ConfigError(where + "expected 'key = value', got " + settings::quoted(trim(line)));
         try {
             apply(key, value);
         } catch (const ConfigError& e) {
             throw ConfigError(where + e.what());
         }
+        m_origins[key] = {path + ":" + std::to_string(number), ++m_assignments};
     }
 }
 
+namespace {
+
+// Whether `message` names `key` as a whole word ("l1d.arrays[0]: ..." names
+// l1d.arrays; "psc.pdpt" does not name psc.pd).
+bool names_key(const std::string& message, const std::string& key) {
+    auto part_of_key = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (size_t at = message.find(key); at != std::string::npos; at = message.find(key, at + 1)) {
+        const size_t end = at + key.size();
+        const bool starts = at == 0 || !(part_of_key(message[at - 1]) || message[at - 1] == '.');
+        const bool ends = end == message.size() || !(part_of_key(message[end]) ||
+                                                     (message[end] == '.' && end + 1 < message.size() &&
+                                                      part_of_key(message[end + 1])));
+        if (starts && ends) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 void Target::validate() const {
-    for (const Bound& b : m_bound) b.group->validate(b.object);
+    for (const Bound& b : m_bound) {
+        try {
+            b.group->validate(b.object);
+        } catch (const ConfigError& e) {
+            // The line to fix: the last file line that set a key the message names.
+            const Origin* last = nullptr;
+            for (const auto& [key, origin] : m_origins)
+                if (names_key(e.what(), key) && (!last || origin.order > last->order)) last = &origin;
+            if (last) throw ConfigError(last->where + ": " + e.what());
+            throw;
+        }
+    }
 }
 
 std::vector<std::pair<std::string, std::string>> Target::values() const {

@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -152,7 +153,7 @@ class Group final : public GroupBase {
         return add(name, s,
                    [field](T& o, const Setting& d, const std::string& v) {
                        const double x = real_value(d.key, v);
-                       if (d.positive_real && !(x > 0)) throw ConfigError(d.key + ": must be above 0, got '" + v + "'");
+                       if (d.positive_real && !(x > 0)) throw ConfigError(d.key + ": must be above 0, got " + settings::quoted(v));
                        o.*field = x;
                    },
                    [field](const T& o) {
@@ -189,7 +190,7 @@ class Group final : public GroupBase {
                            }
                        std::string list;
                        for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c.first;
-                       throw ConfigError(d.key + ": '" + v + "' is not one of " + list);
+                       throw ConfigError(d.key + ": " + settings::quoted(v) + " is not one of " + list);
                    },
                    [field, choices](const T& o) {
                        for (const auto& c : choices)
@@ -216,7 +217,7 @@ class Group final : public GroupBase {
         m_set.push_back([field](T& o, const Setting& d, const std::string& v) {
             const uint64_t n = unsigned_value(d.key, v);
             check_integer(d, n, v);
-            if (n > std::numeric_limits<F>::max()) throw ConfigError(d.key + ": '" + v + "' is too large");
+            if (n > std::numeric_limits<F>::max()) throw ConfigError(d.key + ": " + settings::quoted(v) + " is too large");
             o.*field = F(n);
         });
         m_get.push_back([field](const T& o) { return std::to_string(o.*field); });
@@ -240,8 +241,8 @@ class Group final : public GroupBase {
             if (relative && s.key.compare(0, prefix.size(), prefix) == 0) keys.push_back(s.key.substr(prefix.size()));
         }
         const std::string guess = nearest(key, keys);
-        return "unknown " + (relative ? m_name + " " : std::string()) + "setting '" + key + "'" +
-               (guess.empty() ? "" : " (did you mean '" + guess + "'?)");
+        return "unknown " + (relative ? m_name + " " : std::string()) + "setting " + settings::quoted(key) +
+               (guess.empty() ? "" : " (did you mean " + settings::quoted(guess) + "?)");
     }
     // Every setting's current value, in declaration order.
     std::vector<std::pair<std::string, std::string>> values(const T& object) const {
@@ -291,9 +292,12 @@ class Target {
     // "KEY=VALUE" as one argument.
     void apply_assignment(const std::string& text) const;
     // A file of `key = value` lines ('#' starts a comment): every error names
-    // FILE:LINE. Does not validate (the caller does, once all sources are in).
+    // FILE:LINE. Does not validate (the caller does, once all sources are in),
+    // but remembers the line that set each key, for validate()'s messages.
     void load_file(const std::string& path) const;
-    // Cross-field checks of every bound group. Throws ConfigError.
+    // Cross-field checks of every bound group. Throws ConfigError; when the
+    // message names keys a configuration file set, it starts with FILE:LINE
+    // of the last such line.
     void validate() const;
     // Every bound setting and its value (a shared key once), in binding then
     // declaration order: a run's full configuration.
@@ -310,6 +314,14 @@ class Target {
         void* object;
     };
     std::vector<Bound> m_bound;
+    // Where a key's value came from, when a file set it last ("FILE:LINE");
+    // `order` tells which of two lines came later.
+    struct Origin {
+        std::string where;
+        uint64_t order = 0;
+    };
+    mutable std::map<std::string, Origin> m_origins;
+    mutable uint64_t m_assignments = 0;
 };
 
 // The docs table of `groups` (docs/configuration.md): one Markdown table per group.

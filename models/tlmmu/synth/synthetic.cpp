@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tlmmu/core/splitmix64.h"
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::synth {
 namespace {
@@ -110,7 +111,7 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
     const PatternKeys* keys = nullptr;
     for (const PatternKeys& k : pattern_table())
         if (fields[0] == k.name) keys = &k;
-    if (!keys) fail(spec, "unknown pattern '" + fields[0] + "' (known: sequential, stride, random, chase, mixed)");
+    if (!keys) fail(spec, "unknown pattern " + settings::quoted(fields[0]) + " (known: sequential, stride, random, chase, mixed)");
 
     std::set<std::string> allowed(std::begin(kCommonKeys), std::end(kCommonKeys));
     allowed.insert(keys->required.begin(), keys->required.end());
@@ -122,16 +123,16 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
     for (size_t i = 1; i < fields.size(); ++i) {
         const std::string& field = fields[i];
         const size_t eq = field.find('=');
-        if (eq == std::string::npos || eq == 0) fail(spec, "'" + field + "' is not key=value");
+        if (eq == std::string::npos || eq == 0) fail(spec, settings::quoted(field) + " is not key=value");
         const std::string key = field.substr(0, eq);
         if (!allowed.count(key)) {
             std::string known;
             for (const std::string& k : allowed) known += (known.empty() ? "" : ", ") + k;
-            fail(spec, "unknown key '" + key + "' for pattern '" + keys->name + "' (known: " + known + ")");
+            fail(spec, "unknown key " + settings::quoted(key) + " for pattern " + settings::quoted(keys->name) + " (known: " + known + ")");
         }
-        if (!values.insert(key).second) fail(spec, "key '" + key + "' given twice");
+        if (!values.insert(key).second) fail(spec, "key " + settings::quoted(key) + " given twice");
         const std::string value = field.substr(eq + 1);
-        if (value.empty()) fail(spec, "key '" + key + "' has no value");
+        if (value.empty()) fail(spec, "key " + settings::quoted(key) + " has no value");
         try {
             synth_settings().apply(s, key, value, true);
         } catch (const ConfigError& e) {
@@ -139,11 +140,11 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
             std::string why = e.what();
             const std::string prefix = "synth." + key + ": ";
             if (why.compare(0, prefix.size(), prefix) == 0) why.erase(0, prefix.size());
-            fail(spec, "key '" + key + "': " + why);
+            fail(spec, "key " + settings::quoted(key) + ": " + why);
         }
     }
     for (const std::string& k : keys->required)
-        if (!values.count(k)) fail(spec, "pattern '" + std::string(keys->name) + "' needs key '" + k + "'");
+        if (!values.count(k)) fail(spec, "pattern " + settings::quoted(std::string(keys->name)) + " needs key " + settings::quoted(k));
     if (s.pattern == SyntheticSpec::Pattern::sequential && !values.count("stride")) s.stride = s.page;
     if (s.pattern == SyntheticSpec::Pattern::chase && !values.count("accesses"))
         s.accesses = checked_mul(spec, s.pages, s.passes, "pages*passes");

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <thread>
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::trace::detail {
 
@@ -210,7 +211,7 @@ class ArchiveSource : public ByteSource {
             read = la_int64_t(ec ? kOpenBlock : std::min(size, kOpenBlock));
         }
         std::string where = m_path + ": byte " + std::to_string(read) + " of the file";
-        if (m_zip && !m_member.empty()) where += " (zip member '" + m_member + "')";
+        if (m_zip && !m_member.empty()) where += " (zip member " + settings::quoted(m_member) + ")";
         throw TraceError(where + ": " + what + (detail ? std::string(": ") + detail : std::string()));
     }
 
@@ -232,10 +233,10 @@ class ArchiveSource : public ByteSource {
             if (base.rfind("chunk.", 0) != 0) continue;  // not trace data
             const std::string digits = base.substr(6);
             if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
-                throw TraceError(m_path + ": zip member '" + name + "' is not named chunk.NNNN");
+                throw TraceError(m_path + ": zip member " + settings::quoted(name) + " is not named chunk.NNNN");
             const long number = std::stol(digits);
             if (m_chunks > 0 && number <= m_last_chunk)
-                throw TraceError(m_path + ": zip member '" + name + "' is out of order (after chunk " +
+                throw TraceError(m_path + ": zip member " + settings::quoted(name) + " is out of order (after chunk " +
                                  std::to_string(m_last_chunk) + ")");
             m_last_chunk = number;
             m_member = name;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tlmmu/trace/native.h"
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::trace {
 
@@ -383,8 +384,8 @@ std::unique_ptr<TraceExporter> make_exporter(const std::string& path, const std:
     if (format == "champsim") return std::make_unique<ChampsimExporter>(path, false);
     if (format == "champsim-cloudsuite") return std::make_unique<ChampsimExporter>(path, true);
     if (format == "drmemtrace") return std::make_unique<DrmemtraceExporter>(path, options);
-    throw TraceError(path + ": cannot write trace format '" + format +
-                     "' (writable: native, lackey, champsim, champsim-cloudsuite, drmemtrace)");
+    throw TraceError(path + ": cannot write trace format " + settings::quoted(format) +
+                     " (writable: native, lackey, champsim, champsim-cloudsuite, drmemtrace)");
 }
 
 }  // namespace tlmmu::trace

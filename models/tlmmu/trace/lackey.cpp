@@ -9,6 +9,7 @@
 
 #include "byte_source.h"
 #include "readers.h"
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::trace::detail {
 
@@ -103,14 +104,13 @@ class LackeyReader : public BatchReader {
     }
 
     [[noreturn]] void bad_line(const uint8_t* start) const {
+        // One byte past the quote's limit, so quoted() marks a cut line with "...".
         const uint8_t* stop = start;
-        while (stop < m_in.end && *stop != '\n' && stop - start < 60) ++stop;
-        std::string text(reinterpret_cast<const char*>(start), size_t(stop - start));
-        for (char& c : text)
-            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+        while (stop < m_in.end && *stop != '\n' && stop - start < 61) ++stop;
+        const std::string text(reinterpret_cast<const char*>(start), size_t(stop - start));
         const bool truncated = stop == m_in.end && m_in.source_done();
-        throw TraceError(position() + ": not a lackey line" + (truncated ? " (file ends mid-line)" : "") + ": '" +
-                         text + "'");
+        throw TraceError(position() + ": not a lackey line" + (truncated ? " (file ends mid-line)" : "") + ": " +
+                         settings::quoted(text, 60));
     }
 
     InputBuffer m_in;

@@ -9,6 +9,7 @@
 
 #include "byte_source.h"
 #include "readers.h"
+#include "tlmmu/settings/parse.h"
 
 namespace tlmmu::trace {
 
@@ -83,7 +84,7 @@ void check_format_name(const std::string& path, const std::string& format) {
         if (format == f) return;
     std::string list;
     for (const char* f : kFormats) list += std::string(list.empty() ? "" : ", ") + f;
-    throw TraceError(path + ": unknown trace format '" + format + "' (known: auto, " + list + ")");
+    throw TraceError(path + ": unknown trace format " + settings::quoted(format) + " (known: auto, " + list + ")");
 }
 
 // The per-thread files of a drmemtrace directory (its trace/ subdirectory if
@@ -119,7 +120,7 @@ std::unique_ptr<Reader> open_file(const std::string& path, const std::string& fo
     if (format == "lackey") return detail::make_lackey_reader(std::move(source), path);
     if (format == "champsim") return detail::make_champsim_reader(std::move(source), path, false);
     if (format == "champsim-cloudsuite") return detail::make_champsim_reader(std::move(source), path, true);
-    throw TraceError(path + ": unknown trace format '" + format + "'");
+    throw TraceError(path + ": unknown trace format " + settings::quoted(format));
 }
 
 }  // namespace
