@@ -496,14 +496,24 @@ std::string active_tasks_note(const SlurmSweep& sweep) {
            " still pending or running";
 }
 
-int collect_from_slurm(const SlurmSweep& sweep, bool wait) {
-    std::vector<Submission> submissions;
+namespace {
+
+// read_submissions with its error reported; false when the record is unreadable.
+bool load_submissions(const std::string& output, std::vector<Submission>& submissions) {
     try {
-        submissions = read_submissions(sweep.output);
+        submissions = read_submissions(output);
+        return true;
     } catch (const std::runtime_error& e) {
         std::cerr << "tlmmu sweep: " << e.what() << "\n";
-        return 2;
+        return false;
     }
+}
+
+}  // namespace
+
+int collect_from_slurm(const SlurmSweep& sweep, bool wait) {
+    std::vector<Submission> submissions;
+    if (!load_submissions(sweep.output, submissions)) return 2;
     if (wait && !wait_for_tasks(sweep, submissions)) return 1;
 
     bool complete = false;
@@ -562,12 +572,7 @@ int submit_to_slurm(const SlurmSweep& sweep, const SlurmOptions& options, bool w
         return 1;
     }
     std::vector<Submission> submissions;
-    try {
-        submissions = read_submissions(sweep.output);
-    } catch (const std::runtime_error& e) {
-        std::cerr << "tlmmu sweep: " << e.what() << "\n";
-        return 2;
-    }
+    if (!load_submissions(sweep.output, submissions)) return 2;
     {
         // Submitting is a short step; the lock keeps a local sweep or a second
         // submission from picking the same jobs meanwhile.
