@@ -131,9 +131,7 @@ int run_run_command(const std::vector<std::string>& args) {
     cli.quiet(quiet, "no progress line on stderr (shown only on a terminal, after the first second); "
                      "the guest's output still goes to stdout");
     cli.json(json_path, "write the counters and statistics as JSON");
-    cli.app()
-        .add_option("--junit", junit_path, "write JUnit XML: one test case, the program, failed unless it exited with status 0")
-        ->type_name("FILE");
+    cli.junit(junit_path, "one test case, the program, failed unless it exited with status 0");
     cli.app().add_option("FILE.elf", file, "the program")->required();
     if (const int status = cli.parse(args); status >= 0) return status;
     if (!max_time.empty() && !parse_time(max_time, options.clock_ghz, options.max_cycles))

@@ -31,7 +31,7 @@ int run_scenario_command(const std::vector<std::string>& args) {
     cli.app().add_flag("-v,--verbose", options.verbose, "trace every statement and its outcome");
     cli.app().add_flag("--stats", print_stats, "print the model's statistics after each file");
     cli.json(json_path, "write each file's statistics to FILE, one JSON object keyed by file");
-    cli.app().add_option("--junit", junit_path, "write JUnit XML to FILE, one test case per scenario file")->type_name("FILE");
+    cli.junit(junit_path, "one test case per scenario file");
     cli.app().add_option("FILE", files, "scenario files");
     if (const int status = cli.parse(args); status >= 0) return status;
     if (files.empty()) return cli.usage_error("no scenario files given");
