@@ -67,16 +67,23 @@ int run_sweep_command(const std::vector<std::string>& args) {
                              ->group(slurm_group);
     auto* wait_flag =
         app.add_flag("--wait", wait, "with --slurm or --collect: follow the tasks to their end first")->group(slurm_group);
-    std::vector<CLI::Option*> resources = {
+    // sbatch's resource options: texts passed on as given, and counts.
+    const std::vector<CLI::Option*> resource_texts = {
         app.add_option("--partition", slurm_options.partition, "sbatch --partition for every task")->type_name("P"),
         app.add_option("--time", slurm_options.time_limit, "sbatch --time for every task")->type_name("T"),
         app.add_option("--mem", slurm_options.mem, "sbatch --mem for every task")->type_name("M"),
-        cli.count("--cpus-per-task", slurm_options.cpus_per_task, "sbatch --cpus-per-task for every task"),
-        cli.count("--array-limit", slurm_options.array_limit, "at most N tasks running at once (--array=...%N)"),
-        app.add_option("--sbatch-arg", slurm_options.sbatch_args,
-                       "a further sbatch option, passed as given (repeatable; --sbatch-arg=--qos=long)")
-            ->type_name("ARG"),
     };
+    const std::vector<std::pair<CLI::Option*, unsigned*>> resource_counts = {
+        {cli.count("--cpus-per-task", slurm_options.cpus_per_task, "sbatch --cpus-per-task for every task"),
+         &slurm_options.cpus_per_task},
+        {cli.count("--array-limit", slurm_options.array_limit, "at most N tasks running at once (--array=...%N)"),
+         &slurm_options.array_limit},
+    };
+    std::vector<CLI::Option*> resources = resource_texts;
+    for (const auto& [option, value] : resource_counts) resources.push_back(option);
+    resources.push_back(app.add_option("--sbatch-arg", slurm_options.sbatch_args,
+                                       "a further sbatch option, passed as given (repeatable; --sbatch-arg=--qos=long)")
+                            ->type_name("ARG"));
     for (CLI::Option* o : resources) o->group(slurm_group)->needs(slurm_flag);
     wait_flag->excludes(local_flag)->excludes(list_flag)->excludes(job_flag)->excludes(aggregate_flag);
     const std::vector<CLI::Option*> modes = {list_flag, job_flag, aggregate_flag, slurm_flag, collect_flag, local_flag};
@@ -88,13 +95,13 @@ int run_sweep_command(const std::vector<std::string>& args) {
     const bool have_job = job_flag->count() > 0;
     if (workers == 0 || workers > 4096) return cli.usage_error("--jobs needs a number of jobs between 1 and 4096");
     if (wait && !slurm && !collect) return cli.usage_error("--wait goes with --slurm or --collect");
-    for (CLI::Option* o : {resources[0], resources[1], resources[2]})
+    for (CLI::Option* o : resource_texts)
         if (o->count() && o->results().back().empty()) return cli.usage_error(o->get_name() + " needs a value");
     for (const std::string& arg : slurm_options.sbatch_args)
         if (arg.empty()) return cli.usage_error("--sbatch-arg needs an sbatch option (--sbatch-arg=--qos=long)");
-    if (slurm_options.cpus_per_task > 1000000 || slurm_options.array_limit > 1000000 ||
-        (resources[3]->count() && slurm_options.cpus_per_task == 0) || (resources[4]->count() && slurm_options.array_limit == 0))
-        return cli.usage_error("--cpus-per-task and --array-limit need a number between 1 and 1000000");
+    for (const auto& [option, value] : resource_counts)
+        if (option->count() && (*value == 0 || *value > 1000000))
+            return cli.usage_error(option->get_name() + " needs a number between 1 and 1000000");
     if (out_dir.empty() && app.get_option("--out")->count()) return cli.usage_error("--out needs a directory");
     if (program.empty() && app.get_option("--program")->count()) return cli.usage_error("--program needs an executable");
 
