@@ -17,7 +17,7 @@ using CpuMask = uint64_t;
 constexpr unsigned kMaxCpus = 64;
 
 struct SmpConfig {
-    unsigned cpus = 4;
+    unsigned cpus = 1;  // one CPU unless a run asks for more (platform harts, trace-mode CPUs)
     // Inter-processor interrupts. The initiator writes the interrupt command
     // register once per destination (x2APIC without multicast), the message
     // arrives `ipi_latency` later, the receiver enters its handler, flushes,
