@@ -2,13 +2,15 @@
 """Writes the table-driven ISA tests (rv64ui/, rv64um/) from the RV64I and M
 semantics of the unprivileged ISA specification, evaluated here in Python on
 edge-case operands (0, +-1, the extreme values, 32-bit boundaries, shift
-amounts 0/1/31/32/63 and amounts with high bits set). Run it from anywhere:
-    python3 tests/isa/generate.py
-The generated .S files are checked in; tests/isa/CMakeLists.txt assembles them."""
+amounts 0/1/31/32/63 and amounts with high bits set).
+    python3 tests/isa/generate.py OUTDIR
+writes OUTDIR/rv64ui/*.S and OUTDIR/rv64um/*.S. tests/isa/CMakeLists.txt runs
+it at configure time into the build tree and assembles the result beside the
+hand-written tests; the generated files are not kept in the source tree."""
 import os
+import sys
 
 M64 = (1 << 64) - 1
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def s64(v):
@@ -279,14 +281,27 @@ def store_file(op):
     return '\n'.join(lines) + '\n', data
 
 
+OUT = None  # set by main()
+
+
 def write(suite, name, title, macro, body, data=''):
-    os.makedirs(os.path.join(HERE, suite), exist_ok=True)
+    os.makedirs(os.path.join(OUT, suite), exist_ok=True)
     text = header(macro, title) + body + FOOTER.replace('  TEST_DATA\n', data)
-    with open(os.path.join(HERE, suite, name + '.S'), 'w') as f:
+    path = os.path.join(OUT, suite, name + '.S')
+    # Rewrite only what changed, so a reconfigure does not reassemble every test.
+    if os.path.exists(path):
+        with open(path) as f:
+            if f.read() == text:
+                return
+    with open(path, 'w') as f:
         f.write(text)
 
 
 def main():
+    global OUT
+    if len(sys.argv) != 2:
+        sys.exit('usage: generate.py OUTDIR')
+    OUT = sys.argv[1]
     for op, fn in RR.items():
         write('rv64ui', op, '%s: register-register' % op, 'RVTEST_RV64U', rr_file(op, fn, op[:2] in ('sl', 'sr')))
     for op, fn in MUL.items():
