@@ -13,8 +13,12 @@
 
 namespace tlmmu::cosim::walker {
 
-// The walker's inputs (clk and rst are driven by the DUT wrapper).
+// The walker's inputs (clk and rst are driven by the DUT wrapper). The walk's
+// address, start and control state change only between walks: whoever
+// changes them increments `walk`, and the wrapper copies them to the ports
+// only then, not every cycle.
 struct WalkerInputs {
+    uint64_t walk = 0;
     bool req_valid = false;
     uint64_t req_va = 0;
     uint8_t req_type = 0;

@@ -345,6 +345,7 @@ class WalkerBench {
         io.efer_nxe = regs.nxe();
         io.eflags_ac = regs.ac;
         io.pkru = regs.pkru;
+        ++io.walk;
 
         unsigned request_delay = unsigned(m_rtl_rng.below(3));
         bool accepted = false, pending = false, done = false;
