@@ -1,9 +1,9 @@
-# tlmmu_add_rtl_cosim: co-simulate a SystemVerilog TLB or paging-structure
-# cache against the tlmmu model (docs/rtl-interface.md). Shipped with the
+# tlmmu_add_rtl_cosim: co-simulate a SystemVerilog TLB, paging-structure
+# cache or page walker against the tlmmu model (docs/rtl-interface.md). Shipped with the
 # installed package (find_package(tlmmu) includes this file) and used by the
 # project for its own RTL (rtl/cosim).
 #
-#   tlmmu_add_rtl_cosim(NAME <target> KIND tlb|psc TOP <module> SOURCES <file>...
+#   tlmmu_add_rtl_cosim(NAME <target> KIND tlb|psc|walker TOP <module> SOURCES <file>...
 #                       [CONFIG <name>] [PARAMS <P>=<V>...] [GEOMETRY <K>=<V>...]
 #                       [DEFINES <D>[=<V>]...] [INCLUDE_DIRS <dir>...]
 #                       [VERILATOR_ARGS <arg>...] [FAULT])
@@ -14,12 +14,13 @@
 # CONFIG (default: <module>). Without a target of that name, an executable
 # <target> is created: the co-simulation program, with the usual options
 # (--seed, --transactions, --config, --fault, --vcd, --vcd-window, --quiet,
-# --junit). FAULT marks the build selected by --fault (one with a planted bug).
+# --junit; a walker's also --levels, --no-psc, --require-coverage ...). FAULT marks the build selected by --fault (one with a planted bug).
 # The model is configured like the RTL from GEOMETRY, or from PARAMS when
 # GEOMETRY is not given:
 #   tlb: ENTRIES WAYS POLICY(0 lru, 1 plru) [ENTRIES_2M WAYS_2M ENTRIES_1G WAYS_1G]
 #   psc: LEVELS POLICY PDE_ENTRIES PDE_WAYS PDPTE_ENTRIES PDPTE_WAYS
 #        PML4E_ENTRIES PML4E_WAYS PML5E_ENTRIES PML5E_WAYS
+#   walker: MAXPHYADDR GB_PAGES RESTART_LIMIT
 include_guard(GLOBAL)
 
 # Where the harness sources live: set before including this file (the
@@ -43,9 +44,20 @@ set(_tlmmu_ports_psc
   "in req_fill_pcd 1" "in req_fill_pwt 1"
   "out rsp_valid 1" "out rsp_hit 1" "out rsp_level 3" "out rsp_table 40" "out rsp_rights 3" "out rsp_pcd 1"
   "out rsp_pwt 1" "out rsp_evicted 1" "out rsp_dropped count")
+set(_tlmmu_ports_walker
+  "in clk 1" "in rst 1" "in req_valid 1" "out req_ready 1" "in req_va 64" "in req_type 2" "in req_user 1"
+  "in req_implicit 1" "in req_start_valid 1" "in req_start_level 3" "in req_start_table 64" "in req_start_w 1"
+  "in req_start_u 1" "in req_start_nx 1" "in cr3 64" "in la57 1" "in cr0_wp 1" "in cr4_smep 1" "in cr4_smap 1"
+  "in cr4_pke 1" "in cr4_pge 1" "in efer_nxe 1" "in eflags_ac 1" "in pkru 32"
+  "out mem_req_valid 1" "in mem_req_ready 1" "out mem_req_cas 1" "out mem_req_addr 64" "out mem_req_cmp 64"
+  "out mem_req_wdata 64" "in mem_resp_valid 1" "in mem_resp_data 64" "in mem_resp_err 1"
+  "out res_valid 1" "in res_ready 1" "out res_fault 2" "out res_error_code 6" "out res_fault_addr 64"
+  "out res_pa 64" "out res_size 2" "out res_w 1" "out res_u 1" "out res_nx 1" "out res_pkey 4"
+  "out res_global 1" "out res_dirty 1")
 set(_tlmmu_geometry_tlb ENTRIES=64 WAYS=4 POLICY=1 ENTRIES_2M=0 WAYS_2M=4 ENTRIES_1G=0 WAYS_1G=4)
 set(_tlmmu_geometry_psc LEVELS=5 POLICY=1 PDE_ENTRIES=32 PDE_WAYS=4 PDPTE_ENTRIES=4 PDPTE_WAYS=4
     PML4E_ENTRIES=2 PML4E_WAYS=2 PML5E_ENTRIES=2 PML5E_WAYS=2)
+set(_tlmmu_geometry_walker MAXPHYADDR=46 GB_PAGES=1 RESTART_LIMIT=8)
 
 # Verilator's runtime headers warn under -Wall -Wextra: treat them as system headers.
 function(tlmmu_cosim_quiet_verilator_headers target)
@@ -125,9 +137,8 @@ function(tlmmu_add_rtl_cosim)
       message(FATAL_ERROR "${what}: ${required} is required")
     endif()
   endforeach()
-  if(NOT ARG_KIND MATCHES "^(tlb|psc)$")
-    message(FATAL_ERROR "${what}: KIND must be tlb or psc, not '${ARG_KIND}' (a page walker is co-simulated "
-                        "by walker_cosim; its port list is in docs/rtl-interface.md)")
+  if(NOT ARG_KIND MATCHES "^(tlb|psc|walker)$")
+    message(FATAL_ERROR "${what}: KIND must be tlb, psc or walker, not '${ARG_KIND}'")
   endif()
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "${what}: unexpected arguments '${ARG_UNPARSED_ARGUMENTS}'")
@@ -172,7 +183,18 @@ function(tlmmu_add_rtl_cosim)
       message(FATAL_ERROR "${what}: GEOMETRY key '${key}' is not one of the ${kind} model's (${_tlmmu_geometry_${kind}})")
     endif()
   endforeach()
-  if(g_POLICY EQUAL 0)
+  if(kind STREQUAL "walker")
+    # The model refuses what the RTL parameters cannot mean: say so at configure time.
+    if(g_MAXPHYADDR LESS 32 OR g_MAXPHYADDR GREATER 52)
+      message(FATAL_ERROR "${what}: MAXPHYADDR must be 32..52, not ${g_MAXPHYADDR}")
+    endif()
+    if(g_GB_PAGES GREATER 1)
+      message(FATAL_ERROR "${what}: GB_PAGES must be 0 or 1, not ${g_GB_PAGES}")
+    endif()
+    if(g_RESTART_LIMIT LESS 1)
+      message(FATAL_ERROR "${what}: RESTART_LIMIT must be at least 1")
+    endif()
+  elseif(g_POLICY EQUAL 0)
     set(policy lru)
   elseif(g_POLICY EQUAL 1)
     set(policy tree_plru)
@@ -214,6 +236,8 @@ function(tlmmu_add_rtl_cosim)
   # Ports, from the header Verilator wrote at configure time.
   if(kind STREQUAL "tlb")
     math(EXPR total "${g_ENTRIES} + ${g_ENTRIES_2M} + ${g_ENTRIES_1G}")
+  elseif(kind STREQUAL "walker")
+    set(total 1)  # no counter port
   else()
     math(EXPR total "${g_PDE_ENTRIES} + ${g_PDPTE_ENTRIES} + ${g_PML4E_ENTRIES} + ${g_PML5E_ENTRIES}")
   endif()
@@ -235,6 +259,13 @@ function(tlmmu_add_rtl_cosim)
   endif()
   if(kind STREQUAL "tlb")
     set(row "        {\"${ARG_CONFIG}\", ${g_ENTRIES}, ${g_WAYS}, ${g_ENTRIES_2M}, ${g_WAYS_2M}, ${g_ENTRIES_1G}, ${g_WAYS_1G}, ReplacementPolicy::${policy}, ${fault}, &make<${prefix}>},")
+  elseif(kind STREQUAL "walker")
+    if(g_GB_PAGES)
+      set(gb_pages true)
+    else()
+      set(gb_pages false)
+    endif()
+    set(row "        {\"${ARG_CONFIG}\", ${g_MAXPHYADDR}, ${gb_pages}, ${g_RESTART_LIMIT}, ${fault}, &make<${prefix}>},")
   else()
     set(row "        {\"${ARG_CONFIG}\", ${g_LEVELS}, {{}, {}, {${g_PDE_ENTRIES}, ${g_PDE_WAYS}}, {${g_PDPTE_ENTRIES}, ${g_PDPTE_WAYS}}, {${g_PML4E_ENTRIES}, ${g_PML4E_WAYS}}, {${g_PML5E_ENTRIES}, ${g_PML5E_WAYS}}}, ReplacementPolicy::${policy}, ${fault}, &make<${prefix}>},")
   endif()

@@ -35,7 +35,7 @@ void print(const Row& r, double model_rate) {
 
 // The model alone, the RTL alone and the co-simulation of one configuration.
 template <class Block, class Config>
-bool measure(const std::string& label, const Config& config, uint64_t seed, uint64_t n, const NextCycle& next_cycle,
+bool measure(const std::string& label, const Config& config, uint64_t seed, uint64_t n, const Advance& advance,
              uint64_t& sink) {
     Row model{label, "model", n, 0};
     {
@@ -54,10 +54,13 @@ bool measure(const std::string& label, const Config& config, uint64_t seed, uint
         dut->reset();
         typename Block::Stimulus stimulus(seed, config);
         const auto t = Clock::now();
-        for (uint64_t i = 0; i < n; ++i) {
-            const auto r = dut->step(stimulus.next());
-            next_cycle();
-            sink += r.hit + r.dropped;
+        {
+            CycleBatch time(advance);
+            for (uint64_t i = 0; i < n; ++i) {
+                const auto r = dut->step(stimulus.next());
+                time.add(1);
+                sink += r.hit + r.dropped;
+            }
         }
         rtl.seconds = seconds_since(t);
     }
@@ -65,7 +68,7 @@ bool measure(const std::string& label, const Config& config, uint64_t seed, uint
     o.seed = seed;
     o.transactions = n;
     typename Block::Coverage coverage(config);
-    const RunSummary s = run_cosim<Block>(o, config, std::cout, next_cycle, coverage);
+    const RunSummary s = run_cosim<Block>(o, config, std::cout, advance, coverage);
     Row cosim{label, "cosim", s.transactions, s.seconds};
     const double model_rate = n / model.seconds;
     print(model, model_rate);
@@ -88,17 +91,17 @@ int sc_main(int argc, char** argv) {
     cli.count("--seed", seed, "stimulus seed (default 1)");
     if (const int status = cli.parse(argc, argv); status >= 0) return status;
     if (quick) transactions = 50000;
-    return run_clocked([&](const NextCycle& next_cycle) {
+    return run_timed([&](const Advance& advance) {
         std::printf("%-16s %-8s %12s %10s %12s %10s\n", "block", "path", "transactions", "seconds", "M trans/s",
                     "vs model");
         uint64_t sink = 0;
         bool ok = true;
         for (const char* name : {"small", "setassoc", "split"})
             ok &= measure<TlbBlock>(std::string("tlb ") + name, *find_tlb_config(name, false), seed, transactions,
-                                    next_cycle, sink);
+                                    advance, sink);
         for (const char* name : {"5level", "4level"})
             ok &= measure<PscBlock>(std::string("psc ") + name, *find_psc_config(name, false), seed, transactions,
-                                    next_cycle, sink);
+                                    advance, sink);
         std::printf("(checksum %llu)\n", (unsigned long long)sink);
         if (!ok) std::cerr << "rtl_bench: the co-simulation reported a mismatch\n";
         return ok ? 0 : 1;

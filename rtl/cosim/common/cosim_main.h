@@ -26,11 +26,11 @@ int cosim_main(int argc, char** argv, const std::string& block, const std::strin
                   << o.config << "'; available: " << config_names << "\n";
         return 2;
     }
-    return run_clocked([&](const NextCycle& next_cycle) {
+    return run_timed([&](const Advance& advance) {
         typename Block::Coverage coverage(*config);
         RunSummary s;
         try {
-            s = run_cosim<Block>(o, *config, std::cout, next_cycle, coverage);
+            s = run_cosim<Block>(o, *config, std::cout, advance, coverage);
         } catch (const std::exception& e) {
             std::cerr << program << ": " << e.what() << "\n";
             return 2;

@@ -6,18 +6,13 @@ namespace tlmmu::cosim {
 namespace {
 
 SC_MODULE(Transactor) {
-    sc_core::sc_in<bool> clk{"clk"};
-    std::function<int(const NextCycle&)> body;
+    std::function<int(const Advance&)> body;
     int status = 0;
     bool finished = false;
 
-    SC_CTOR(Transactor) {
-        SC_THREAD(run);
-        sensitive << clk.pos();
-        dont_initialize();
-    }
+    SC_CTOR(Transactor) { SC_THREAD(run); }
     void run() {
-        status = body([] { sc_core::wait(); });
+        status = body([](uint64_t cycles) { sc_core::wait(sc_core::sc_time(double(cycles), sc_core::SC_NS)); });
         finished = true;
         sc_core::sc_stop();
     }
@@ -25,10 +20,8 @@ SC_MODULE(Transactor) {
 
 }  // namespace
 
-int run_clocked(const std::function<int(const NextCycle&)>& body) {
-    sc_core::sc_clock clock("clock", sc_core::sc_time(1, sc_core::SC_NS));
+int run_timed(const std::function<int(const Advance&)>& body) {
     Transactor transactor("transactor");
-    transactor.clk(clock);
     transactor.body = body;
     // sc_stop() ends every run: not worth a message.
     sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);

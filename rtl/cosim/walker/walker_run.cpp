@@ -1,39 +1,30 @@
-// Co-simulation of the page-walker RTL (rtl/walker/walker.sv, Verilated) with
-// the C++ model's walker (tlmmu::Mmu with its TLBs disabled, so every
-// translation walks). Each transaction: random stimulus (control state, page-
-// table edits, an access, maybe another processor racing a locked update); the
-// model translates it through a recording PhysicalAccess, whose writes are
-// then undone; the RTL walks the same memory through a transactor with random
+// The page-walker co-simulation (walker_block.h): a Verilated walker (behind
+// WalkerDut, from the table tlmmu_add_rtl_cosim generates) against the C++
+// model's walker (tlmmu::Mmu with its TLBs disabled, so every translation
+// walks). Each transaction: random stimulus (control state, page-table edits,
+// an access, maybe another processor racing a locked update); the model
+// translates it through a recording PhysicalAccess, whose writes are then
+// undone; the RTL walks the same memory through a transactor with random
 // handshake delays; the scoreboard compares the result and the sequence of
 // page-table reads and compare-and-sets. The first mismatch ends the run with
 // exit status 1 and names its transaction; with --vcd the run is repeated
 // from the start and the cycles of the transactions before it are dumped.
-//
-// Four Verilated builds of the walker are linked in: MAXPHYADDR 46 and 52,
-// 46 without 1 GiB pages (GB_PAGES=0), and 46 with the planted fault (--fault).
-// Verilator's headers come before <systemc> (docs: toolchain notes).
-#include "verilated.h"
-#include "verilated_vcd_c.h"
-#include "Vwalker_pa46.h"
-#include "Vwalker_pa46_no1g.h"
-#include "Vwalker_pa52.h"
-#include "Vwalker_planted.h"
-
-#include <systemc>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include "command_line.h"
+#include "harness.h"
 #include "junit.h"
 #include "scoreboard.h"
 #include "stimulus.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/core/mmu.h"
+#include "walker_block.h"
 
 namespace tlmmu::cosim::walker {
 
@@ -54,7 +45,7 @@ struct Options {
     unsigned levels = 4;
     uint64_t transactions = 100000;
     uint64_t seed = 1;
-    std::string config = "pa46";
+    std::string config;  // empty: the first build
     bool fault = false;
     bool quiet = false;
     bool psc = true;
@@ -66,9 +57,10 @@ struct Options {
     std::string vcd;
     uint64_t vcd_window = 1000;
     std::string junit;
+    const WalkerRtlConfig* rtl = nullptr;  // the build --config and --fault chose
 
-    unsigned maxphyaddr() const { return config == "pa52" ? 52 : 46; }
-    bool gb_pages() const { return config != "pa46-no1g"; }
+    unsigned maxphyaddr() const { return rtl->maxphyaddr; }
+    bool gb_pages() const { return rtl->gb_pages; }
 };
 
 // The command line (tlmmu's option layer): -1 to go on, else the exit status.
@@ -83,12 +75,9 @@ int parse_options(int argc, char** argv, Options& o) {
     cli.count("--transactions", o.transactions, "walks to run (default 100000)");
     cli.count("--levels", o.levels, "4-level or 5-level (CR4.LA57) paging (default 4)");
     cli.app()
-        .add_option("--config", o.config,
-                    "RTL build: pa46 (MAXPHYADDR 46, default), pa52 (MAXPHYADDR 52) or pa46-no1g (MAXPHYADDR 46, no "
-                    "1 GiB pages: PS in a PDPTE is reserved)")
-        ->check(CLI::IsMember({"pa46", "pa52", "pa46-no1g"}))
+        .add_option("--config", o.config, "RTL build (default: the first): " + walker_config_names())
         ->type_name("NAME");
-    cli.app().add_flag("--fault", o.fault, "the pa46 build with the planted fault (EFLAGS.AC ignored by SMAP)");
+    cli.app().add_flag("--fault", o.fault, "the build of --config with the planted fault (expect a mismatch)");
     cli.app().add_flag("!--no-psc", o.psc,
                        "always walk from CR3 (default: start below the model's paging-structure-cache hits, as a PSC "
                        "would tell the walker)");
@@ -115,9 +104,11 @@ int parse_options(int argc, char** argv, Options& o) {
         std::fclose(f);
         std::remove(part.c_str());
     }
-        if (o.fault && o.config != "pa46") {
-        return cli.usage_error("--fault: the planted fault is built for pa46 only");
-    }
+    if (o.config.empty()) o.config = walker_configs().front().name;
+    o.rtl = find_walker_config(o.config, o.fault);
+    if (!o.rtl)
+        return cli.usage_error(std::string("--config: no ") + (o.fault ? "planted-fault build of the " : "") +
+                               "configuration '" + o.config + "'; available: " + walker_config_names());
     return -1;
 }
 
@@ -148,60 +139,6 @@ WalkStart predict_start(const Mmu& mmu, uint64_t va) {
     return s;
 }
 
-// The Verilated walker with its clock, reset and optional waveform.
-template <class Model>
-class RtlWalker {
- public:
-    explicit RtlWalker(bool traceable) : m_top(&m_context, "walker") {
-        m_context.traceEverOn(traceable);
-        if (traceable) m_top.trace(&m_vcd, 99);
-    }
-    ~RtlWalker() {
-        close_vcd();
-        m_top.final();
-    }
-
-    Model& io() { return m_top; }
-    uint64_t cycle() const { return m_cycle; }
-
-    // The waveform is written as FILE.part and renamed when complete.
-    void open_vcd(const std::string& path) {
-        m_vcd_path = path;
-        m_vcd.open((path + ".part").c_str());
-        if (!m_vcd.isOpen()) throw std::runtime_error(path + ": cannot write the waveform");
-    }
-    void close_vcd() {
-        if (!m_vcd.isOpen()) return;
-        m_vcd.close();
-        if (std::rename((m_vcd_path + ".part").c_str(), m_vcd_path.c_str()) != 0)
-            throw std::runtime_error(m_vcd_path + ": cannot rename the waveform into place");
-    }
-
-    void reset() {
-        m_top.rst = 1;
-        tick();
-        tick();
-        m_top.rst = 0;
-    }
-    // One clock cycle: inputs set by the caller are sampled at the rising edge.
-    void tick() {
-        m_top.clk = 1;
-        m_top.eval();
-        if (m_vcd.isOpen()) m_vcd.dump(2 * m_cycle + 1);
-        m_top.clk = 0;
-        m_top.eval();
-        ++m_cycle;
-        if (m_vcd.isOpen()) m_vcd.dump(2 * m_cycle);
-    }
-
- private:
-    VerilatedContext m_context;
-    Model m_top;
-    VerilatedVcdC m_vcd;
-    std::string m_vcd_path;
-    uint64_t m_cycle = 0;
-};
-
 struct RunOutcome {
     bool mismatch = false;
     uint64_t transaction = 0;  // the mismatching one
@@ -210,8 +147,50 @@ struct RunOutcome {
     double model_seconds = 0;  // spent in Mmu::translate
 };
 
+// The Verilated walker behind WalkerDut, with the cycle count and the
+// waveform written as FILE.part and renamed when complete.
+class RtlWalker {
+ public:
+    RtlWalker(const WalkerRtlConfig& config, bool traceable) : m_dut(config.make_dut(traceable)) {}
+    ~RtlWalker() {
+        try {
+            close_vcd();
+        } catch (const std::exception&) {  // the run's own error is already on its way
+        }
+    }
+
+    WalkerInputs& in() { return m_in; }
+    const WalkerOutputs& out() const { return m_out; }
+    uint64_t cycle() const { return m_cycle; }
+
+    void open_vcd(const std::string& path) {
+        m_dut->start_trace(path);
+        m_tracing = true;
+    }
+    void close_vcd() {
+        if (!m_tracing) return;
+        m_tracing = false;
+        m_dut->stop_trace();
+    }
+    void reset() {
+        m_dut->reset(m_out);
+        m_cycle += 2;
+    }
+    // One clock cycle: the inputs set by the caller are sampled at the rising edge.
+    void tick() {
+        m_dut->tick(m_in, m_out);
+        ++m_cycle;
+    }
+
+ private:
+    std::unique_ptr<WalkerDut> m_dut;
+    WalkerInputs m_in;
+    WalkerOutputs m_out;
+    uint64_t m_cycle = 0;
+    bool m_tracing = false;
+};
+
 // One run: the model, the memory, the stimulus and the RTL, from the seed.
-template <class Model>
 class WalkerBench {
  public:
     WalkerBench(const Options& options, bool traceable)
@@ -222,7 +201,7 @@ class WalkerBench {
           m_tables(m_memory, options.levels, options.maxphyaddr(), kTableRegion, kMaxTables),
           m_rng(options.seed),
           m_rtl_rng(options.seed ^ 0x9e3779b97f4a7c15ull),
-          m_rtl(traceable) {}
+          m_rtl(*options.rtl, traceable) {}
 
     const Coverage& coverage() const { return m_coverage; }
 
@@ -300,7 +279,7 @@ class WalkerBench {
             for (const char* level : {"psc.pml5", "psc.pml4", "psc.pdpt", "psc.pd"}) apply_setting(c, level, "none");
         c.maxphyaddr = o.maxphyaddr();  // the RTL's MAXPHYADDR parameter
         c.gb_pages = o.gb_pages();      // GB_PAGES
-        c.walk_restart_limit = 8;       // RESTART_LIMIT
+        c.walk_restart_limit = o.rtl->restart_limit;  // RESTART_LIMIT
         validate(c);
         return c;
     }
@@ -343,7 +322,8 @@ class WalkerBench {
     // breaks the handshake (`problem` says how).
     bool run_rtl(const Access& access, const WalkStart& start, const Interference& plan, WalkResult& result,
                  std::vector<MemoryAccess>& log, std::string& problem) {
-        Model& io = m_rtl.io();
+        WalkerInputs& io = m_rtl.in();
+        const WalkerOutputs& dut = m_rtl.out();
         const ControlRegs& regs = m_mmu.regs();
         io.req_va = access.va;
         io.req_type = uint8_t(access.type);
@@ -365,6 +345,7 @@ class WalkerBench {
         io.efer_nxe = regs.nxe();
         io.eflags_ac = regs.ac;
         io.pkru = regs.pkru;
+        ++io.walk;
 
         unsigned request_delay = unsigned(m_rtl_rng.below(3));
         bool accepted = false, pending = false, done = false;
@@ -382,7 +363,7 @@ class WalkerBench {
             // Request.
             io.req_valid = !accepted && request_delay == 0;
             if (request_delay) --request_delay;
-            const bool accepting = io.req_valid && io.req_ready;
+            const bool accepting = io.req_valid && dut.req_ready;
 
             // Memory response, then request.
             io.mem_resp_valid = 0;
@@ -395,13 +376,13 @@ class WalkerBench {
                 pending = false;
             }
             io.mem_req_ready = m_rtl_rng.percent(60);
-            if (held && (!io.mem_req_valid || io.mem_req_addr != held_addr || bool(io.mem_req_cas) != held_cas ||
-                         io.mem_req_cmp != held_cmp || io.mem_req_wdata != held_wdata)) {
+            if (held && (!dut.mem_req_valid || dut.mem_req_addr != held_addr || dut.mem_req_cas != held_cas ||
+                         dut.mem_req_cmp != held_cmp || dut.mem_req_wdata != held_wdata)) {
                 problem = "the memory request changed before it was accepted";
                 return false;
             }
             held = false;
-            if (io.mem_req_valid) {
+            if (dut.mem_req_valid) {
                 if (pending || !accepted) {
                     problem = pending ? "a memory request while a response is outstanding"
                                       : "a memory request before the walk request was accepted";
@@ -410,12 +391,12 @@ class WalkerBench {
                 if (!io.mem_req_ready) {
                     ++m_coverage.memory_stalls;
                     held = true;
-                    held_addr = io.mem_req_addr;
-                    held_cas = io.mem_req_cas;
-                    held_cmp = io.mem_req_cmp;
-                    held_wdata = io.mem_req_wdata;
+                    held_addr = dut.mem_req_addr;
+                    held_cas = dut.mem_req_cas;
+                    held_cmp = dut.mem_req_cmp;
+                    held_wdata = dut.mem_req_wdata;
                 } else {
-                    log.push_back(serve(io, plan, cas_count));
+                    log.push_back(serve(dut, plan, cas_count));
                     pending = true;
                     due = m_rtl.cycle() + 1 + m_rtl_rng.below(4);
                 }
@@ -423,23 +404,23 @@ class WalkerBench {
 
             // Result.
             io.res_ready = m_rtl_rng.percent(70);
-            if (io.res_valid && io.res_ready) {
+            if (dut.res_valid && io.res_ready) {
                 if (!accepted) {
                     problem = "a result before the request was accepted";
                     return false;
                 }
-                result.fault = WalkFault(io.res_fault);
-                result.error_code = io.res_error_code;
-                result.fault_address = io.res_fault_addr;
+                result.fault = WalkFault(dut.res_fault);
+                result.error_code = dut.res_error_code;
+                result.fault_address = dut.res_fault_addr;
                 if (result.fault == WalkFault::none) {
-                    result.pa = io.res_pa;
-                    result.size = PageSize(io.res_size);
-                    result.rights.writable = io.res_w;
-                    result.rights.user = io.res_u;
-                    result.rights.nx = io.res_nx;
-                    result.pkey = io.res_pkey;
-                    result.global = io.res_global;
-                    result.dirty = io.res_dirty;
+                    result.pa = dut.res_pa;
+                    result.size = PageSize(dut.res_size);
+                    result.rights.writable = dut.res_w;
+                    result.rights.user = dut.res_u;
+                    result.rights.nx = dut.res_nx;
+                    result.pkey = dut.res_pkey;
+                    result.global = dut.res_global;
+                    result.dirty = dut.res_dirty;
                 }
                 done = true;
             }
@@ -458,7 +439,7 @@ class WalkerBench {
 
     // The memory transactor: performs the request the RTL presents on the
     // model's memory, as one atomic access for a compare-and-set.
-    MemoryAccess serve(Model& io, const Interference& plan, unsigned& cas_count) {
+    MemoryAccess serve(const WalkerOutputs& io, const Interference& plan, unsigned& cas_count) {
         MemoryAccess a;
         a.pa = io.mem_req_addr;
         if (!io.mem_req_cas) {
@@ -514,7 +495,7 @@ class WalkerBench {
     RandomPageTables m_tables;
     Random m_rng;      // stimulus: the same sequence whatever the RTL does
     Random m_rtl_rng;  // handshake delays
-    RtlWalker<Model> m_rtl;
+    RtlWalker m_rtl;
     Coverage m_coverage;
 };
 
@@ -524,14 +505,13 @@ std::string rate(uint64_t count, double seconds) {
     return buf;
 }
 
-// The whole job for one Verilated build; returns the exit status.
-template <class Model>
+// The whole job for the chosen Verilated build; returns the exit status.
 int cosimulate(const Options& o, const std::function<void(uint64_t)>& advance) {
     const auto started = std::chrono::steady_clock::now();
     Coverage coverage;
     RunOutcome outcome;
     {
-        WalkerBench<Model> bench(o, false);
+        WalkerBench bench(o, false);
         outcome = bench.run("", 0, &std::cout, advance);
         coverage = bench.coverage();
     }
@@ -542,7 +522,7 @@ int cosimulate(const Options& o, const std::function<void(uint64_t)>& advance) {
             const uint64_t from = outcome.transaction > o.vcd_window ? outcome.transaction - o.vcd_window : 0;
             Options again = o;
             again.transactions = outcome.transaction + 1;
-            WalkerBench<Model> replay(again, true);
+            WalkerBench replay(again, true);
             const RunOutcome repeated = replay.run(o.vcd, from, nullptr, [](uint64_t) {});
             if (!repeated.mismatch || repeated.transaction != outcome.transaction) {
                 std::cout << "walker co-simulation: the replay did not repeat the mismatch; " << o.vcd
@@ -582,56 +562,39 @@ int cosimulate(const Options& o, const std::function<void(uint64_t)>& advance) {
     return 0;
 }
 
-// SystemC side: one thread runs the job; SystemC time advances by the RTL's
-// cycles (1 ns each) after each transaction.
-SC_MODULE(CosimulationThread) {
-    Options options;
-    int status = 3;
-
-    SC_CTOR(CosimulationThread) { SC_THREAD(run); }
-
-    void run() {
-        const auto advance = [](uint64_t cycles) { sc_core::wait(sc_core::sc_time(double(cycles), sc_core::SC_NS)); };
-        try {
-            if (options.fault) status = cosimulate<Vwalker_planted>(options, advance);
-            else if (options.config == "pa52") status = cosimulate<Vwalker_pa52>(options, advance);
-            else if (options.config == "pa46-no1g") status = cosimulate<Vwalker_pa46_no1g>(options, advance);
-            else status = cosimulate<Vwalker_pa46>(options, advance);
-        } catch (const std::exception& e) {
-            std::cerr << "walker_cosim: " << e.what() << "\n";
-            status = 3;
-        }
-    }
-};
-
 }  // namespace
 
-}  // namespace tlmmu::cosim::walker
-
-int sc_main(int argc, char** argv) {
-    using namespace tlmmu::cosim::walker;
+int walker_cosim_main(int argc, char** argv) {
     Options options;
     if (const int status = parse_options(argc, argv, options); status >= 0) return status;
-    CosimulationThread thread("walker_cosim");
-    thread.options = options;
     const auto started = std::chrono::steady_clock::now();
-    sc_core::sc_start();
+    // SystemC time advances by the RTL's cycles (1 ns each), in batches.
+    const int status = run_timed([&](const Advance& advance) {
+        try {
+            CycleBatch time(advance);
+            return cosimulate(options, [&](uint64_t cycles) { time.add(cycles); });
+        } catch (const std::exception& e) {
+            std::cerr << "walker_cosim: " << e.what() << "\n";
+            return 3;
+        }
+    });
     if (!options.junit.empty()) {
-        tlmmu::tools::JunitCase tc;
+        tools::JunitCase tc;
         tc.name = "walker " + options.config + (options.fault ? " (planted fault)" : "") + ", " +
                   std::to_string(options.levels) + "-level, seed " + std::to_string(options.seed) + ", " +
                   std::to_string(options.transactions) + " transactions";
         tc.classname = "cosim.walker";
         tc.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        if (thread.status != 0) {
-            tc.outcome = thread.status == 1 ? tlmmu::tools::JunitCase::Outcome::failure
-                                            : tlmmu::tools::JunitCase::Outcome::error;
-            tc.message = thread.status == 1 ? "mismatch or coverage not reached (see the log)" : "internal error";
+        if (status != 0) {
+            tc.outcome = status == 1 ? tools::JunitCase::Outcome::failure : tools::JunitCase::Outcome::error;
+            tc.message = status == 1 ? "mismatch or coverage not reached (see the log)" : "internal error";
         }
-        if (!tlmmu::tools::write_junit(options.junit, {{"walker_cosim", {tc}}})) {
+        if (!tools::write_junit(options.junit, {{"walker_cosim", {tc}}})) {
             std::cerr << "walker_cosim: cannot write " << options.junit << "\n";
             return 2;
         }
     }
-    return thread.status;
+    return status;
 }
+
+}  // namespace tlmmu::cosim::walker
