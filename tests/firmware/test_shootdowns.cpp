@@ -148,3 +148,13 @@ TEST_CASE("shootdowns: the ceiling is a parameter", "[shootdowns]") {
     CHECK(cell(*t, "ipi", 2, 8, "invlpgs_per_shootdown") == 0);
     CHECK(k.results.table("munmap_storm")->rows.size() == 2);  // IPIs only: 1 and 2 threads
 }
+
+TEST_CASE("shootdowns: without INVLPGB (smp.invlpgb = off) the kernel flushes by IPIs only", "[shootdowns]") {
+    const KernelRun k = run_kernel({"shootdowns"}, {{"shootdowns.max_cpus", "2"}, {"shootdowns.max_pages", "1"},
+                                                    {"shootdowns.reps", "1"}, {"shootdowns.storm_ops", "1"}},
+                                   {{"smp.invlpgb", "off"}});
+    const Table* t = k.results.table("shootdown");
+    REQUIRE(t);
+    CHECK(t->rows.size() == 2);  // IPIs on 1 and 2 CPUs; no #UD from an INVLPGB
+    for (const auto& w : t->words) CHECK(w[t->column("mechanism")] == "ipi");
+}
