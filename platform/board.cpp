@@ -138,11 +138,12 @@ std::string Board::hart_states() const {
             state += "spinning at pc " + hex(h.pc());
         else state += "running at pc " + hex(h.pc());
         if (!h.software_interrupt_enabled()) state += " (software interrupt masked)";
-        std::string& list = h.software_interrupt_enabled() || !h.sleeping() ? waiting : silent;
+        // Silent: an IPI reached it and it has not answered (taken or cleared it).
+        std::string& list = h.software_interrupt_pending() ? silent : waiting;
         list += (list.empty() ? "" : ", ") + state;
     }
     std::string out = waiting;
-    if (!silent.empty()) out += std::string(out.empty() ? "" : "; ") + "silent: " + silent;
+    if (!silent.empty()) out += std::string(out.empty() ? "" : "; ") + "silent (an IPI not taken): " + silent;
     return out;
 }
 
