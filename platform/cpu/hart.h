@@ -170,6 +170,8 @@ class Hart {
     uint64_t stores() const { return m_stores; }
     // The interrupts this hart can take now: a software interrupt is
     // deliverable when MSIE is set and (in M mode) mstatus.MIE.
+    // An IPI has reached this hart (mip.MSIP) and is not yet taken or cleared.
+    bool software_interrupt_pending() const { return pending_interrupts() & kMipMsip; }
     bool software_interrupt_enabled() const {
         return (m_mie & kMipMsip) && (m_priv == Privilege::user || (m_mstatus & mstatus_bits::MIE));
     }
