@@ -40,6 +40,10 @@ const settings::Group<PlatformOptions>& platform_settings() {
         g.real("clock_ghz", &PlatformOptions::clock_ghz).unit("GHz").positive().doc("SystemC time per cycle = 1/clock_ghz ns");
         g.integer("timer_divider", &PlatformOptions::timer_divider).min(1).doc("mtime increments once per this many cycles");
         g.integer("quantum_cycles", &PlatformOptions::quantum_cycles).unit("cycles").min(1).doc("temporal-decoupling quantum (systemc backend)");
+        g.integer("smp_quantum", &PlatformOptions::smp_quantum)
+            .unit("instructions")
+            .range(1, 1000000000)
+            .doc("with several harts: instructions the hart with the smallest clock runs before the next is chosen");
         g.choice("fetch", &PlatformOptions::fetch,
                  {{"block", FetchGranularity::block}, {"instruction", FetchGranularity::instruction}})
             .doc("when instruction fetch looks the iTLB up again: on leaving a 64-byte block, or every instruction");
@@ -80,9 +84,16 @@ std::vector<uint8_t> encode_parameter_block(const std::vector<GuestParameter>& p
 }
 
 void PlatformOptions::set(const std::string& key, const std::string& value) {
-    if (settings::lower(settings::trim(key)).compare(0, 6, "cache.") == 0) {
+    const std::string k = settings::lower(settings::trim(key));
+    if (k.compare(0, 6, "cache.") == 0) {
         cache::apply_cache_setting(cache, settings::trim(key), value);
         cache::validate(cache);
+        return;
+    }
+    // The hart count is smp.cpus (one name for the CPUs of a run); `cpus` is its short form here.
+    if (k == "cpus" || k == "platform.cpus" || k.compare(0, 4, "smp.") == 0) {
+        machine::apply_smp_setting(smp, k.compare(0, 4, "smp.") == 0 ? settings::trim(key) : "smp.cpus", value);
+        machine::validate(smp);
         return;
     }
     platform_settings().apply(*this, key, value, true);
@@ -119,6 +130,7 @@ RunResult run_elf(const std::string& path, const PlatformOptions& options, std::
     try {
         if (options.ram_bytes == 0 || options.ram_bytes % (64 * 1024))
             throw ConfigError("ram_bytes must be a non-zero multiple of 64 KiB");
+        machine::validate(options.smp);
         if (options.backend == Backend::systemc) return run_elf_systemc(path, options, uart);
         SparseMemory ram(options.ram_bytes);
         DirectBus bus;
@@ -159,6 +171,26 @@ std::string result_to_json(const RunResult& r, int indent) {
                  {"device_accesses", r.hart.device_accesses},
                  {"decoded_pages", r.hart.decoded_pages}};
     j["mmu"] = nlohmann::ordered_json::parse(stats_to_json(r.stats, -1));
+    // Each hart's counters and MMU, and the machine's IPI/INVLPGB counters.
+    if (!r.harts.empty()) {
+        nlohmann::ordered_json harts = nlohmann::ordered_json::array();
+        for (size_t i = 0; i < r.harts.size(); ++i) {
+            const HartCounters& h = r.harts[i];
+            nlohmann::ordered_json one = {{"hart", i},
+                                          {"instructions", h.instructions},
+                                          {"cycles", h.cycles},
+                                          {"fetch_translations", h.fetch_translations},
+                                          {"data_translations", h.data_translations},
+                                          {"traps", h.traps},
+                                          {"interrupts", h.interrupts},
+                                          {"device_accesses", h.device_accesses},
+                                          {"decoded_pages", h.decoded_pages}};
+            if (i < r.hart_stats.size()) one["mmu"] = nlohmann::ordered_json::parse(stats_to_json(r.hart_stats[i], -1));
+            harts.push_back(one);
+        }
+        j["harts"] = harts;
+    }
+    if (!r.smp_json.empty()) j["smp"] = nlohmann::ordered_json::parse(r.smp_json);
     return j.dump(indent);
 }
 

@@ -30,6 +30,7 @@
 #include "tlmmu/cache/cache.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/core/stats.h"
+#include "tlmmu/machine/smp_config.h"
 
 namespace tlmmu::platform {
 
@@ -69,6 +70,14 @@ struct PlatformOptions {
     // Data caches (on by default): the walker's references and the hart's
     // loads and stores in RAM go through them (docs/caches.md). cache.* keys.
     cache::CacheConfig cache;
+
+    // Harts: smp.cpus of them (settings smp.*, docs/smp.md; `--platform
+    // cpus=N` sets smp.cpus). The IPI timing (smp.ipi_send, smp.ipi_latency)
+    // applies to the CLINT's msip, INVLPGB/TLBSYNC go through the machine.
+    machine::SmpConfig smp;
+    // With more than one hart: the hart with the smallest clock runs at most
+    // this many instructions before the next is chosen (docs/platform.md).
+    uint64_t smp_quantum = 1000;
 
     // Memory map (docs/isa.md).
     uint64_t ram_base = 0x80000000ull;
@@ -111,8 +120,9 @@ struct PlatformOptions {
     double progress_interval_seconds = 0.25;
 
     // Applies one platform setting (platform_settings(): "platform.ram_bytes"
-    // or just "ram_bytes", "memory.latency", ...) or data-cache setting
-    // ("cache.enabled", ...). Throws ConfigError naming the key and the reason.
+    // or just "ram_bytes", "memory.latency", ...), data-cache setting
+    // ("cache.enabled", ...) or many-CPU setting ("smp.ipi_latency"; "cpus"
+    // is smp.cpus). Throws ConfigError naming the key and the reason.
     void set(const std::string& key, const std::string& value);
 };
 
@@ -155,10 +165,15 @@ struct RunResult {
     StopReason stop = StopReason::error;
     int exit_code = 0;           // the guest's exit code (tohost value >> 1) when stop == exited
     std::string message;         // why it stopped, one readable line
-    uint64_t instructions = 0;
-    uint64_t cycles = 0;
-    HartCounters hart;
-    MmuStats stats;              // the MMU model's statistics at the end of the run
+    uint64_t instructions = 0;   // retired by all harts
+    uint64_t cycles = 0;         // the largest hart clock
+    HartCounters hart;           // all harts together
+    MmuStats stats;              // the MMU model's statistics at the end of the run (all harts' MMUs together)
+    // Per hart (one entry per hart), and the machine's IPI/INVLPGB counters
+    // (machine::smp_stats_json) as JSON text; empty when the run never started.
+    std::vector<HartCounters> harts;
+    std::vector<MmuStats> hart_stats;
+    std::string smp_json;
     double wall_seconds = 0;     // host time of the simulation (loading excluded)
     double cpu_seconds = 0;      // CPU time of the simulating thread (what one core spent)
     bool passed() const { return stop == StopReason::exited && exit_code == 0; }

@@ -4,11 +4,15 @@
 // block and every data access is translated by the modelled TLBs, and prints
 // simulated instructions per second of each and their ratio, measured in one
 // run. Both wall-clock and CPU-time rates are shown: the machine may be shared.
+// Then the N-hart guest (every hart runs the same loop over its own working
+// set, paging on) with 1, 2, 4 and 8 harts: instructions per second of each
+// as a ratio to one hart in the same run.
 #include <cstring>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,12 +42,17 @@ int main(int argc, char** argv) {
     tlmmu::tools::CommandLine cli("tlmmu_cpu_bench",
                                   "The platform's simulation speed: the same guest loop with paging off and on, simulated\n"
                                   "instructions per second of each and their ratio, in one run. --config and --set\n"
-                                  "change the MMU and the platform (platform.*).");
+                                  "change the MMU and the platform (platform.*). Then the same loop on 1, 2, 4 and 8\n"
+                                  "harts, each hart's speed as a ratio to the first count.");
     cli.settings(tlmmu::settings::Target()
                      .bind(tlmmu::mmu_settings(), options.mmu)
                      .bind(tlmmu::platform::platform_settings(), options));
     cli.app().add_flag("--quick", quick, "stop each run after 3 M instructions, one run per mode (smoke test)");
     cli.count("--repeat", repeat, "run each mode N times and keep the fastest (default 3)");
+    std::string harts_list = "1,2,4,8";
+    cli.app()
+        .add_option("--harts", harts_list, "hart counts of the N-hart runs, comma-separated (default 1,2,4,8; the first is the baseline)")
+        ->type_name("LIST");
     cli.json(json_path, "write the figures as JSON");
     if (const int status = cli.parse(argc, argv); status >= 0) return status;
     if (repeat == 0) repeat = 1;
@@ -103,6 +112,67 @@ int main(int argc, char** argv) {
               << best[1].stats.walk.walks << ")\n";
     json["ratio_on_off_cpu"] = ratio_cpu;
     json["ratio_on_off_wall"] = ratio_wall;
+
+    // N harts: the same per-hart loop on every hart.
+    std::vector<unsigned> harts;
+    {
+        std::stringstream list(harts_list);
+        std::string item;
+        while (std::getline(list, item, ',')) {
+            try {
+                size_t used = 0;
+                const unsigned long n = std::stoul(item, &used);
+                if (used != item.size() || n == 0 || n > 8) throw std::invalid_argument(item);
+                harts.push_back(unsigned(n));
+            } catch (const std::exception&) {
+                std::cerr << "tlmmu_cpu_bench: --harts '" << harts_list << "': '" << item
+                          << "' is not a hart count from 1 to 8\n";
+                return 2;
+            }
+        }
+    }
+    if (quick) harts = {1, 2};
+    std::cout << "\nN harts: every hart runs the loop over its own working set (paging on, platform.smp_quantum "
+              << options.smp_quantum << ")\n\n"
+              << std::left << std::setw(8) << "harts" << std::right << std::setw(13) << "instructions" << std::setw(13)
+              << "cycles" << std::setw(11) << "wall s" << std::setw(10) << "cpu s" << std::setw(12) << "M/s wall"
+              << std::setw(11) << "M/s cpu" << std::setw(14) << "vs 1st (cpu)" << "\n";
+    nlohmann::ordered_json smp_rows = nlohmann::ordered_json::array();
+    double base_cpu = 0;
+    for (size_t k = 0; k < harts.size(); ++k) {
+        tlmmu::platform::PlatformOptions o = options;
+        o.smp.cpus = harts[k];
+        if (quick) o.max_instructions = 2000000;
+        RunResult b;
+        for (unsigned r = 0; r < repeat; ++r) {
+            std::ostringstream uart;
+            const RunResult res = tlmmu::platform::run_elf(TLMMU_CPU_BENCH_GUEST_SMP, o, uart);
+            const bool ok = res.passed() || (quick && res.stop == tlmmu::platform::StopReason::instruction_limit);
+            if (!ok) {
+                std::cerr << "tlmmu_cpu_bench: " << TLMMU_CPU_BENCH_GUEST_SMP << " on " << harts[k]
+                          << " harts: " << res.message << "\n";
+                return 1;
+            }
+            if (r == 0 || res.cpu_seconds < b.cpu_seconds) b = res;
+        }
+        const double mips = rate(b.instructions, b.cpu_seconds);
+        if (k == 0) base_cpu = mips;
+        const double ratio = mips / std::max(1e-9, base_cpu);
+        std::cout << std::left << std::setw(8) << harts[k] << std::right << std::setw(13) << b.instructions
+                  << std::setw(13) << b.cycles << std::setw(11) << std::setprecision(3) << b.wall_seconds
+                  << std::setw(10) << b.cpu_seconds << std::setw(12) << std::setprecision(1)
+                  << rate(b.instructions, b.wall_seconds) << std::setw(11) << mips << std::setw(14)
+                  << std::setprecision(2) << ratio << "\n";
+        smp_rows.push_back({{"harts", harts[k]},
+                            {"instructions", b.instructions},
+                            {"cycles", b.cycles},
+                            {"wall_seconds", b.wall_seconds},
+                            {"cpu_seconds", b.cpu_seconds},
+                            {"mips_wall", rate(b.instructions, b.wall_seconds)},
+                            {"mips_cpu", mips},
+                            {"ratio_to_first_cpu", ratio}});
+    }
+    json["harts"] = smp_rows;
     if (!json_path.empty() && !tlmmu::tools::write_file_atomically(json_path, json.dump(2) + "\n")) {
         std::cerr << "tlmmu_cpu_bench: cannot write " << json_path << "\n";
         return 1;

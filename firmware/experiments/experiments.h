@@ -40,3 +40,4 @@ void experiment_vmalloc(void);
 void experiment_malloc(void);
 void experiment_fork(void);
 void experiment_reclaim(void);
+void experiment_shootdowns(void);

@@ -31,7 +31,8 @@ int kernel_main(void) {
                        {"vmalloc", experiment_vmalloc},
                        {"malloc", experiment_malloc},
                        {"fork", experiment_fork},
-                       {"reclaim", experiment_reclaim}};
+                       {"reclaim", experiment_reclaim},
+                       {"shootdowns", experiment_shootdowns}};
     for (unsigned i = 0; i < sizeof experiments / sizeof experiments[0]; ++i) {
         char key[PARAMS_KEY_BYTES] = "run.";
         for (unsigned k = 0; experiments[i].name[k] && k + 5 < sizeof key; ++k) key[4 + k] = experiments[i].name[k];

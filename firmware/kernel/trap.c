@@ -4,6 +4,7 @@
 #include "cow.h"
 #include "proc.h"
 #include "reclaim.h"
+#include "smp.h"
 
 volatile int g_probe_active;
 volatile int g_probe_faulted;
@@ -65,7 +66,11 @@ static void user_trap(trap_frame_t* f, uint64_t cause, uint64_t tval) {
 void trap_handler(trap_frame_t* f) {
     const uint64_t cause = csr_read(mcause);
     const uint64_t tval = csr_read(mtval);
-    if (cause >> 63) return;  // no interrupt is enabled; ignore a stray one
+    if (cause == CAUSE_MSI) {  // an IPI: flush requests, or a wake-up for the run queue
+        smp_ipi_interrupt();
+        return;
+    }
+    if (cause >> 63) return;  // no other interrupt is enabled; ignore a stray one
     if ((f->mstatus & MSTATUS_MPP_MASK) == MSTATUS_MPP_U) {
         user_trap(f, cause, tval);
         return;

@@ -25,7 +25,10 @@ constexpr const char* kNames[] = {
     "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu",
     "mulw", "divw", "divuw", "remw", "remuw",
     "fence", "fence.i", "ecall", "ebreak", "mret", "wfi",
-    "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci", "invlpg", "invpcid"};
+    "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci", "invlpg", "invpcid", "invlpgb", "tlbsync",
+    "lr.w", "lr.d", "sc.w", "sc.d", "amoswap.w", "amoswap.d", "amoadd.w", "amoadd.d", "amoxor.w", "amoxor.d",
+    "amoand.w", "amoand.d", "amoor.w", "amoor.d", "amomin.w", "amomin.d", "amomax.w", "amomax.d",
+    "amominu.w", "amominu.d", "amomaxu.w", "amomaxu.d"};
 static_assert(sizeof(kNames) / sizeof(kNames[0]) == unsigned(Op::count), "a name per op");
 
 }  // namespace
@@ -143,10 +146,33 @@ Insn decode(uint32_t r) {
             }
             break;
         }
-        case 0x02:  // custom-0: invlpg / invpcid (docs/isa.md)
+        case 0x02:  // custom-0: invlpg / invpcid / invlpgb / tlbsync (docs/isa.md)
             if (f3 == 0 && f7 == 0 && in.rd == 0 && in.rs2 == 0) op = Op::invlpg;
             else if (f3 == 0 && f7 == 1 && in.rd == 0) op = Op::invpcid;
+            else if (f3 == 0 && f7 == 2 && in.rd == 0) op = Op::invlpgb;
+            else if (f3 == 0 && f7 == 3 && in.rd == 0 && in.rs1 == 0 && in.rs2 == 0) op = Op::tlbsync;
             break;
+        case 0x0B: {  // AMO: funct5 in bits 31:27, aq/rl (bits 26:25) accepted and ignored
+            if (f3 != 2 && f3 != 3) break;
+            const unsigned f5 = r >> 27;
+            Op word = Op::illegal;
+            switch (f5) {
+                case 0x02: if (in.rs2 == 0) word = Op::lr_w; break;
+                case 0x03: word = Op::sc_w; break;
+                case 0x01: word = Op::amoswap_w; break;
+                case 0x00: word = Op::amoadd_w; break;
+                case 0x04: word = Op::amoxor_w; break;
+                case 0x0C: word = Op::amoand_w; break;
+                case 0x08: word = Op::amoor_w; break;
+                case 0x10: word = Op::amomin_w; break;
+                case 0x14: word = Op::amomax_w; break;
+                case 0x18: word = Op::amominu_w; break;
+                case 0x1C: word = Op::amomaxu_w; break;
+                default: break;
+            }
+            if (word != Op::illegal) op = Op(unsigned(word) + (f3 == 3 ? 1 : 0));
+            break;
+        }
         default:
             break;
     }

@@ -1,4 +1,4 @@
-// RV64IM + Zicsr instruction decoding (plus the two custom-0 flush
+// RV64IMA + Zicsr instruction decoding (plus the custom-0 flush
 // instructions of docs/isa.md) into a compact form the hart executes from a
 // per-page cache. Pure C++.
 #pragma once
@@ -21,7 +21,11 @@ enum class Op : uint8_t {
     mulw, divw, divuw, remw, remuw,
     fence, fence_i, ecall, ebreak, mret, wfi,
     csrrw, csrrs, csrrc, csrrwi, csrrsi, csrrci,
-    invlpg, invpcid,
+    invlpg, invpcid, invlpgb, tlbsync,
+    // A extension: LR/SC and the AMOs, word then doubleword of each.
+    lr_w, lr_d, sc_w, sc_d,
+    amoswap_w, amoswap_d, amoadd_w, amoadd_d, amoxor_w, amoxor_d, amoand_w, amoand_d, amoor_w, amoor_d,
+    amomin_w, amomin_d, amomax_w, amomax_d, amominu_w, amominu_d, amomaxu_w, amomaxu_d,
     count
 };
 const char* to_string(Op op);
@@ -38,5 +42,9 @@ struct Insn {
 };
 
 Insn decode(uint32_t raw);
+
+// The A extension's ops: true for lr/sc/amo*, and whether the op is a doubleword one.
+inline bool is_atomic(Op op) { return op >= Op::lr_w && op <= Op::amomaxu_d; }
+inline bool is_doubleword_atomic(Op op) { return (unsigned(op) - unsigned(Op::lr_w)) % 2 == 1; }
 
 }  // namespace tlmmu::platform

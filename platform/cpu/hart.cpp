@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tlmmu/machine/machine.h"
+
 namespace tlmmu::platform {
 
 namespace {
 
-constexpr uint64_t kMisa = (2ull << 62) | (1ull << ('I' - 'A')) | (1ull << ('M' - 'A')) | (1ull << ('U' - 'A'));
+constexpr uint64_t kMisa = (2ull << 62) | (1ull << ('A' - 'A')) | (1ull << ('I' - 'A')) | (1ull << ('M' - 'A')) |
+                           (1ull << ('U' - 'A'));
 constexpr uint64_t kMstatusUxl = 2ull << 32;  // user mode is 64-bit (read-only)
 
 int64_t mulh(int64_t a, int64_t b) { return int64_t((__int128(a) * __int128(b)) >> 64); }
@@ -17,15 +20,57 @@ int64_t sext32(uint64_t v) { return int64_t(int32_t(uint32_t(v))); }
 
 }  // namespace
 
-Hart::Hart(Mmu& mmu, HartBus& bus, const TimerState& timer, uint64_t ram_base, uint64_t ram_bytes,
-           const HartTiming& timing)
-    : m_mmu(mmu), m_bus(bus), m_timer(timer), m_ram_base(ram_base), m_ram_bytes(ram_bytes), m_timing(timing) {
+HartShared::HartShared(uint64_t ram_bytes, unsigned harts)
+    : code_pages(ram_bytes >> 12), page_flags(ram_bytes >> 12, 0), blocks(ram_bytes >> 16, nullptr),
+      m_reserved(harts, kNoReservation) {}
+
+void HartShared::update_page_flag(uint64_t granule) {
+    const uint64_t page = granule >> (12 - kGranuleShift);
+    bool reserved = false;
+    for (uint64_t g : m_reserved) reserved |= g != kNoReservation && (g >> (12 - kGranuleShift)) == page;
+    if (reserved) page_flags[page] |= kPageReserved;
+    else page_flags[page] &= uint8_t(~kPageReserved);
+}
+
+void HartShared::reserve(unsigned hart, uint64_t ram_offset) {
+    release(hart);
+    m_reserved[hart] = ram_offset >> kGranuleShift;
+    page_flags[ram_offset >> 12] |= kPageReserved;
+}
+
+void HartShared::release(unsigned hart) {
+    const uint64_t g = m_reserved[hart];
+    if (g == kNoReservation) return;
+    m_reserved[hart] = kNoReservation;
+    update_page_flag(g);
+}
+
+void HartShared::stored(unsigned hart, uint64_t ram_offset, unsigned len) {
+    const uint64_t first = ram_offset >> kGranuleShift, last = (ram_offset + len - 1) >> kGranuleShift;
+    for (unsigned h = 0; h < m_reserved.size(); ++h)
+        if (h != hart && m_reserved[h] >= first && m_reserved[h] <= last) release(h);
+}
+
+Hart::Hart(machine::Machine& machine, unsigned id, HartShared& shared, HartBus& bus, const TimerState& timer,
+           uint64_t ram_base, uint64_t ram_bytes, const HartTiming& timing)
+    : m_machine(machine),
+      m_id(id),
+      m_shared(shared),
+      m_mmu(machine.cpu(id).mmu),
+      m_bus(bus),
+      m_timer(timer),
+      m_ram_base(ram_base),
+      m_ram_bytes(ram_bytes),
+      m_timing(timing) {
     if (ram_bytes == 0 || ram_bytes % (64 * 1024) != 0)
         throw std::invalid_argument("RAM size must be a non-zero multiple of 64 KiB");
+    if (shared.page_flags.size() != ram_bytes >> 12)
+        throw std::invalid_argument("the harts' shared tables do not cover RAM");
     if (m_timing.timer_divider == 0) m_timing.timer_divider = 1;
-    m_code_pages.resize(ram_bytes >> 12);
-    m_page_flags.assign(ram_bytes >> 12, 0);
-    m_blocks.assign(ram_bytes >> 16, nullptr);
+    m_ipi_can_wake = machine.size() > 1;
+    m_code_pages = shared.code_pages.data();
+    m_page_flags = shared.page_flags.data();
+    m_blocks = shared.blocks.data();
     // Never keep a fetch translation across a flush or control-register change.
     m_mmu.on_change([this] { m_fetch_block = kNoBlock; });
 }
@@ -41,6 +86,10 @@ void Hart::reset(uint64_t pc) {
     m_mcounteren = ~0ull;
     m_pferr = 0;
     m_stop = false;
+    m_yield = false;
+    m_sleeping = false;
+    m_tlbsync_waiting = false;
+    m_shared.release(m_id);
     m_instret_at_last_trap = ~0ull;
     m_traps_without_progress = 0;
     m_irq_check_at = m_next_event = 0;
@@ -48,7 +97,7 @@ void Hart::reset(uint64_t pc) {
 }
 
 void Hart::invalidate_code() {
-    for (size_t page = 0; page < m_code_pages.size(); ++page)
+    for (size_t page = 0; page < m_shared.code_pages.size(); ++page)
         if (m_code_pages[page]) code_written(page << 12);
 }
 
@@ -70,6 +119,8 @@ void Hart::take_trap(uint64_t cause, uint64_t tval) { take_trap_at(m_pc, cause, 
 
 void Hart::take_trap_at(uint64_t pc, uint64_t cause, uint64_t tval) {
     ++m_counters.traps;
+    m_shared.release(m_id);  // a trap ends the LR reservation (an SC after it fails)
+    m_tlbsync_waiting = false;
     if (m_instret != m_instret_at_last_trap) m_traps_without_progress = 0;
     m_instret_at_last_trap = m_instret;
     if (++m_traps_without_progress >= kTrapStormLimit) stop();
@@ -89,7 +140,7 @@ void Hart::take_trap_at(uint64_t pc, uint64_t cause, uint64_t tval) {
 
 uint64_t Hart::pending_interrupts() const {
     uint64_t p = 0;
-    if (m_timer.msip) p |= kMipMsip;
+    if (m_timer.msip && m_cycles >= m_timer.msip_at) p |= kMipMsip;
     if (mtime() >= m_timer.mtimecmp) p |= kMipMtip;
     return p;
 }
@@ -108,7 +159,26 @@ bool Hart::check_interrupts() {
         const uint64_t div = m_timing.timer_divider;
         m_irq_check_at = m_timer.mtimecmp > ~0ull / div ? ~0ull : m_timer.mtimecmp * div;
     }
+    if (enabled && (m_mie & kMipMsip) && m_timer.msip && m_timer.msip_at > m_cycles)
+        m_irq_check_at = std::min(m_irq_check_at, m_timer.msip_at);  // an IPI still in flight
     return false;
+}
+
+uint64_t Hart::wake_time() const {
+    uint64_t at = ~0ull;
+    if ((m_mie & kMipMtip) && m_timer.mtimecmp != ~0ull) {
+        const uint64_t div = m_timing.timer_divider;
+        at = m_timer.mtimecmp > ~0ull / div ? ~0ull : m_timer.mtimecmp * div;
+    }
+    if ((m_mie & kMipMsip) && m_timer.msip) at = std::min(at, m_timer.msip_at);
+    return std::max(at, m_cycles);
+}
+
+void Hart::wake() {
+    const uint64_t at = wake_time();
+    if (at != ~0ull) m_cycles = at;
+    m_sleeping = false;
+    m_irq_check_at = m_next_event = 0;
 }
 
 void Hart::jump(uint64_t target) {
@@ -160,6 +230,7 @@ void Hart::code_written(uint64_t offset) {
 
 bool Hart::store_flagged(uint64_t pa, const void* in, unsigned len, uint64_t va) {
     const uint64_t off = pa - m_ram_base;
+    if (off < m_ram_bytes && (m_page_flags[off >> 12] & kPageReserved)) m_shared.stored(m_id, off, len);
     if (off < m_ram_bytes && !(m_page_flags[off >> 12] & kPageNoDmi)) {
         if (uint8_t* p = host(off)) {
             std::memcpy(p, in, len);
@@ -216,6 +287,7 @@ bool Hart::load_slow(uint64_t va, void* out, unsigned len) {
 }
 
 bool Hart::store_slow(uint64_t va, const void* in, unsigned len) {
+    ++m_stores;
     Parts parts;
     if (!translate_parts(va, len, AccessType::write, parts)) return false;
     const uint8_t* bytes = static_cast<const uint8_t*>(in);
@@ -239,8 +311,8 @@ bool Hart::refetch() {
         take_trap(cause::fetch_access, m_pc);
         return false;
     }
-    std::unique_ptr<CodePage>& page = m_code_pages[off >> 12];
-    if (!page) page = std::make_unique<CodePage>();
+    std::unique_ptr<DecodedPage>& page = m_code_pages[off >> 12];
+    if (!page) page = std::make_unique<DecodedPage>();
     if (!page->valid) {
         for (unsigned i = 0; i < 1024; ++i) {
             uint32_t raw;
@@ -325,7 +397,8 @@ bool Hart::csr_read(unsigned n, uint64_t& v) {
         case csr::mip: v = pending_interrupts(); return true;
         case csr::mcycle: v = m_cycles + uint64_t(m_mcycle_offset); return true;
         case csr::minstret: v = m_instret + uint64_t(m_minstret_offset); return true;
-        case csr::mvendorid: case csr::marchid: case csr::mimpid: case csr::mhartid: v = 0; return true;
+        case csr::mvendorid: case csr::marchid: case csr::mimpid: v = 0; return true;
+        case csr::mhartid: v = m_id; return true;
         case csr::cr0: v = regs.cr0; return true;
         case csr::cr3: v = regs.cr3; return true;
         case csr::cr4: v = regs.cr4; return true;
@@ -403,6 +476,138 @@ bool Hart::csr_instruction(const Insn& in) {
 }
 
 // ---------------------------------------------------------------------------
+// The A extension and the broadcast invalidation instructions (out of the
+// interpreter loop: rare next to loads and stores)
+
+__attribute__((noinline)) bool Hart::atomic_read(uint64_t pa, uint64_t& value, unsigned len, uint64_t va,
+                                                 bool store_fault) {
+    value = 0;
+    const uint64_t off = pa - m_ram_base;
+    if (off < m_ram_bytes && !(m_page_flags[off >> 12] & kPageNoDmi)) {
+        if (uint8_t* p = host(off)) {
+            std::memcpy(&value, p, len);
+            return true;
+        }
+    }
+    ++m_counters.device_accesses;
+    uint64_t latency = 0;
+    const bool ok = m_bus.io_access(false, pa, reinterpret_cast<uint8_t*>(&value), len, m_cycles, latency);
+    m_cycles += latency;
+    m_irq_check_at = m_next_event = 0;
+    if (!ok) take_trap(store_fault ? cause::store_access : cause::load_access, va);
+    return ok;
+}
+
+// LR, SC and the AMOs: naturally aligned (else an address-misaligned trap);
+// an AMO and an SC are translated as stores (write permission, A and D
+// updates), LR as a load. One translation and one data access each.
+__attribute__((noinline)) bool Hart::atomic(const Insn& in) {
+    const bool dw = is_doubleword_atomic(in.op);
+    const unsigned len = dw ? 8 : 4;
+    const uint64_t va = m_x[in.rs1];
+    const uint64_t src = m_x[in.rs2];
+    const bool is_lr = in.op == Op::lr_w || in.op == Op::lr_d;
+    const bool is_sc = in.op == Op::sc_w || in.op == Op::sc_d;
+    if (va & (len - 1)) {
+        take_trap(is_lr ? cause::misaligned_load : cause::misaligned_store, va);
+        return false;
+    }
+    const AccessType type = is_lr ? AccessType::read : AccessType::write;
+    const Translation t = m_mmu.translate(access(va, type));
+    m_cycles += t.cycles + data_time(t, !is_lr);
+    ++m_counters.data_translations;
+    if (t.fault) return translation_fault(t, va, type);
+    const uint64_t off = t.pa - m_ram_base;
+    const bool in_ram = off < m_ram_bytes;
+    auto extend = [dw](uint64_t v) { return dw ? v : uint64_t(sext32(v)); };
+    auto write = [&](uint64_t v) {
+        ++m_stores;
+        if (in_ram && !m_page_flags[off >> 12]) {
+            if (uint8_t* p = host(off)) {
+                std::memcpy(p, &v, len);
+                return true;
+            }
+        }
+        return store_flagged(t.pa, &v, len, va);
+    };
+    if (is_lr) {
+        uint64_t v;
+        if (!atomic_read(t.pa, v, len, va, false)) return false;
+        if (in_ram) m_shared.reserve(m_id, off);
+        else m_shared.release(m_id);  // nothing to watch outside RAM: the SC fails
+        m_x[in.rd] = extend(v);
+        return true;
+    }
+    if (is_sc) {
+        const bool reserved = in_ram && m_shared.holds(m_id, off);
+        m_shared.release(m_id);  // an SC ends the reservation, whether it succeeds or not
+        if (reserved && !write(src)) return false;
+        m_x[in.rd] = reserved ? 0 : 1;
+        return true;
+    }
+    uint64_t raw;
+    if (!atomic_read(t.pa, raw, len, va, true)) return false;
+    const uint64_t old = extend(raw);
+    const uint64_t b = extend(src);
+    uint64_t result = 0;
+    switch (in.op) {
+        case Op::amoswap_w: case Op::amoswap_d: result = b; break;
+        case Op::amoadd_w: case Op::amoadd_d: result = old + b; break;
+        case Op::amoxor_w: case Op::amoxor_d: result = old ^ b; break;
+        case Op::amoand_w: case Op::amoand_d: result = old & b; break;
+        case Op::amoor_w: case Op::amoor_d: result = old | b; break;
+        case Op::amomin_w: case Op::amomin_d: result = int64_t(old) < int64_t(b) ? old : b; break;
+        case Op::amomax_w: case Op::amomax_d: result = int64_t(old) > int64_t(b) ? old : b; break;
+        // Unsigned compares of the sign-extended words order them as 32-bit unsigned values too.
+        case Op::amominu_w: case Op::amominu_d: result = old < b ? old : b; break;
+        case Op::amomaxu_w: case Op::amomaxu_d: result = old > b ? old : b; break;
+        default: break;
+    }
+    if (!write(result)) return false;
+    m_x[in.rd] = old;
+    return true;
+}
+
+// INVLPGB / TLBSYNC through the machine (docs/smp.md): the CPU's clock is the
+// hart's cycle count for the call; #UD is an illegal instruction, #GP cause 24.
+__attribute__((noinline)) bool Hart::broadcast_instruction(const Insn& in, uint64_t a, uint64_t b) {
+    if (m_priv == Privilege::user) {
+        take_trap(cause::illegal_instruction, in.raw);
+        return false;
+    }
+    machine::Cpu& cpu = m_machine.cpu(m_id);
+    if (in.op == Op::tlbsync && m_machine.config().invlpgb) {
+        if (!m_tlbsync_waiting) m_tlbsync_start = m_cycles;
+        const uint64_t done = m_machine.broadcasts_done_at(m_id);
+        if (done > m_cycles) {
+            // Wait at the completion time, the instruction not yet retired: the
+            // platform runs every other hart up to it (each applies the
+            // broadcasts there), then this TLBSYNC executes again.
+            m_tlbsync_waiting = true;
+            m_cycles = done;
+            yield();
+            return false;
+        }
+        if (m_tlbsync_waiting) m_cycles = m_tlbsync_start;
+        m_tlbsync_waiting = false;
+    }
+    cpu.now = m_cycles;
+    const machine::BroadcastResult r =
+        in.op == Op::invlpgb ? m_machine.invlpgb(m_id, {a, uint32_t(b), uint32_t(b >> 32)}, 0) : m_machine.tlbsync(m_id, 0);
+    m_cycles = cpu.now;
+    yield();  // the platform bounds the next slice by the broadcast's completion
+    if (r.fault == machine::SmpFault::ud) {
+        take_trap(cause::illegal_instruction, in.raw);
+        return false;
+    }
+    if (r.fault == machine::SmpFault::gp) {
+        take_trap(cause::general_protection, 0);
+        return false;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------
 // The interpreter
 
 // flatten: the MMU's inline L1-hit path and the load/store functions are inlined
@@ -410,11 +615,13 @@ bool Hart::csr_instruction(const Insn& in) {
 __attribute__((flatten)) void Hart::run(uint64_t instret_limit, uint64_t cycle_limit) {
     uint64_t* const x = m_x;
     m_next_event = 0;
+    m_yield = false;
+    if (m_sleeping) wake();
     for (;;) {
-        // One compare per instruction covers stop(), the cycle limit and
-        // pending-interrupt checks: each of them lowers m_next_event.
+        // One compare per instruction covers stop(), yield(), the cycle limit
+        // and pending-interrupt checks: each of them lowers m_next_event.
         if (m_cycles >= m_next_event || m_instret >= instret_limit) {
-            if (m_stop || m_instret >= instret_limit || m_cycles >= cycle_limit) break;
+            if (m_stop || m_yield || m_instret >= instret_limit || m_cycles >= cycle_limit) break;
             if (m_cycles >= m_irq_check_at && check_interrupts()) continue;
             m_next_event = std::min(cycle_limit, m_irq_check_at);
         }
@@ -581,15 +788,33 @@ __attribute__((flatten)) void Hart::run(uint64_t instret_limit, uint64_t cycle_l
                     take_trap(cause::illegal_instruction, in.raw);
                     continue;
                 }
-                // Sleep until the timer interrupt if one is enabled and not yet pending.
-                if (!(pending_interrupts() & m_mie) && (m_mie & kMipMtip) && m_timer.mtimecmp != ~0ull) {
-                    const uint64_t div = m_timing.timer_divider;
-                    const uint64_t at = m_timer.mtimecmp > ~0ull / div ? ~0ull : m_timer.mtimecmp * div;
-                    if (at > m_cycles) m_cycles = at;
+                if (!(pending_interrupts() & m_mie)) {
+                    if (m_ipi_can_wake) {
+                        // Another hart may wake this one: sleep and let the platform
+                        // run the others until the wake-up (Hart::wake_time).
+                        if (m_mie & (kMipMsip | kMipMtip)) {
+                            m_sleeping = true;
+                            yield();
+                        }
+                    } else if (const uint64_t at = wake_time(); at != ~0ull) {
+                        m_cycles = at;  // alone: jump to the timer interrupt
+                    }
                 }
                 m_irq_check_at = m_next_event = 0;
                 break;
             }
+            case Op::invlpgb:
+            case Op::tlbsync:
+                if (!broadcast_instruction(in, a, b)) continue;
+                break;
+            case Op::lr_w: case Op::lr_d: case Op::sc_w: case Op::sc_d:
+            case Op::amoswap_w: case Op::amoswap_d: case Op::amoadd_w: case Op::amoadd_d:
+            case Op::amoxor_w: case Op::amoxor_d: case Op::amoand_w: case Op::amoand_d:
+            case Op::amoor_w: case Op::amoor_d: case Op::amomin_w: case Op::amomin_d:
+            case Op::amomax_w: case Op::amomax_d: case Op::amominu_w: case Op::amominu_d:
+            case Op::amomaxu_w: case Op::amomaxu_d:
+                if (!atomic(in)) continue;
+                break;
             case Op::invlpg:
             case Op::invpcid: {
                 if (m_priv == Privilege::user) {

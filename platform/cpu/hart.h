@@ -1,10 +1,12 @@
-// The RV64IM + Zicsr hart: an interpreter over predecoded pages whose every
+// The RV64IMA + Zicsr hart: an interpreter over predecoded pages whose every
 // instruction fetch and data access is translated by the core MMU model
 // (tlmmu::Mmu::translate, called directly: the MmuModule TLM socket would cost
 // a b_transport per access). Machine mode is CPL0, user mode CPL3; the MMU's
-// control registers are CSRs, INVLPG/INVPCID custom-0 instructions
-// (docs/isa.md). Pure C++: the platform supplies RAM host pointers (DMI) and
-// device accesses through HartBus.
+// control registers are CSRs, INVLPG/INVPCID/INVLPGB/TLBSYNC custom-0
+// instructions (docs/isa.md). Each hart is one CPU of a tlmmu::machine::Machine
+// (its Mmu, clock and counters); the harts of a board share RAM, its decoded
+// code and the LR reservations (HartShared). Pure C++: the platform supplies
+// RAM host pointers (DMI) and device accesses through HartBus.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,10 @@
 #include "cpu/decode.h"
 #include "tlmmu/cache/cache.h"
 #include "tlmmu/core/mmu.h"
+
+namespace tlmmu::machine {
+class Machine;
+}
 
 namespace tlmmu::platform {
 
@@ -30,10 +36,47 @@ class HartBus {
     virtual bool io_access(bool write, uint64_t pa, uint8_t* data, unsigned len, uint64_t now, uint64_t& latency) = 0;
 };
 
-// The timer's state the hart reads for interrupts (CLINT registers).
+// The timer's state the hart reads for interrupts (its CLINT registers).
 struct TimerState {
     uint64_t mtimecmp = ~0ull;
     bool msip = false;
+    uint64_t msip_at = 0;  // cycle from which a set msip is visible (an IPI in flight)
+};
+
+// One physical page of decoded instructions.
+struct DecodedPage {
+    bool valid = false;
+    Insn insns[1024];
+};
+
+// What the harts of one board share: RAM's decoded code, per-page flags and
+// DMI pointers (one RAM), and the LR reservations. A store by any hart to a
+// decoded page makes it stale for all; a store to a reserved granule breaks
+// every other hart's reservation on it.
+class HartShared {
+ public:
+    static constexpr uint8_t kPageCode = 1, kPageNoDmi = 2, kPageReserved = 4;
+    // Reservation granule: one 64-byte line (docs/isa.md).
+    static constexpr unsigned kGranuleShift = 6;
+    static constexpr uint64_t kNoReservation = ~0ull;
+
+    HartShared(uint64_t ram_bytes, unsigned harts);
+    std::vector<std::unique_ptr<DecodedPage>> code_pages;  // by RAM page
+    std::vector<uint8_t> page_flags;                        // by RAM page: kPage*
+    std::vector<uint8_t*> blocks;                           // DMI host pointers by 64 KiB block
+
+    // Reservations by RAM offset of the granule, per hart.
+    void reserve(unsigned hart, uint64_t ram_offset);
+    void release(unsigned hart);
+    bool holds(unsigned hart, uint64_t ram_offset) const {
+        return m_reserved[hart] == (ram_offset >> kGranuleShift);
+    }
+    // A store of [ram_offset, +len) by `hart`: the other harts' reservations there end.
+    void stored(unsigned hart, uint64_t ram_offset, unsigned len);
+
+ private:
+    void update_page_flag(uint64_t granule);
+    std::vector<uint64_t> m_reserved;  // granule per hart, or kNoReservation
 };
 
 struct HartTiming {
@@ -55,7 +98,9 @@ constexpr uint64_t fetch_access = 1;
 constexpr uint64_t illegal_instruction = 2;
 constexpr uint64_t breakpoint = 3;
 constexpr uint64_t load_access = 5;
+constexpr uint64_t misaligned_load = 4;
 constexpr uint64_t store_access = 7;
+constexpr uint64_t misaligned_store = 6;  // also AMO and SC
 constexpr uint64_t ecall_u = 8;
 constexpr uint64_t ecall_m = 11;
 constexpr uint64_t fetch_page_fault = 12;
@@ -89,9 +134,11 @@ enum class Privilege : uint8_t { user = 0, machine = 3 };
 
 class Hart {
  public:
-    // RAM is [ram_base, ram_base + ram_bytes); everything else goes to bus.io_access.
-    Hart(Mmu& mmu, HartBus& bus, const TimerState& timer, uint64_t ram_base, uint64_t ram_bytes,
-         const HartTiming& timing);
+    // Hart `id` (mhartid) is CPU `id` of `machine`: its Mmu translates, its
+    // clock follows the hart's cycles around INVLPGB/TLBSYNC. RAM is
+    // [ram_base, ram_base + ram_bytes); everything else goes to bus.io_access.
+    Hart(machine::Machine& machine, unsigned id, HartShared& shared, HartBus& bus, const TimerState& timer,
+         uint64_t ram_base, uint64_t ram_bytes, const HartTiming& timing);
     Hart(const Hart&) = delete;
     Hart& operator=(const Hart&) = delete;
 
@@ -108,6 +155,26 @@ class Hart {
         m_next_event = 0;
     }
     bool stopped() const { return m_stop; }
+    unsigned id() const { return m_id; }
+
+    // wfi with nothing pending, when something can still wake the hart (its
+    // timer, or with more than one hart a software interrupt), ends run() and
+    // leaves the hart asleep; the platform wakes it at wake_time().
+    bool sleeping() const { return m_sleeping; }
+    // When the hart's next enabled interrupt becomes pending (at least its
+    // clock); ~0 if nothing enabled is scheduled (it waits for another hart).
+    uint64_t wake_time() const;
+    // Wakes the hart at wake_time() (its clock moves there, never back).
+    void wake();
+    // Stores made (a hart that retires instructions but stores nothing is spinning).
+    uint64_t stores() const { return m_stores; }
+    // The interrupts this hart can take now: a software interrupt is
+    // deliverable when MSIE is set and (in M mode) mstatus.MIE.
+    // An IPI has reached this hart (mip.MSIP) and is not yet taken or cleared.
+    bool software_interrupt_pending() const { return pending_interrupts() & kMipMsip; }
+    bool software_interrupt_enabled() const {
+        return (m_mie & kMipMsip) && (m_priv == Privilege::user || (m_mstatus & mstatus_bits::MIE));
+    }
     // Traps taken one after another with no instruction retired in between
     // (a fault before mtvec is set, a handler address that faults): run()
     // stops itself after kTrapStormLimit of them, since nothing else, not
@@ -149,12 +216,9 @@ class Hart {
     const Counters& counters() const { return m_counters; }
 
  private:
-    struct CodePage {
-        bool valid = false;
-        Insn insns[1024];
-    };
     static constexpr uint64_t kNoBlock = ~0ull;
-    static constexpr uint8_t kPageCode = 1, kPageNoDmi = 2;
+    static constexpr uint8_t kPageCode = HartShared::kPageCode, kPageNoDmi = HartShared::kPageNoDmi,
+                             kPageReserved = HartShared::kPageReserved;
 
     Access access(uint64_t va, AccessType type) const {
         Access a;
@@ -202,6 +266,7 @@ class Hart {
         ++m_counters.data_translations;
         if (t.fault) return translation_fault(t, va, AccessType::write);
         const uint64_t off = t.pa - m_ram_base;
+        ++m_stores;
         if (off < m_ram_bytes && !m_page_flags[off >> 12]) {
             if (uint8_t* p = host(off)) {
                 std::memcpy(p, &value, sizeof(T));
@@ -209,6 +274,15 @@ class Hart {
             }
         }
         return store_flagged(t.pa, &value, sizeof(T), va);
+    }
+    bool atomic(const Insn& in);
+    // Reads and writes `len` bytes at physical address pa for LR/SC/AMOs
+    // (RAM by DMI, anything else through the bus).
+    bool atomic_read(uint64_t pa, uint64_t& value, unsigned len, uint64_t va, bool store_fault);
+    bool broadcast_instruction(const Insn& in, uint64_t a, uint64_t b);
+    void yield() {
+        m_yield = true;
+        m_next_event = 0;
     }
     struct Parts {  // an access split at its translated pages' ends
         unsigned count = 0;
@@ -234,6 +308,9 @@ class Hart {
     uint64_t pending_interrupts() const;
     void jump(uint64_t target);
 
+    machine::Machine& m_machine;
+    const unsigned m_id;
+    HartShared& m_shared;
     Mmu& m_mmu;
     HartBus& m_bus;
     const TimerState& m_timer;
@@ -249,6 +326,15 @@ class Hart {
     uint64_t m_mcounteren = ~0ull;
     uint32_t m_pferr = 0;
     bool m_stop = false;
+    bool m_yield = false;     // end run() after this instruction (the platform reschedules)
+    bool m_sleeping = false;  // in wfi, waiting for wake()
+    bool m_ipi_can_wake = false;  // another hart exists that may set msip
+    // TLBSYNC waiting for this hart's broadcasts: its clock jumped to their
+    // completion so the other harts run up to it first; it then executes
+    // with the start time it had (docs/platform.md).
+    bool m_tlbsync_waiting = false;
+    uint64_t m_tlbsync_start = 0;
+    uint64_t m_stores = 0;
     uint64_t m_instret_at_last_trap = ~0ull;
     unsigned m_traps_without_progress = 0;
     uint64_t m_irq_check_at = 0;  // cycle at which an interrupt may become takeable
@@ -259,9 +345,10 @@ class Hart {
     const Insn* m_code = nullptr;
     uint64_t m_code_page_index = ~0ull;  // RAM page of m_code
     const bool* m_code_page_valid = nullptr;
-    std::vector<std::unique_ptr<CodePage>> m_code_pages;  // by RAM page
-    std::vector<uint8_t> m_page_flags;                     // by RAM page: kPageCode, kPageNoDmi
-    std::vector<uint8_t*> m_blocks;                        // DMI host pointers by 64 KiB block
+    // HartShared's tables (their sizes never change).
+    std::unique_ptr<DecodedPage>* m_code_pages;
+    uint8_t* m_page_flags;
+    uint8_t** m_blocks;
     Counters m_counters;
 };
 

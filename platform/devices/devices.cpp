@@ -39,27 +39,74 @@ bool register_access(uint64_t offset, unsigned len, uint64_t reg_offset, unsigne
 }
 }  // namespace
 
+Clint::Clint(unsigned harts, unsigned timer_divider, unsigned ipi_send, unsigned ipi_latency)
+    : m_state(harts ? harts : 1),
+      m_divider(timer_divider ? timer_divider : 1),
+      m_ipi_send(ipi_send),
+      m_ipi_latency(ipi_latency) {}
+
+int Clint::slot(uint64_t offset, unsigned len, bool& msip, bool& missing) const {
+    missing = false;
+    const uint64_t harts = m_state.size();
+    if (offset < kMtimecmp) {
+        msip = true;
+        if (offset / 4 >= harts) missing = true;
+        return offset / 4 < harts && offset % 4 + len <= 4 ? int(offset / 4) : -1;
+    }
+    if (offset < kMtime) {
+        msip = false;
+        const uint64_t i = (offset - kMtimecmp) / 8;
+        if (i >= harts) missing = true;
+        return i < harts && (offset - kMtimecmp) % 8 + len <= 8 ? int(i) : -1;
+    }
+    return -1;
+}
+
 bool Clint::read(uint64_t offset, uint8_t* data, unsigned len, uint64_t now) {
-    uint64_t msip = m_state.msip ? 1 : 0;
-    uint64_t mtimecmp = m_state.mtimecmp;
     uint64_t mtime = now / m_divider;
-    if (register_access(offset, len, kMsip, 4, msip, data, nullptr)) return true;
-    if (register_access(offset, len, kMtimecmp, 8, mtimecmp, data, nullptr)) return true;
     if (register_access(offset, len, kMtime, 8, mtime, data, nullptr)) return true;
+    bool msip = false, missing = false;
+    const int i = slot(offset, len, msip, missing);
+    if (missing) return false;  // the slot of a hart that does not exist
+    if (i >= 0) {
+        const TimerState& s = m_state[size_t(i)];
+        uint64_t value = msip ? (s.msip ? 1 : 0) : s.mtimecmp;
+        register_access(offset, len, msip ? kMsip + 4 * uint64_t(i) : kMtimecmp + 8 * uint64_t(i), msip ? 4 : 8,
+                        value, data, nullptr);
+        return true;
+    }
     std::memset(data, 0, len);  // reserved registers read as zero
     return true;
 }
 
+uint64_t Clint::stall_cycles(uint64_t offset, bool write, uint64_t) {
+    bool msip = false, missing = false;
+    const int i = slot(offset, 4, msip, missing);
+    return write && msip && i >= 0 && unsigned(i) != m_requester ? m_ipi_send : 0;
+}
+
 bool Clint::write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) {
-    uint64_t msip = m_state.msip ? 1 : 0;
-    uint64_t mtime = now / m_divider;
-    if (register_access(offset, len, kMsip, 4, msip, nullptr, data)) {
-        m_state.msip = msip & 1;
+    bool msip = false, missing = false;
+    const int i = slot(offset, len, msip, missing);
+    if (missing) return false;  // the slot of a hart that does not exist
+    if (i < 0) return true;     // mtime (follows the core clock) and reserved offsets: ignored
+    TimerState& s = m_state[size_t(i)];
+    if (msip) {
+        uint64_t value = s.msip ? 1 : 0;
+        register_access(offset, len, kMsip + 4 * uint64_t(i), 4, value, nullptr, data);
+        const bool set = value & 1;
+        if (unsigned(i) != m_requester && set) {
+            // An IPI: visible at the receiver ipi_latency after the write.
+            s.msip_at = s.msip ? std::min(s.msip_at, now + m_ipi_latency) : now + m_ipi_latency;
+            if (m_on_ipi) m_on_ipi(m_requester, unsigned(i));
+        } else if (unsigned(i) == m_requester) {
+            s.msip_at = 0;
+        }
+        s.msip = set;
     } else {
-        register_access(offset, len, kMtimecmp, 8, m_state.mtimecmp, nullptr, data);
-        register_access(offset, len, kMtime, 8, mtime, nullptr, data);  // ignored: mtime follows the core clock
+        register_access(offset, len, kMtimecmp + 8 * uint64_t(i), 8, s.mtimecmp, nullptr, data);
     }
-    if (m_on_write) m_on_write();
+    if (m_on_write) m_on_write(unsigned(i));
     return true;
 }
 

@@ -46,23 +46,39 @@ class Uart : public Device {
     uint64_t m_bytes = 0;
 };
 
-// msip at +0 (bit 0), mtimecmp at +0x4000, mtime at +0xBFF8. mtime is the
-// core's cycle count divided by the timer divider; writes to it are ignored.
+// The SiFive CLINT / ACLINT layout, one hart per slot: msip[i] at +4*i (bit
+// 0), mtimecmp[i] at +0x4000 + 8*i, mtime at +0xBFF8. mtime is the
+// requester's cycle count divided by the timer divider; writes to it are
+// ignored. The slot of a hart that does not exist is a bus error (an access
+// fault in the guest). A hart's own msip changes at once; setting another
+// hart's msip is an inter-processor interrupt: it costs the writer
+// `ipi_send` cycles and becomes visible at the receiver `ipi_latency` cycles
+// after the write (docs/platform.md). Other offsets read 0, writes ignored.
 class Clint : public Device {
  public:
     static constexpr uint64_t kBase = 0x02000000, kSize = 0x10000;
     static constexpr uint64_t kMsip = 0, kMtimecmp = 0x4000, kMtime = 0xBFF8;
-    explicit Clint(unsigned timer_divider) : m_divider(timer_divider ? timer_divider : 1) {}
+    Clint(unsigned harts, unsigned timer_divider, unsigned ipi_send = 0, unsigned ipi_latency = 0);
     bool read(uint64_t offset, uint8_t* data, unsigned len, uint64_t now) override;
     bool write(uint64_t offset, const uint8_t* data, unsigned len, uint64_t now) override;
-    const TimerState& state() const { return m_state; }
-    // Called after every register write (the hart re-evaluates interrupts).
-    void on_write(std::function<void()> callback) { m_on_write = std::move(callback); }
+    uint64_t stall_cycles(uint64_t offset, bool write, uint64_t now) override;
+    const TimerState& state(unsigned hart) const { return m_state.at(hart); }
+    unsigned harts() const { return unsigned(m_state.size()); }
+    // The hart whose accesses come next (the platform runs one hart at a time).
+    void set_requester(unsigned hart) { m_requester = hart; }
+    // Called after a write with the hart whose registers it changed (it re-evaluates interrupts).
+    void on_write(std::function<void(unsigned hart)> callback) { m_on_write = std::move(callback); }
+    // Called for every msip set by another hart: an IPI from `from` to `to`.
+    void on_ipi(std::function<void(unsigned from, unsigned to)> callback) { m_on_ipi = std::move(callback); }
 
  private:
-    TimerState m_state;
-    unsigned m_divider;
-    std::function<void()> m_on_write;
+    // The hart whose msip (`msip`) or mtimecmp register holds `offset`; -1 for none.
+    int slot(uint64_t offset, unsigned len, bool& msip, bool& missing) const;
+    std::vector<TimerState> m_state;
+    unsigned m_divider, m_ipi_send, m_ipi_latency;
+    unsigned m_requester = 0;
+    std::function<void(unsigned)> m_on_write;
+    std::function<void(unsigned, unsigned)> m_on_ipi;
 };
 
 // The tohost doubleword (8 bytes at +0). Writing a non-zero value calls the

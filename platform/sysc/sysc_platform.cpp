@@ -104,15 +104,19 @@ class Interconnect : public sc_core::sc_module {
     const AddressMap& m_map;
 };
 
-// The hart's side of the bus: DMI for RAM, b_transport for everything else,
-// with temporal decoupling (the hart runs ahead by up to one quantum and
-// synchronises at quantum boundaries and on every device access).
+// The harts' side of the bus: DMI for RAM, b_transport for everything else,
+// with temporal decoupling. One SC_THREAD runs the board's loop, which
+// interleaves the harts exactly as the direct backend does (docs/platform.md),
+// so both backends give the same figures. SystemC time follows the smallest
+// hart clock: it is synchronised at quantum boundaries, and with one hart also
+// on every device access (devices then see accesses in time order); each
+// access carries its hart's clock as the annotated delay.
 class HartModule : public sc_core::sc_module, public HartBus {
  public:
     tlm_utils::simple_initiator_socket<HartModule> out;
 
-    HartModule(sc_core::sc_module_name name, uint64_t ram_base, sc_time period)
-        : sc_module(name), out("out"), m_ram_base(ram_base), m_period(period) {
+    HartModule(sc_core::sc_module_name name, uint64_t ram_base, sc_time period, unsigned harts)
+        : sc_module(name), out("out"), m_ram_base(ram_base), m_period(period), m_sync_on_access(harts == 1) {
         SC_HAS_PROCESS(HartModule);
         SC_THREAD(main);
     }
@@ -154,17 +158,20 @@ class HartModule : public sc_core::sc_module, public HartBus {
         out->b_transport(trans, delay);
         const uint64_t added = uint64_t((delay - local) / m_period + 0.5);
         latency += added;
-        m_keeper.set(delay);
-        m_keeper.sync();  // on every device access: devices see accesses in time order
-        m_synced = now + added;
+        if (m_sync_on_access) {
+            m_keeper.set(delay);
+            m_keeper.sync();  // on every device access: devices see accesses in time order
+            m_synced = now + added;
+        }
         return trans.is_response_ok();
     }
 
  private:
     void main() {
         m_keeper.reset();
-        // The board calls this at every quantum boundary (quantum_cycles).
+        // The board calls this at quantum boundaries (quantum_cycles) with the smallest hart clock.
         m_result = m_board->run([this](uint64_t cycles) {
+            if (cycles < m_synced) return;
             m_keeper.set(m_period * double(cycles - m_synced));
             m_keeper.sync();
             m_synced = cycles;
@@ -174,6 +181,7 @@ class HartModule : public sc_core::sc_module, public HartBus {
 
     uint64_t m_ram_base;
     sc_time m_period;
+    bool m_sync_on_access;  // one hart: SystemC time is its clock
     Board* m_board = nullptr;
     tlm_utils::tlm_quantumkeeper m_keeper;
     uint64_t m_synced = 0;  // the cycle count SystemC time has caught up with
@@ -196,7 +204,7 @@ RunResult run_elf_systemc(const std::string& path, const PlatformOptions& option
     tlm::tlm_global_quantum::instance().set(period * double(options.quantum_cycles));
     // Elaboration: RAM, the hart, the board, then the devices and the interconnect from the address map.
     auto memory = std::make_unique<tlmmu::sysc::MemoryModule>("ram", options.ram_bytes);
-    auto hart = std::make_unique<HartModule>("hart", options.ram_base, period);
+    auto hart = std::make_unique<HartModule>("hart", options.ram_base, period, options.smp.cpus);
     Board board(options, memory->storage(), *hart, uart);
     hart->attach(&board);
     const ElfImage image = load_elf_file(path, board.load_regions());

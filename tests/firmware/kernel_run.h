@@ -24,8 +24,7 @@ inline SuiteRun run_raw(const std::vector<std::string>& only, const std::map<std
     for (const auto& [key, value] : platform_settings) options.set(key, value);
     GuestParams p;
     for (const auto& [key, value] : params) apply_param(p, key, value);
-    options.guest_params = guest_parameters(p, only);
-    return run_suite(TLMMU_FIRMWARE_ELF, options);
+    return run_experiments(TLMMU_FIRMWARE_ELF, options, p, chosen_experiments(only));
 }
 
 inline KernelRun run_kernel(const std::vector<std::string>& only, const std::map<std::string, std::string>& params = {},

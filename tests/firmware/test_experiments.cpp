@@ -34,7 +34,11 @@ Run execute(const std::vector<std::string>& mmu_settings, const std::map<std::st
         apply_setting(r.options.mmu, s.substr(0, eq), s.substr(eq + 1));
     }
     for (const auto& [key, value] : platform_settings) r.options.set(key, value);
-    r.options.guest_params = guest_parameters(GuestParams{}, only);
+    std::vector<std::string> chosen = only;
+    if (chosen.empty())  // the single-CPU suite; the shootdown experiment has tests of its own
+        for (const std::string& name : chosen_experiments({}))
+            if (name != kShootdowns) chosen.push_back(name);
+    r.options.guest_params = guest_parameters(GuestParams{}, chosen);
     const SuiteRun s = run_suite(TLMMU_FIRMWARE_ELF, r.options);
     r.run = s.run;
     INFO(s.run.message << "\n" << s.uart.substr(s.uart.size() > 2000 ? s.uart.size() - 2000 : 0));

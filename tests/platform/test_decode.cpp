@@ -58,7 +58,12 @@ TEST_CASE("decoder: reserved encodings are illegal") {
         0x00004073,                          // SYSTEM funct3 4
         0x12000073,                          // sfence.vma (no S mode)
         0x10200073,                          // sret
-        enc::r(2, 0, 5, 0, 0, 0x0b),         // custom-0 funct7 2
+        enc::r(4, 0, 5, 0, 0, 0x0b),         // custom-0 funct7 4
+        enc::r(3, 0, 5, 0, 0, 0x0b),         // tlbsync with rs1 != 0
+        enc::r(2, 0, 5, 0, 1, 0x0b),         // invlpgb with rd != 0
+        enc::r(0x08, 1, 2, 2, 3, 0x2f),      // lr.w with rs2 != 0
+        enc::r(0x28, 1, 2, 2, 3, 0x2f),      // AMO funct5 0x0a
+        enc::r(0x04, 1, 2, 4, 3, 0x2f),      // AMO funct3 4
         enc::r(0, 0, 5, 0, 3, 0x0b),         // invlpg with rd != 0
         enc::jalr(1, 2, 0) | (1u << 12),     // jalr funct3 1
     };

@@ -14,6 +14,7 @@ const std::vector<ExperimentInfo>& experiment_catalogue() {
         {"malloc", "user malloc: brk heap below the mmap threshold, mmap above; trimming; first-touch faults per MiB"},
         {"fork", "fork with copy-on-write against resident size; COW fault cost; a shared segment under two PCIDs"},
         {"reclaim", "reclaim to a swap disk: FIFO, clock with/without flush on clearing A, exact LRU; thrashing; Belady"},
+        {"shootdowns", "TLB shootdowns on 1-16 CPUs: IPIs against INVLPGB, the 33-page ceiling, lazy TLB, an munmap storm"},
     };
     return list;
 }
@@ -68,6 +69,22 @@ const settings::Group<GuestParams>& param_settings() {
             .doc("low watermark: a fault that finds fewer frames free starts reclaim");
         g.integer("reclaim.high_pages", &GuestParams::reclaim_high_pages).unit("pages").range(1, 1024)
             .doc("high watermark: reclaim evicts until this many frames are free (at least the low one)");
+        g.integer("shootdowns.max_cpus", &GuestParams::sd_max_cpus).unit("CPUs").range(1, 16)
+            .doc("harts of the shootdown run; the CPU counts 1, 2, 4, 8, 16 up to it are measured");
+        g.integer("shootdowns.max_pages", &GuestParams::sd_max_pages).unit("pages").range(1, 512)
+            .doc("largest range flushed (1, 8, 32, 33, 64, 512 pages up to it)");
+        g.integer("shootdowns.reps", &GuestParams::sd_reps).unit("shootdowns").range(1, 64)
+            .doc("measured shootdowns per point, after one warm-up");
+        g.integer("shootdowns.mechanisms", &GuestParams::sd_mechanisms).range(1, 3)
+            .doc("remote flush: 1 = IPIs, 2 = INVLPGB + TLBSYNC, 3 = both, side by side");
+        g.integer("shootdowns.ceiling", &GuestParams::sd_ceiling).unit("pages").range(0, 512)
+            .doc("above this many pages a flush takes the whole PCID (Linux's tlb_single_page_flush_ceiling)");
+        g.integer("shootdowns.lazy_cpus", &GuestParams::sd_lazy_cpus).unit("CPUs").range(0, 15)
+            .doc("receivers running a kernel thread (lazy TLB) in the lazy comparison on all the run's CPUs");
+        g.integer("shootdowns.storm_ops", &GuestParams::sd_storm_ops).unit("munmaps").range(1, 4096)
+            .doc("munmaps per thread in the munmap storm");
+        g.integer("shootdowns.storm_pages", &GuestParams::sd_storm_pages).unit("pages").range(1, 512)
+            .doc("pages each storm mapping maps, touches and unmaps");
         g.validator([](const GuestParams& p) {
             if (p.reclaim_high_pages < p.reclaim_low_pages)
                 throw ConfigError("param.reclaim.high_pages (" + std::to_string(p.reclaim_high_pages) +

@@ -40,6 +40,14 @@ struct GuestParams {
     uint64_t reclaim_seed = 7;
     uint64_t reclaim_low_pages = 1;
     uint64_t reclaim_high_pages = 4;
+    uint64_t sd_max_cpus = 16;       // harts of the shootdown run
+    uint64_t sd_max_pages = 512;
+    uint64_t sd_reps = 2;
+    uint64_t sd_mechanisms = 3;      // 1 IPI, 2 INVLPGB, 3 both
+    uint64_t sd_ceiling = 33;        // Linux's tlb_single_page_flush_ceiling
+    uint64_t sd_lazy_cpus = 7;
+    uint64_t sd_storm_ops = 8;
+    uint64_t sd_storm_pages = 4;
 };
 
 struct ExperimentInfo {
@@ -67,6 +75,12 @@ void apply_param(GuestParams& params, const std::string& key, const std::string&
 // between them (reclaim.high_pages below reclaim.low_pages).
 std::vector<platform::GuestParameter> guest_parameters(const GuestParams& params,
                                                        const std::vector<std::string>& selected);
+
+// The shootdown experiment runs on a platform of its own with
+// param.shootdowns.max_cpus harts (the others on the platform as configured).
+inline const char* kShootdowns = "shootdowns";
+// platform.smp_quantum of the shootdown run when the platform's default is in place.
+inline constexpr uint64_t kShootdownQuantum = 100;
 
 // `tlmmu experiments --list`: every experiment, its parameters with type,
 // default, range and doc.

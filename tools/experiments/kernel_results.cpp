@@ -290,6 +290,94 @@ void thrash_record(Results& r, const Record& rec) {
           {rec.word("policy")});
 }
 
+std::string ceiling_flush(uint64_t pages, uint64_t ceiling) { return pages > ceiling ? "full" : "pages"; }
+
+void shootdown_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "shootdown", "TLB shootdown latency: CPU 0 changes N pages of an mm that k CPUs run (mprotect), then flushes",
+        "initiator: cycles of the PTE change plus the flush, until every CPU has dropped the pages (per shootdown).\n"
+        "stolen: cycles each receiver lost to the flush (gaps in a loop reading the cycle counter), per receiver.\n"
+        "IPI: one interrupt per other CPU of the mm's mask, each acknowledged; the initiator flushes its own TLB\n"
+        "while they fly. Above the ceiling (33 pages, Linux's tlb_single_page_flush_ceiling) every CPU flushes the\n"
+        "whole PCID instead of INVLPG per page. INVLPGB broadcasts to all CPUs on the mm's global PCID (up to the\n"
+        "platform's page count per instruction) and TLBSYNC waits for it: receivers lose nothing.",
+        {{"mechanism", "mechanism", -1},
+         {"cpus", "CPUs", 0},
+         {"pages", "pages", 0},
+         {"flush", "flush", -1},
+         {"initiator_cycles", "initiator cycles", 0},
+         {"stolen_cycles_per_receiver", "stolen/receiver", 0},
+         {"stolen_cycles_max", "stolen max", 0},
+         {"ipis_per_shootdown", "IPIs", 1},
+         {"ack_wait_cycles", "ack wait", 0},
+         {"remote_partial_flushes", "remote INVLPG flushes", 1},
+         {"remote_full_flushes", "remote PCID flushes", 1},
+         {"invlpgs_per_shootdown", "INVLPGs", 1},
+         {"invlpgb_per_shootdown", "INVLPGBs", 1},
+         {"ceiling", "ceiling", 0},
+         {"reps", "reps", 0}});
+    const double reps = double(rec.number("reps")), cpus = double(rec.number("cpus"));
+    const uint64_t pages = rec.number("pages");
+    t.add({cpus, double(pages), per(double(rec.number("initiator_cycles")), reps),
+           per(double(rec.number("stolen_cycles")), reps * (cpus - 1)), double(rec.number("stolen_max")),
+           per(double(rec.number("ipis_sent")), reps), per(double(rec.number("ack_wait_cycles")), reps),
+           per(double(rec.number("remote_partial")), reps), per(double(rec.number("remote_full")), reps),
+           per(double(rec.number("invlpgs")), reps), per(double(rec.number("invlpgb")), reps),
+           double(rec.number("ceiling")), reps},
+          {rec.word("mech"), ceiling_flush(pages, rec.number("ceiling"))});
+}
+
+void lazy_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "shootdown_lazy", "Lazy TLB: some receivers run a kernel thread (the mm stays loaded) during the shootdown",
+        "With lazy TLB on, the initiator sends no IPI to a lazy CPU: it flushes the PCID when it switches back\n"
+        "to the mm, if the mm's tlb_gen moved on meanwhile (switch flushes). Off, lazy CPUs are interrupted like\n"
+        "the others. Figures per shootdown (initiator) and per receiver (stolen).",
+        {{"lazy", "lazy TLB", -1},
+         {"cpus", "CPUs", 0},
+         {"lazy_cpus", "lazy CPUs", 0},
+         {"pages", "pages", 0},
+         {"initiator_cycles", "initiator cycles", 0},
+         {"ipis_per_shootdown", "IPIs", 1},
+         {"lazy_skipped_per_shootdown", "IPIs skipped", 1},
+         {"active_stolen_cycles", "stolen/active CPU", 0},
+         {"lazy_stolen_cycles", "stolen/lazy CPU", 0},
+         {"lazy_ipis", "IPIs to lazy CPUs", 0},
+         {"lazy_switch_flushes", "switch-back flushes", 0},
+         {"reps", "reps", 0}});
+    const double reps = double(rec.number("reps")), cpus = double(rec.number("cpus"));
+    const double lazy = double(rec.number("lazy_cpus")), active = cpus - 1 - lazy;
+    t.add({cpus, lazy, double(rec.number("pages")), per(double(rec.number("initiator_cycles")), reps),
+           per(double(rec.number("ipis_sent")), reps), per(double(rec.number("lazy_skipped")), reps),
+           per(double(rec.number("active_stolen")), reps * active), per(double(rec.number("lazy_stolen")), reps * lazy),
+           double(rec.number("lazy_ipis")), double(rec.number("lazy_switch_flushes")), reps},
+          {rec.word("lazy")});
+}
+
+void storm_record(Results& r, const Record& rec) {
+    Table& t = table_for(
+        r, "munmap_storm", "munmap storm: T threads of one process map, touch and unmap pages of their own, in a loop",
+        "Every munmap shoots down the pages on every CPU running the process; with IPIs each thread is\n"
+        "interrupted by all the others' unmaps, so throughput (munmaps per million cycles, all threads) stops\n"
+        "growing with the threads. INVLPGB needs no receiver work.",
+        {{"mechanism", "mechanism", -1},
+         {"threads", "threads", 0},
+         {"munmaps", "munmaps", 0},
+         {"pages", "pages each", 0},
+         {"cycles", "cycles (slowest thread)", 0},
+         {"munmaps_per_mcycle", "munmaps/M cycles", 1},
+         {"cycles_per_munmap", "cycles/munmap (thread)", 0},
+         {"ipis_received_per_munmap", "IPIs received/munmap", 2},
+         {"handler_cycles_per_munmap", "handler cycles/munmap", 0},
+         {"invlpgb", "INVLPGBs", 0}});
+    const double threads = double(rec.number("threads")), ops = double(rec.number("ops"));
+    const double munmaps = threads * ops, cycles = double(rec.number("cycles"));
+    t.add({threads, munmaps, double(rec.number("pages")), cycles, per(munmaps * 1e6, cycles), per(cycles, ops),
+           per(double(rec.number("ipis_received")), munmaps), per(double(rec.number("handler_cycles")), munmaps),
+           double(rec.number("invlpgb"))},
+          {rec.word("mech")});
+}
+
 }  // namespace
 
 void kernel_record(Results& r, const Record& rec) {
@@ -300,6 +388,9 @@ void kernel_record(Results& r, const Record& rec) {
     else if (rec.kind == "vmalloc") vmalloc_record(r, rec);
     else if (rec.kind == "malloc") malloc_record(r, rec);
     else if (rec.kind == "vfree") vfree_record(r, rec);
+    else if (rec.kind == "shootdown") shootdown_record(r, rec);
+    else if (rec.kind == "lazy") lazy_record(r, rec);
+    else if (rec.kind == "storm") storm_record(r, rec);
 }
 
 }  // namespace tlmmu::experiments

@@ -167,6 +167,29 @@ Table with_series(const Table& t, const std::string& name) {
     return c;
 }
 
+// One line per distinct label (label(row)): `y` against `x` of a kernel table.
+template <typename Label>
+std::string series_script(const Table& t, const std::string& title, Label label, const std::string& x,
+                          const std::string& y, const std::string& xlabel, const std::string& ylabel, bool logx,
+                          const std::string& extra = "") {
+    std::vector<std::string> series;
+    for (size_t i = 0; i < t.rows.size(); ++i)
+        if (std::find(series.begin(), series.end(), label(i)) == series.end()) series.push_back(label(i));
+    const size_t xc = t.column(x), yc = t.column(y);
+    std::ostringstream s;
+    s << "set title " << quote(title) << "\nset xlabel " << quote(xlabel) << "\nset ylabel " << quote(ylabel)
+      << "\nset key top left\nset grid\n" << (logx ? "set logscale x 2\n" : "") << extra << "plot ";
+    for (size_t k = 0; k < series.size(); ++k)
+        s << (k ? ", " : "") << "'-' using 1:2 with linespoints title " << quote(series[k]);
+    s << "\n";
+    for (const std::string& name : series) {
+        for (size_t i = 0; i < t.rows.size(); ++i)
+            if (label(i) == name) s << t.rows[i][xc] << " " << t.rows[i][yc] << "\n";
+        s << "e\n";
+    }
+    return s.str();
+}
+
 }  // namespace
 
 std::vector<std::string> write_plots(const Results& r, const std::string& dir, std::string& error) {
@@ -206,6 +229,29 @@ std::vector<std::string> write_plots(const Results& r, const std::string& dir, s
                                   table_script(v, "Touching freshly allocated memory: cycles per load", "series", "bytes",
                                                "vmalloc_touch_cycles_per_load", "allocation (bytes)",
                                                "cycles per load (two passes)", true));
+    }
+    if (const Table* t = r.table("shootdown")) {
+        const size_t mc = t->column("mechanism"), cc = t->column("cpus");
+        auto label = [t, mc, cc](size_t i) {
+            return (t->words[i][mc] == "ipi" ? std::string("IPI, ") : std::string("INVLPGB, ")) +
+                   std::to_string(int(t->rows[i][cc])) + " CPUs";
+        };
+        kernel_plots.emplace_back(
+            "experiments-shootdowns.png",
+            series_script(*t, "TLB shootdown: initiator cycles against pages flushed (full PCID flush above the ceiling)",
+                          label, "pages", "initiator_cycles", "pages flushed", "initiator cycles per shootdown", true,
+                          t->rows.empty() || t->rows[0][t->column("ceiling")] < 1 ? std::string()
+                                          : "set arrow from " + std::to_string(t->rows[0][t->column("ceiling")]) +
+                                                ", graph 0 to " + std::to_string(t->rows[0][t->column("ceiling")]) +
+                                                ", graph 1 nohead dashtype 2\n"));
+    }
+    if (const Table* t = r.table("munmap_storm")) {
+        const size_t mc = t->column("mechanism");
+        auto label = [t, mc](size_t i) { return t->words[i][mc] == "ipi" ? std::string("IPIs") : std::string("INVLPGB + TLBSYNC"); };
+        kernel_plots.emplace_back("experiments-munmap-storm.png",
+                                  series_script(*t, "munmap storm: throughput of the threads of one process",
+                                                label, "threads", "munmaps_per_mcycle", "threads (one per CPU)",
+                                                "munmaps per million cycles", true));
     }
     for (const auto& [name, script] : kernel_plots) {
         const fs::path out = fs::path(dir) / name;

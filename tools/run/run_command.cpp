@@ -117,10 +117,11 @@ int run_run_command(const std::vector<std::string>& args) {
     cli.settings(settings::Target()
                      .bind(mmu_settings(), options.mmu)
                      .bind(platform::platform_settings(), options)
-                     .bind(cache::cache_settings(), options.cache));
+                     .bind(cache::cache_settings(), options.cache)
+                     .bind(machine::smp_settings(), options.smp));
     cli.assignments("--platform", [&options](const std::string& key, const std::string& value) { options.set(key, value); },
-                    "platform setting without its platform. prefix (docs/platform.md), e.g. backend=direct, or a "
-                    "cache.* setting");
+                    "platform setting without its platform. prefix (docs/platform.md), e.g. backend=direct, "
+                    "cpus=4 (smp.cpus), or a cache.* or smp.* setting");
     cli.shortcut("--max-instructions", "platform.max_instructions", "stop after N instructions (default 2000000000, 0 = none)");
     cli.app()
         .add_option("--max-time", max_time,
@@ -163,6 +164,14 @@ int run_run_command(const std::vector<std::string>& args) {
                   << r.hart.data_translations << ", traps " << r.hart.traps << ", device accesses "
                   << r.hart.device_accesses << "\n"
                   << stats_summary(r.stats);
+        if (r.harts.size() > 1) {
+            for (size_t i = 0; i < r.harts.size(); ++i) {
+                const platform::HartCounters& h = r.harts[i];
+                std::cerr << "hart " << i << ": instructions " << h.instructions << ", cycles " << h.cycles
+                          << ", traps " << h.traps << ", interrupts " << h.interrupts << ", walks "
+                          << r.hart_stats[i].walk.walks << "\n";
+            }
+        }
     }
     std::string why;
     if (!json_path.empty() && !tools::write_file_atomically(json_path, platform::result_to_json(r) + "\n", &why)) {

@@ -257,6 +257,22 @@ unsigned Machine::outstanding_broadcasts(unsigned i) const {
     return n;
 }
 
+uint64_t Machine::next_broadcast_due(unsigned i) const {
+    check_cpu(i);
+    uint64_t due = ~0ull;
+    for (const Broadcast& b : m_pending)
+        if (b.pending & bit(i)) due = std::min(due, b.done_at);
+    return due;
+}
+
+uint64_t Machine::broadcasts_done_at(unsigned i) const {
+    check_cpu(i);
+    uint64_t done = 0;
+    for (const Broadcast& b : m_pending)
+        if (b.issuer == i && b.pending) done = std::max(done, b.done_at);
+    return done;
+}
+
 void Machine::apply(Broadcast& b, Cpu& c) {
     b.pending &= ~bit(c.id);
     ++c.stats.broadcasts_applied;

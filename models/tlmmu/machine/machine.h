@@ -141,6 +141,12 @@ class Machine {
     BroadcastResult tlbsync(unsigned cpu, unsigned cpl = 0);
     // INVLPGBs issued by `cpu` not yet applied at every CPU.
     unsigned outstanding_broadcasts(unsigned cpu) const;
+    // When the next broadcast not yet applied at `cpu` reaches it (its
+    // done-at time), ~0 if none: a driver that runs a CPU ahead stops there.
+    uint64_t next_broadcast_due(unsigned cpu) const;
+    // When the last INVLPGB `cpu` issued is done everywhere (what its TLBSYNC
+    // waits for); 0 if none is outstanding.
+    uint64_t broadcasts_done_at(unsigned cpu) const;
 
     // Counters of all CPUs together.
     CpuStats total_stats() const;
