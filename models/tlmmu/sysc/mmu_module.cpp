@@ -199,7 +199,9 @@ uint64_t MmuModule::to_cycles(const sc_time& t) const {
 // the translation's absolute start, which most translations (TLB hits) never
 // ask for, so it is worked out at the first step (nothing in this translation
 // can have waited before it).
-Translation MmuModule::translate_at(const Access& access, sc_time& delay) {
+// Inlined: on a TLB hit the call and the copies of the Translation cost as
+// much as the hit itself (docs/benchmarks.md, "TLM path").
+[[gnu::always_inline]] inline Translation MmuModule::translate_at(const Access& access, sc_time& delay) {
     const uint64_t steps_before = m_walk_steps;
     m_caller_offset = delay;
     m_start_known = false;
@@ -234,7 +236,8 @@ void MmuModule::resume_translation(const sc_time& start) {
     m_start_known = true;
 }
 
-Translation MmuModule::translate_timed(const Access& access, sc_time& delay, TranslationExtension* ext,
+[[gnu::always_inline]] inline Translation MmuModule::translate_timed(const Access& access, sc_time& delay,
+                                                                    TranslationExtension* ext,
                                        bool first_piece) {
     const Translation t = translate_at(access, delay);
     if (ext) note(*ext, t, first_piece);
@@ -504,7 +507,8 @@ void copy_bytes(unsigned char* to, const unsigned char* from, unsigned length) {
 }
 }  // namespace
 
-bool MmuModule::access_through_memory_dmi(tlm_generic_payload& trans, uint64_t pa, sc_time& delay) {
+[[gnu::always_inline]] inline bool MmuModule::access_through_memory_dmi(tlm_generic_payload& trans, uint64_t pa,
+                                                                        sc_time& delay) {
     const unsigned length = trans.get_data_length();
     const tlm::tlm_command command = trans.get_command();
     if (trans.get_byte_enable_ptr() || trans.get_streaming_width() < length || length == 0) return false;
