@@ -237,8 +237,7 @@ void MmuModule::resume_translation(const sc_time& start) {
 }
 
 [[gnu::always_inline]] inline Translation MmuModule::translate_timed(const Access& access, sc_time& delay,
-                                                                    TranslationExtension* ext,
-                                       bool first_piece) {
+                                                                    TranslationExtension* ext, bool first_piece) {
     const Translation t = translate_at(access, delay);
     if (ext) note(*ext, t, first_piece);
     return t;
