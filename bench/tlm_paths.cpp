@@ -1,5 +1,7 @@
 #include "tlm_paths.h"
 
+#include <cstring>
+
 namespace tlmmu::bench {
 
 using sc_core::sc_time;
@@ -12,8 +14,10 @@ volatile uint64_t g_sink;
 // ---------------------------------------------------------------------------
 // Initiator
 
-Initiator::Initiator(sc_core::sc_module_name name) : sc_module(name), to_mmu("to_mmu"), to_memory("to_memory") {
+Initiator::Initiator(sc_core::sc_module_name name)
+    : sc_module(name), to_mmu("to_mmu"), to_memory("to_memory"), m_dmi(kDmiSlots) {
     m_trans.set_extension(&m_ext);
+    to_mmu.register_invalidate_direct_mem_ptr(this, &Initiator::invalidate_direct_mem_ptr);
     SC_HAS_PROCESS(Initiator);
     SC_THREAD(thread);
     set_stack_size(8u << 20);  // the driver and the core path run on this thread's stack
@@ -60,6 +64,66 @@ Timing Initiator::read_loop(tlm_utils::simple_initiator_socket<Initiator>& socke
     return time;
 }
 
+void Initiator::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+    for (DmiRegion& r : m_dmi)
+        if (r.start <= end && start <= r.end) r = DmiRegion();
+}
+
+void Initiator::request_dmi(uint64_t va) {
+    ++m_dmi_requests;
+    tlm::tlm_generic_payload request;
+    request.set_command(tlm::TLM_READ_COMMAND);
+    request.set_address(va);
+    tlm::tlm_dmi dmi;
+    if (!to_mmu->get_direct_mem_ptr(request, dmi) || !dmi.is_read_allowed()) return;
+    if (va < dmi.get_start_address() || va > dmi.get_end_address()) return;
+    DmiRegion& r = m_dmi[(va >> 12) & (kDmiSlots - 1)];
+    r.start = dmi.get_start_address();
+    r.end = dmi.get_end_address();
+    r.ptr = dmi.get_dmi_ptr();
+    r.latency = dmi.get_read_latency();
+}
+
+Timing Initiator::read_loop_dmi(const std::vector<uint64_t>& addresses, uint64_t count, uint64_t& errors) {
+    uint64_t data = 0, sink = 0;
+    m_trans.set_command(tlm::TLM_READ_COMMAND);
+    m_trans.set_data_ptr(reinterpret_cast<unsigned char*>(&data));
+    m_trans.set_data_length(sizeof data);
+    m_trans.set_streaming_width(sizeof data);
+    m_trans.set_byte_enable_ptr(nullptr);
+    m_trans.set_byte_enable_length(0);
+    const uint64_t* address = addresses.data();
+    const size_t n = addresses.size();
+    size_t i = 0;
+
+    const Stopwatch watch;
+    for (uint64_t k = 0; k < count; ++k) {
+        const uint64_t va = address[i];
+        if (++i == n) i = 0;
+        const DmiRegion& r = m_dmi[(va >> 12) & (kDmiSlots - 1)];
+        if (va >= r.start && va + (sizeof data - 1) <= r.end) {
+            std::memcpy(&data, r.ptr + (va - r.start), sizeof data);
+            m_qk.inc(r.latency);
+        } else {
+            m_trans.set_address(va);
+            m_trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+            m_trans.set_dmi_allowed(false);
+            sc_time delay = m_qk.get_local_time();
+            to_mmu->b_transport(m_trans, delay);
+            m_qk.set(delay);
+            errors += !m_trans.is_response_ok();
+            if (m_trans.is_response_ok() && m_trans.is_dmi_allowed()) request_dmi(va);
+        }
+        if (m_qk.need_sync()) m_qk.sync();
+        sink += data;
+    }
+    const Timing time = watch.elapsed();
+
+    m_qk.sync();
+    g_sink = g_sink + sink;
+    return time;
+}
+
 // ---------------------------------------------------------------------------
 // Paths
 
@@ -91,6 +155,27 @@ class TlmHarness::TranslatedPath : public Path {
         RunResult r;
         r.accesses = count;
         r.time = m_cpu.read_loop(m_cpu.to_mmu, stream.va, count, r.errors);
+        r.counters = Counters::of(m_mmu.core().stats()) - before;
+        return r;
+    }
+
+ private:
+    Initiator& m_cpu;
+    sysc::MmuModule& m_mmu;
+};
+
+// (d) The TLM path as an initiator that caches the DMI regions the MMU hands
+// out per translated page: after the first access to a page, its reads skip
+// the MMU (no TLB lookup, no counters) until the MMU invalidates the region.
+class TlmHarness::DmiPath : public Path {
+ public:
+    DmiPath(Initiator& cpu, sysc::MmuModule& mmu) : m_cpu(cpu), m_mmu(mmu) {}
+    const char* name() const override { return "tlm-dmi"; }
+    RunResult run(const Stream& stream, uint64_t count) override {
+        const Counters before = Counters::of(m_mmu.core().stats());
+        RunResult r;
+        r.accesses = count;
+        r.time = m_cpu.read_loop_dmi(stream.va, count, r.errors);
         r.counters = Counters::of(m_mmu.core().stats()) - before;
         return r;
     }
@@ -143,8 +228,9 @@ bool TlmHarness::prepare(const Workload& workload, std::string& error) {
 std::vector<Result> TlmHarness::run(const std::vector<Stream>& streams, CorePath& core) {
     BaselinePath baseline(m_cpu);
     TranslatedPath tlm(m_cpu, m_mmu);
+    DmiPath dmi(m_cpu, m_mmu);
     std::vector<Result> results;
-    m_cpu.set_job([&] { results = run_all(streams, {&baseline, &core, &tlm}, m_options); });
+    m_cpu.set_job([&] { results = run_all(streams, {&baseline, &core, &tlm, &dmi}, m_options); });
     sc_core::sc_start();
     return results;
 }

@@ -40,8 +40,29 @@ class Initiator : public sc_core::sc_module {
     Timing read_loop(tlm_utils::simple_initiator_socket<Initiator>& socket, const std::vector<uint64_t>& addresses,
                      uint64_t count, uint64_t& errors);
 
+    // The same reads through `to_mmu` as an initiator with a DMI cache does
+    // them: a read inside a region it holds is a copy through the pointer
+    // plus the region's latency; any other goes through b_transport and, when
+    // the response allows DMI, asks for the page's region. Regions are kept
+    // until the MMU invalidates them.
+    Timing read_loop_dmi(const std::vector<uint64_t>& addresses, uint64_t count, uint64_t& errors);
+    uint64_t dmi_requests() const { return m_dmi_requests; }
+
  private:
     void thread();
+    void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+    void request_dmi(uint64_t va);
+
+    // A DMI region the MMU granted for reads, kept in a direct-mapped table
+    // indexed by the page number of the address it was asked for.
+    struct DmiRegion {
+        uint64_t start = 1, end = 0;  // empty
+        unsigned char* ptr = nullptr;
+        sc_core::sc_time latency;
+    };
+    static constexpr unsigned kDmiSlots = 4096;  // a power of two: 16 MiB of 4 KiB pages
+    std::vector<DmiRegion> m_dmi;
+    uint64_t m_dmi_requests = 0;
 
     tlm_utils::tlm_quantumkeeper m_qk;
     tlm::tlm_generic_payload m_trans;
@@ -67,6 +88,7 @@ class TlmHarness {
  private:
     class BaselinePath;
     class TranslatedPath;
+    class DmiPath;
 
     const Options& m_options;
     Initiator m_cpu;

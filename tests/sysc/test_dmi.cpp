@@ -203,3 +203,136 @@ TEST_CASE("memory withdrawing its DMI revokes the MMU's DMI") {
     CHECK(granted);
     CHECK(tb.cpu.dmi_invalidations == 1);
 }
+
+namespace {
+// An initiator's DMI cache of one region, used as a real initiator uses it:
+// a read inside the region goes through the pointer until the MMU
+// invalidates it; any other read goes through b_transport and asks again.
+struct CachingReader {
+    explicit CachingReader(Testbench& bench) : tb(bench) {}
+    Testbench& tb;
+    tlm::tlm_dmi region;
+    bool held = false;
+    unsigned seen_invalidations = 0;
+    unsigned through_pointer = 0, through_transport = 0;
+
+    uint64_t read(uint64_t va) {
+        if (held && tb.cpu.dmi_invalidations != seen_invalidations) held = false;  // revoked
+        if (held && va >= region.get_start_address() && va + 7 <= region.get_end_address()) {
+            ++through_pointer;
+            uint64_t value = 0;
+            std::memcpy(&value, region.get_dmi_ptr() + (va - region.get_start_address()), 8);
+            return value;
+        }
+        ++through_transport;
+        const Result r = tb.cpu.read(va);
+        CHECK(r.ok());
+        seen_invalidations = tb.cpu.dmi_invalidations;
+        held = tb.cpu.dmi(va, region) && region.is_read_allowed();
+        return r.value;
+    }
+};
+}  // namespace
+
+TEST_CASE("a page-table store through the MMU revokes DMI, and no stale pointer is read after it") {
+    constexpr uint64_t kTableWindow = 0x7200'0000;  // a linear view of the page table that maps kVa
+    DmiTestbench tb;
+    tb.map(kVa, kPa);
+    const uint64_t pte = tb.builder.entry_address(tb.root, kVa, 1);
+    tb.map(kTableWindow, pte & ~0xfffull, pte::RW | pte::A | pte::D);
+    tb.boot();
+    tb.memory.storage().write64(kPa, 0x1111);
+    tb.memory.storage().write64(kSecondPa, 0x2222);
+    CachingReader reader(tb);
+    uint64_t before = 0, after_store = 0, after_invlpg = 0;
+    unsigned revoked_by_store = 0, pointer_reads_after_store = 0;
+    tb.run([&] {
+        before = reader.read(kVa);
+        CHECK(reader.read(kVa) == 0x1111);  // through the pointer now
+        CHECK(reader.through_pointer == 1);
+        const unsigned invalidations = tb.cpu.dmi_invalidations;
+        // Remap kVa to the second frame by a store through the MMU.
+        CHECK(tb.cpu.write(kTableWindow + (pte & 0xfff), kSecondPa | pte::P | pte::RW | pte::US | pte::A).ok());
+        revoked_by_store = tb.cpu.dmi_invalidations - invalidations;
+        const unsigned pointer_reads = reader.through_pointer;
+        after_store = reader.read(kVa);  // the TLB may still translate to the old frame (SDM 4.10.4.3)
+        pointer_reads_after_store = reader.through_pointer - pointer_reads;
+        sc_time delay;
+        tb.mmu.invlpg(kVa, delay);
+        after_invlpg = reader.read(kVa);
+        after_invlpg = reader.read(kVa);  // and again, through the new region
+    });
+    CHECK(before == 0x1111);
+    CHECK(revoked_by_store == 1);
+    CHECK(pointer_reads_after_store == 0);
+    CHECK(after_store == 0x1111);
+    CHECK(after_invlpg == 0x2222);
+}
+
+TEST_CASE("a page-table edit the MMU cannot see keeps DMI like a TLB entry, and the flush revokes it") {
+    DmiTestbench tb;
+    tb.map(kVa, kPa);
+    tb.boot();
+    tb.memory.storage().write64(kPa, 0x1111);
+    tb.memory.storage().write64(kSecondPa, 0x2222);
+    const uint64_t pte = tb.builder.entry_address(tb.root, kVa, 1);
+    CachingReader reader(tb);
+    uint64_t stale = 0, fresh = 0;
+    unsigned transport_after_flush = 0;
+    tb.run([&] {
+        reader.read(kVa);
+        // Another agent rewrites the entry: as with the TLB, nothing changes before the flush.
+        tb.memory.storage().write64(pte, kSecondPa | pte::P | pte::RW | pte::US | pte::A);
+        stale = reader.read(kVa);
+        sc_time delay;
+        tb.mmu.invlpg(kVa, delay);
+        const unsigned transports = reader.through_transport;
+        fresh = reader.read(kVa);
+        transport_after_flush = reader.through_transport - transports;
+    });
+    CHECK(stale == 0x1111);
+    CHECK(transport_after_flush == 1);  // the revoked pointer was not used
+    CHECK(fresh == 0x2222);
+}
+
+TEST_CASE("DMI never hands out a page table writable, and revokes a writable region once it holds one") {
+    constexpr uint64_t kTableWindow = 0x7200'0000;
+    DmiTestbench tb;
+    tb.map(kVa, kPa, pte::RW | pte::US | pte::A | pte::D);
+    const uint64_t pte = tb.builder.entry_address(tb.root, kVa, 1);
+    tb.map(kTableWindow, pte & ~0xfffull, pte::RW | pte::A | pte::D);
+    tb.boot();
+    // kUnmapped's page directory entry, in the same directory as kVa's.
+    const uint64_t pde = tb.builder.entry_address(tb.root, kVa, 2) - ((kVa >> 21) & 511) * 8 + ((kUnmapped >> 21) & 511) * 8;
+    tlm::tlm_dmi table_view, data, data_again;
+    bool table_granted = false, data_granted = false, again_granted = false;
+    unsigned revoked_by_walk = 0;
+    uint64_t read_through_new_table = 0;
+    tb.memory.storage().write64(kSecondPa, 0x2222);
+    tb.run([&] {
+        CHECK(tb.cpu.read(kVa).ok());  // the walker reads kVa's page table: from now on it is one
+        CHECK(tb.cpu.read(kTableWindow).ok());
+        table_granted = tb.cpu.dmi(kTableWindow, table_view, tlm::TLM_WRITE_COMMAND);
+        data_granted = tb.cpu.dmi(kVa, data, tlm::TLM_WRITE_COMMAND);
+        // The page at kPa becomes a page table: the OS writes an entry into it
+        // through the writable pointer and links it into the directory.
+        const uint64_t entry = kSecondPa | pte::P | pte::RW | pte::US;
+        std::memcpy(data.get_dmi_ptr() + ((kUnmapped >> 12) & 511) * 8, &entry, 8);
+        tb.memory.storage().write64(pde, kPa | pte::P | pte::RW | pte::US);
+        const unsigned invalidations = tb.cpu.dmi_invalidations;
+        const Result r = tb.cpu.read(kUnmapped);  // the walk reads the new table at kPa
+        CHECK(r.ok());
+        read_through_new_table = r.value;
+        revoked_by_walk = tb.cpu.dmi_invalidations - invalidations;
+        again_granted = tb.cpu.dmi(kVa, data_again, tlm::TLM_WRITE_COMMAND);
+    });
+    REQUIRE(table_granted);
+    CHECK(table_view.is_read_allowed());
+    CHECK(!table_view.is_write_allowed());
+    REQUIRE(data_granted);
+    CHECK(data.is_write_allowed());
+    CHECK(read_through_new_table == 0x2222);
+    CHECK(revoked_by_walk == 1);
+    REQUIRE(again_granted);
+    CHECK(!data_again.is_write_allowed());
+}

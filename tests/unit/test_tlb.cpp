@@ -135,3 +135,69 @@ TEST_CASE("a remembered recent hit always names the entry the probes would find"
     }
     CHECK(hits > 10000);
 }
+
+// The same random fills and flushes as above, with full flushes among them
+// (which let probes skip page sizes again) and fills copied from the entry of
+// another level (fill_from): lookup must still name what peek finds, and a
+// copied fill must store exactly what fill(entry.mapping()) stores.
+TEST_CASE("probes that skip unstored page sizes and fills copied from another level change no answer") {
+    const auto config = level({array(0b011, 8, 4), array(0b100, 1, 2)});
+    TlbLevel tlb(config, 7), upper(level({array(0b111, 4, 2)}), 9), twin(config, 7);
+    uint64_t state = 0x243f6a8885a308d3ull;
+    auto next = [&state] {  // xorshift64: fixed sequence
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    const PageSize sizes[] = {PageSize::k4, PageSize::m2, PageSize::g1};
+    auto random_va = [&] { return (next() % 2) << 30 | (next() % 4) << 21 | (next() % 8) << 12 | (next() & 0xfff); };
+    unsigned hits = 0, copies = 0;
+    for (int step = 0; step < 100000; ++step) {
+        const uint64_t va = random_va();
+        const uint16_t pcid = uint16_t(next() % 3);
+        switch (next() % 16) {
+            case 0: {
+                const PageSize size = sizes[next() % 3];
+                const Mapping m = mapping(va & ~(page_bytes(size) - 1), (next() % 64) << 30, size, pcid, next() % 4 == 0);
+                upper.fill(m, va);
+                tlb.fill(m, va);
+                twin.fill(m, va);
+                break;
+            }
+            case 1:
+                if (const TlbEntry* e = upper.peek(va, pcid)) {  // an L2 hit refilling L1
+                    const TlbLevel::FillResult a = tlb.fill_from(*e, va), b = twin.fill(e->mapping(), va);
+                    REQUIRE(a.stored == b.stored);
+                    REQUIRE(a.evicted == b.evicted);
+                    ++copies;
+                }
+                break;
+            case 2: tlb.flush_page(va, pcid, true, true); twin.flush_page(va, pcid, true, true); break;
+            case 3:
+                if (next() % 64 == 0) {
+                    tlb.flush_all();
+                    twin.flush_all();
+                    upper.flush_all();
+                }
+                break;
+            default: {
+                const TlbEntry* expected = tlb.peek(va, pcid);
+                REQUIRE(tlb.lookup(va, pcid) == expected);
+                const TlbEntry* other = twin.peek(va, pcid);
+                REQUIRE(bool(expected) == bool(other));
+                if (expected) {
+                    ++hits;
+                    REQUIRE(expected->tag == other->tag);
+                    REQUIRE(expected->frame == other->frame);
+                    REQUIRE(expected->va_to_pa == other->va_to_pa);
+                    REQUIRE(expected->page == other->page);
+                    REQUIRE(expected->hit_class == other->hit_class);
+                    twin.lookup(va, pcid);  // the same replacement touches in both
+                }
+            }
+        }
+    }
+    CHECK(hits > 5000);
+    CHECK(copies > 1000);
+}

@@ -138,12 +138,13 @@ void Mmu::translate_slow(const Access& access, const TlbEntry* l1_hit, Translati
     if (m_l2.enabled()) {
         t.cycles += m_l2.latency();
         if (const TlbEntry* e = m_l2.lookup(va, m_pcid)) {
-            ++m_stats.l2.hits[unsigned(access.type)][unsigned(e->page)];
-            const Mapping m = e->mapping();
+            const PageSize page = e->page;
+            ++m_stats.l2.hits[unsigned(access.type)][unsigned(page)];
             use_entry(access, *e, Source::l2, t);
             if (l1.enabled()) {
-                ++l1_stats.misses[unsigned(access.type)][unsigned(m.size)];
-                if (t.ok() && !t.d_assist) fill_level(l1, l1_stats, m, va);
+                ++l1_stats.misses[unsigned(access.type)][unsigned(page)];
+                // Without a fault or a walk, use_entry left *e as it was.
+                if (t.ok() && !t.d_assist) count_fill(l1_stats, l1.fill_from(*e, va));
             }
             record(t);
             return;
@@ -386,7 +387,10 @@ void Mmu::walk_and_fill(const Access& access, Translation& t) {
 }
 
 void Mmu::fill_level(TlbLevel& level, StructureStats& stats, const Mapping& m, uint64_t va) {
-    const TlbLevel::FillResult r = level.fill(m, va);
+    count_fill(stats, level.fill(m, va));
+}
+
+void Mmu::count_fill(StructureStats& stats, const TlbLevel::FillResult& r) {
     if (r.stored) ++stats.fills;
     if (r.evicted) ++stats.evictions;
 }

@@ -220,6 +220,7 @@ class Mmu {
     void count_miss(StructureStats& s, const Access& access, const Translation& t);
     void fill_tlbs(const Mapping& m, uint64_t va, bool fetch);
     void fill_level(TlbLevel& level, StructureStats& stats, const Mapping& m, uint64_t va);
+    static void count_fill(StructureStats& stats, const TlbLevel::FillResult& r);
 
     // Invalidation primitives; each counts what it dropped under `cause`.
     // (Templates, defined in mmu.cpp: no std::function call on the flush path.)

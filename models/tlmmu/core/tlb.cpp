@@ -37,6 +37,10 @@ TlbLevel::TlbLevel(const TlbLevelConfig& config, uint64_t seed) : m_config(confi
             }
         }
     }
+    for (unsigned s = 0; s < kPageSizes; ++s) {
+        unsigned array = 0;
+        if (granule_for(PageSize(s), m_fill_granule[s], array)) m_fill_array[s] = int(array);
+    }
     if (m_probe_count) m_min_shift = m_probes[0].shift;  // probes run in increasing size
     m_page_mask = ~((1ull << m_min_shift) - 1);
     static_assert(sizeof(RecentHit) == 64, "recent_slot scales the page number by a shift of 6");
@@ -61,6 +65,7 @@ TlbEntry* TlbLevel::probe(uint64_t va, uint64_t key, RecentHit& recent) {
     const uint16_t pcid = uint16_t(key & 0xfff);
     for (unsigned i = 0; i < m_probe_count; ++i) {
         const Probe& p = m_probes[i];
+        if (!stored_since_flush(p.size)) continue;
         const uint64_t vpn = va >> p.shift;
         const uint64_t tag = vpn << 3 | p.tag_low;  // TlbEntry::make_tag
         const unsigned set = unsigned(vpn & p.set_mask);
@@ -97,10 +102,9 @@ const TlbEntry* TlbLevel::peek(uint64_t va, uint16_t pcid) const {
 }
 
 TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
-    FillResult result;
-    PageSize granule;
-    unsigned index;
-    if (!granule_for(m.size, granule, index)) return result;
+    const int index = m_fill_array[unsigned(m.size)];
+    if (index < 0) return {};
+    const PageSize granule = m_fill_granule[unsigned(m.size)];
 
     const uint64_t granule_mask = page_bytes(granule) - 1;
     const uint64_t page_mask = page_bytes(m.size) - 1;
@@ -117,9 +121,23 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
     e.rights_class = tlmmu::rights_class(m.rights, m.pkey);
     e.hit_class = uint8_t(e.rights_class | unsigned(e.dirty) << 7);
     e.rights = m.rights;
+    return store(unsigned(index), e);
+}
 
+TlbLevel::FillResult TlbLevel::fill_from(const TlbEntry& other, uint64_t va) {
+    // An entry of a whole page that this level stores whole too is the entry
+    // fill(other.mapping(), va) would build, field for field.
+    if (other.granule == other.page && m_fill_array[unsigned(other.page)] >= 0 &&
+        m_fill_granule[unsigned(other.page)] == other.page)
+        return store(unsigned(m_fill_array[unsigned(other.page)]), other);
+    return fill(other.mapping(), va);
+}
+
+TlbLevel::FillResult TlbLevel::store(unsigned index, const TlbEntry& e) {
+    FillResult result;
     auto& array = m_arrays[index];
-    if (granule != m.size) m_has_fragments = true;
+    if (e.granule != e.page) m_has_fragments = true;
+    m_stored_granules |= 1u << unsigned(e.granule);
     result.stored = true;
     // Replace an entry the lookup could return for the same address, never add a twin.
     TlbEntry displaced;
@@ -134,6 +152,7 @@ TlbLevel::FillResult TlbLevel::fill(const Mapping& m, uint64_t va) {
 unsigned TlbLevel::flush_all() {
     forget_recent_hits();
     m_has_fragments = false;  // nothing is left
+    m_stored_granules = 0;
     unsigned n = 0;
     for (auto& a : m_arrays) n += a.erase_all([](const TlbEntry&) { return true; });
     return n;

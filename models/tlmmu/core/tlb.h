@@ -95,6 +95,9 @@ class TlbLevel {
         bool evicted = false;
     };
     FillResult fill(const Mapping& m, uint64_t va);
+    // fill(other.mapping(), va) for an entry of another level, without
+    // building the mapping when the entry can be stored as it is.
+    FillResult fill_from(const TlbEntry& other, uint64_t va);
 
     // Invalidation; each returns the number of entries dropped.
     unsigned flush_all();
@@ -175,6 +178,7 @@ class TlbLevel {
         // its own probe: one compare rejects the others.
         for (unsigned i = 0; i < m_probe_count; ++i) {
             const Probe& p = m_probes[i];
+            if (!stored_since_flush(p.size)) continue;
             const uint64_t vpn = va >> p.shift;
             const uint64_t tag = vpn << 3 | p.tag_low;  // TlbEntry::make_tag
             TlbEntry* row = p.entries + size_t(vpn & p.set_mask) * p.ways;  // the set lookup probes
@@ -188,8 +192,14 @@ class TlbLevel {
         }
         return n;
     }
+    // Writes `e` into array `index` (fill's second half).
+    FillResult store(unsigned index, const TlbEntry& e);
     // Granule the level stores a page of size s as, or false if it cannot.
     bool granule_for(PageSize s, PageSize& granule, unsigned& array) const;
+    // Whether an entry of granule s may be valid: none is until a fill
+    // stores one, and flush_all drops them all. Probes of a granule never
+    // stored (2M and 1G on a 4K-only workload) find nothing: they are skipped.
+    bool stored_since_flush(PageSize s) const { return m_stored_granules & (1u << unsigned(s)); }
 
     TlbLevelConfig m_config;
     std::vector<SetAssoc<TlbEntry>> m_arrays;
@@ -198,6 +208,10 @@ class TlbLevel {
     // A fragment (granule smaller than its page) was stored since the last
     // flush_all: only then must flush_page search every set.
     bool m_has_fragments = false;
+    unsigned m_stored_granules = 0;  // bit per PageSize: see stored_since_flush
+    // granule_for of each page size, worked out once: the array, or -1 if none.
+    PageSize m_fill_granule[kPageSizes] = {};
+    int m_fill_array[kPageSizes] = {-1, -1, -1};
     unsigned m_min_shift = 12;     // page shift of the first (smallest) probe
     uint64_t m_page_mask = ~0xfffull;  // va bits of the page number at m_min_shift
     unsigned m_recent_shift = 6;       // m_min_shift - log2(sizeof(RecentHit))

@@ -61,11 +61,13 @@ class MmuModule::MemoryPort : public PhysicalAccess {
     explicit MemoryPort(MmuModule& owner) : m_owner(owner) {}
 
     bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) override {
+        m_owner.note_table_frame(step.pa);
         return transact(tlm::TLM_READ_COMMAND, step.pa, value, step.locked, step.offset, cycles);
     }
 
     bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                          uint64_t& cycles) override {
+        m_owner.note_table_frame(step.pa);
         const uint64_t before = cycles;
         if (!transact(tlm::TLM_READ_COMMAND, step.pa, observed, true, step.offset, cycles)) return false;
         // The locked write always happens because it releases the lock: the
@@ -197,7 +199,9 @@ uint64_t MmuModule::to_cycles(const sc_time& t) const {
 // the translation's absolute start, which most translations (TLB hits) never
 // ask for, so it is worked out at the first step (nothing in this translation
 // can have waited before it).
-Translation MmuModule::translate_at(const Access& access, sc_time& delay) {
+// Inlined: on a TLB hit the call and the copies of the Translation cost as
+// much as the hit itself (docs/benchmarks.md, "TLM path").
+[[gnu::always_inline]] inline Translation MmuModule::translate_at(const Access& access, sc_time& delay) {
     const uint64_t steps_before = m_walk_steps;
     m_caller_offset = delay;
     m_start_known = false;
@@ -232,8 +236,8 @@ void MmuModule::resume_translation(const sc_time& start) {
     m_start_known = true;
 }
 
-Translation MmuModule::translate_timed(const Access& access, sc_time& delay, TranslationExtension* ext,
-                                       bool first_piece) {
+[[gnu::always_inline]] inline Translation MmuModule::translate_timed(const Access& access, sc_time& delay,
+                                                                    TranslationExtension* ext, bool first_piece) {
     const Translation t = translate_at(access, delay);
     if (ext) note(*ext, t, first_piece);
     return t;
@@ -283,6 +287,7 @@ void MmuModule::b_transport(tlm_generic_payload& trans, sc_time& delay) {
     }
     const uint64_t room = bytes_left_in_page(first, va);
     if (length <= room) {
+        if (trans.get_command() == tlm::TLM_WRITE_COMMAND) store_to(first.pa, length);
         if (access_through_memory_dmi(trans, first.pa, delay)) return;
         trans.set_address(first.pa);
         mem->b_transport(trans, delay);
@@ -324,6 +329,7 @@ void MmuModule::b_transport(tlm_generic_payload& trans, sc_time& delay) {
             trans.set_byte_enable_length(p.length);
         }
         trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        if (trans.get_command() == tlm::TLM_WRITE_COMMAND) store_to(p.pa, p.length);
         mem->b_transport(trans, delay);
         if (!trans.is_response_ok()) break;
     }
@@ -363,6 +369,7 @@ unsigned int MmuModule::transport_dbg(tlm_generic_payload& trans) {
         trans.set_address(t.pa);
         trans.set_data_ptr(data + done);
         trans.set_data_length(n);
+        if (trans.get_command() == tlm::TLM_WRITE_COMMAND) store_to(t.pa, n);  // a debugger editing page tables
         const unsigned copied = mem->transport_dbg(trans);
         done += copied;
         if (copied < n) break;
@@ -436,19 +443,45 @@ bool MmuModule::get_direct_mem_ptr(tlm_generic_payload& trans, tlm::tlm_dmi& dmi
     dmi.set_read_latency(physical.get_read_latency() + tlb_hit);
     dmi.set_write_latency(physical.get_write_latency() + tlb_hit);
     const bool read = physical.is_read_allowed();
-    const bool write = !fetch && physical.is_write_allowed() && write_permitted(access, t);
+    // Stores through the pointer bypass the MMU: none may reach page tables.
+    const bool write = !fetch && physical.is_write_allowed() && write_permitted(access, t) &&
+                       !holds_tables(first, last);
     if (read && write) dmi.allow_read_write();
     else if (read) dmi.allow_read();
     else if (write) dmi.allow_write();
     else return false;
     m_dmi_granted = true;
+    m_dmi_write_granted |= write;
     return true;
 }
 
 void MmuModule::revoke_dmi() {
     if (!m_dmi_granted) return;
     m_dmi_granted = false;
+    m_dmi_write_granted = false;
     in->invalidate_direct_mem_ptr(0, ~0ull);
+}
+
+// The walker reads an entry at `pa`. A frame that holds page tables from now
+// on must not stay writable through a DMI pointer handed out before.
+void MmuModule::note_table_frame(uint64_t pa) {
+    const uint64_t frame = pa >> 12;
+    if (frame == m_last_table_frame) return;
+    m_last_table_frame = frame;
+    if (m_table_frames.insert(frame).second && m_dmi_write_granted) revoke_dmi();
+}
+
+// Whether a frame in [first_pa, last_pa] has held paging structures.
+bool MmuModule::holds_tables(uint64_t first_pa, uint64_t last_pa) const {
+    const uint64_t first = first_pa >> 12, last = last_pa >> 12;
+    if (last - first >= m_table_frames.size()) {  // a large range: look at the frames instead
+        for (const uint64_t f : m_table_frames)
+            if (f >= first && f <= last) return true;
+        return false;
+    }
+    for (uint64_t f = first; f <= last; ++f)
+        if (m_table_frames.count(f)) return true;
+    return false;
 }
 
 // Physical ranges do not map back to virtual ones cheaply: revoke everything.
@@ -473,7 +506,8 @@ void copy_bytes(unsigned char* to, const unsigned char* from, unsigned length) {
 }
 }  // namespace
 
-bool MmuModule::access_through_memory_dmi(tlm_generic_payload& trans, uint64_t pa, sc_time& delay) {
+[[gnu::always_inline]] inline bool MmuModule::access_through_memory_dmi(tlm_generic_payload& trans, uint64_t pa,
+                                                                        sc_time& delay) {
     const unsigned length = trans.get_data_length();
     const tlm::tlm_command command = trans.get_command();
     if (trans.get_byte_enable_ptr() || trans.get_streaming_width() < length || length == 0) return false;
@@ -497,6 +531,7 @@ bool MmuModule::access_through_memory_dmi(tlm_generic_payload& trans, uint64_t p
         return false;
     }
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    trans.set_dmi_allowed(true);  // as the memory's b_transport says: its region is where this went
     return true;
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include <systemc>
@@ -73,6 +74,12 @@ class MmuModule : public sc_core::sc_module {
     void fail(tlm::tlm_generic_payload& trans, TranslationExtension* ext, const Translation& t);
     bool write_permitted(const Access& read_access, const Translation& t) const;
     void revoke_dmi();
+    // Page-table stores and DMI: see "DMI" in docs/tlm.md.
+    void note_table_frame(uint64_t pa);
+    bool holds_tables(uint64_t first_pa, uint64_t last_pa) const;
+    void store_to(uint64_t pa, unsigned length) {
+        if (m_dmi_granted && holds_tables(pa, pa + (length ? length - 1 : 0))) revoke_dmi();
+    }
     bool access_through_memory_dmi(tlm::tlm_generic_payload& trans, uint64_t pa, sc_core::sc_time& delay);
     void acquire_memory_dmi(uint64_t pa);
     OperationResult charge(const OperationResult& r, sc_core::sc_time& delay) const;
@@ -88,6 +95,14 @@ class MmuModule : public sc_core::sc_module {
     std::unique_ptr<MemoryPort> m_port;  // the walker's PhysicalAccess over `mem`
     Mmu m_mmu;
     bool m_dmi_granted = false;  // some DMI region is outstanding on `in`
+    bool m_dmi_write_granted = false;  // ... and one of them allows writes
+    // Every 4 KiB frame the walker has read a paging-structure entry from
+    // (frame numbers). A cached translation may rest on any of them, so a
+    // store to one while DMI is outstanding revokes it, and no DMI region
+    // that covers one is handed out writable. Frames are never forgotten:
+    // after the OS reuses one for data, its stores over-invalidate, never under.
+    std::unordered_set<uint64_t> m_table_frames;
+    uint64_t m_last_table_frame = ~0ull;  // walks read a few frames over and over
     uint64_t m_changes = 0;      // Mmu::on_change notifications so far
     // The translation running in the core: the caller's local time offset,
     // and its absolute start once a walk step has needed it. Walks of several
