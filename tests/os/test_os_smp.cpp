@@ -119,7 +119,7 @@ TEST_CASE("the flush ceiling: up to 33 pages one INVLPG each, more flush the who
     }
 }
 
-TEST_CASE("protect: read-only, then a store is a protection fault; PROT_NONE pages are not mapped again") {
+TEST_CASE("protect: read-only, then a store is a protection fault, and PROT_NONE pages are not mapped again") {
     OsModel os(MmuConfig::skylake(), small_config(), nullptr, cpus(2));
     const unsigned a = os.create_process();
     run_on(os, 0, a, 2);

@@ -58,7 +58,7 @@ TEST_CASE("a 4-thread gc trace on 4 CPUs: every collection is a shootdown with a
     CHECK(r.has_smp_section());
 }
 
-TEST_CASE("directions: more CPUs, more IPIs; invlpgb, none; a slower IPI, a longer wait") {
+TEST_CASE("directions: more CPUs give more IPIs, invlpgb none, a slower IPI a longer wait") {
     const ReplayResult one = replay::replay({kGc}, options(1));
     const ReplayResult two = replay::replay({kGc}, options(2));
     const ReplayResult four = replay::replay({kGc}, options(4));
