@@ -235,23 +235,24 @@ class OsModel {
 
     // access() for the replay loop, which needs no result: the translation
     // stays local, so the compiler drops what the caller would not read.
-    void replay_access(uint64_t va, AccessType type) {
+    // `mmu` is mmu() (the current CPU's), which the loop holds in a register.
+    void replay_access(Mmu& mmu, uint64_t va, AccessType type) {
         Access a;
         a.va = va;
         a.type = type;
         a.user = true;
-        const Translation t = m_mmu->translate(a);
+        const Translation t = mmu.translate(a);
         if (__builtin_expect(bool(t.fault), 0)) resolve(a, t.fault);
     }
 
     // replay_access that also gives the physical address, for the data
     // caches; false when the access still faults after the handler.
-    bool replay_access(uint64_t va, AccessType type, uint64_t& pa) {
+    bool replay_access(Mmu& mmu, uint64_t va, AccessType type, uint64_t& pa) {
         Access a;
         a.va = va;
         a.type = type;
         a.user = true;
-        const Translation t = m_mmu->translate(a);
+        const Translation t = mmu.translate(a);
         if (__builtin_expect(!t.fault, 1)) {
             pa = t.pa;
             return true;

@@ -293,12 +293,12 @@ class Replayer {
     // caches, its data at the physical address. A translation that still
     // faults after the handler reaches no cache (the OS model skipped it).
     template <bool kCaches>
-    void access(uint64_t va, AccessType type, unsigned kind) {
-        if (!kCaches) return m_os.replay_access(va, type);
+    void access(Mmu& mmu, uint64_t va, AccessType type, unsigned kind) {
+        if (!kCaches) return m_os.replay_access(mmu, va, type);
         static constexpr cache::Requester kRequesters[3] = {cache::Requester::fetch, cache::Requester::load,
                                                             cache::Requester::store};
         uint64_t pa = 0;
-        if (__builtin_expect(m_os.replay_access(va, type, pa), 1)) m_caches->access(pa, kRequesters[kind], kind == 2);
+        if (__builtin_expect(m_os.replay_access(mmu, va, type, pa), 1)) m_caches->access(pa, kRequesters[kind], kind == 2);
     }
 
     // The hot loop: no allocation, no virtual call per record.
@@ -311,6 +311,7 @@ class Replayer {
         uint64_t counts[3] = {};
         uint64_t crossings = 0;
         const bool contexts = t.contexts;  // kept in a register across the loop
+        Mmu& mmu = m_os.mmu();             // the CPU's: control records and events do not change it
         for (; r != end; ++r) {
             const unsigned kind = unsigned(r->kind);
             if (__builtin_expect(kind > 2, 0)) {
@@ -320,7 +321,7 @@ class Replayer {
             if (contexts && __builtin_expect(r->context != t.context, 0)) switch_context(t, r->context);
             ++counts[kind];
             const AccessType type = kTypes[kind];
-            access<kCaches>(r->address, type, kind);
+            access<kCaches>(mmu, r->address, type, kind);
             // An access that spills into the next page translates that page
             // too. The 4 KiB test is the cheap filter; the page the first
             // translation used (4 KiB, 2 MiB or 1 GiB) decides.
@@ -328,7 +329,7 @@ class Replayer {
                 const uint64_t room = m_os.bytes_left_in_page(r->address, type);
                 if (room < r->size) {
                     ++crossings;
-                    access<kCaches>(r->address + room, type, kind);
+                    access<kCaches>(mmu, r->address + room, type, kind);
                 }
             }
         }
