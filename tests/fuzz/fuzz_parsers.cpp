@@ -142,6 +142,18 @@ std::vector<Bytes> trace_seeds(const std::string& format, const std::string& dir
         exporter->write(records.data(), records.size());
         exporter->commit();
         seeds.push_back(read_file(path));
+        // Address-space events (unmap, protect, drop) among the accesses, unchecked.
+        using tlmmu::trace::RecordKind;
+        std::vector<tlmmu::trace::Record> with_events(records.begin(), records.begin() + 100);
+        with_events.push_back(tlmmu::trace::event_record(RecordKind::unmap, 0x10000000, 16, 1));
+        with_events.push_back(tlmmu::trace::event_record(RecordKind::protect, 0x10001000, 2, 1, tlmmu::trace::prot::READ));
+        with_events.push_back(tlmmu::trace::event_record(RecordKind::drop, 0x7f0000000000, 512));
+        with_events.insert(with_events.end(), records.begin() + 100, records.begin() + 200);
+        const std::string events_path = dir + "/seed-events.native";
+        auto events = tlmmu::trace::make_exporter(events_path, format, options);
+        events->write(with_events.data(), with_events.size());
+        events->commit();
+        seeds.push_back(read_file(events_path));
     }
     return seeds;
 }

@@ -26,4 +26,24 @@ grep -q "unknown key 'bogus'" err.txt || fail "bad spec message: $(cat err.txt)"
 [ ! -e bad.native ] && [ ! -e bad.native.partial ] || fail "bad spec left a file"
 "$tlmmu" generate not-a-spec x.native 2> err.txt
 [ $? -eq 2 ] || fail "non-spec exit status"
+# A one-thread gc spec: its unmap events go to the file and through convert.
+gc="synth:gc,threads=1,heap=1m,region=64k,unmap_period=500,accesses=5000"
+"$tlmmu" generate "$gc" gc.native 2> err.txt || fail "generate gc: $(cat err.txt)"
+grep -q "wrote 5009 records" err.txt || fail "gc record count (5000 accesses, 9 events): $(cat err.txt)"
+"$tlmmu" convert gc.native gc.native.zst > /dev/null 2> err.txt || fail "convert gc: $(cat err.txt)"
+"$tlmmu" trace --quiet --json gc-direct.json "$gc" || fail "trace of the gc spec"
+"$tlmmu" trace --quiet --json gc-native.json gc.native || fail "trace of the gc native file"
+"$tlmmu" trace --quiet --json gc-zst.json gc.native.zst || fail "trace of the converted gc file"
+python3 - <<'PY' || fail "gc native replay differs from the spec's"
+import json
+a, b, c = (json.load(open(f)) for f in ("gc-direct.json", "gc-native.json", "gc-zst.json"))
+assert a["smp"]["events"]["unmap"] == 9, a["smp"]["events"]
+for key in ("accesses", "stats", "os_stats", "smp"):
+    assert a[key] == b[key] == c[key], key
+PY
+# Several threads do not fit one native file: refused, the reason named, nothing written.
+"$tlmmu" generate "synth:gc,threads=2" two.native 2> err.txt
+[ $? -eq 1 ] || fail "multi-thread gc exit status"
+grep -q "several threads is several streams" err.txt || fail "multi-thread gc message: $(cat err.txt)"
+[ ! -e two.native ] || fail "multi-thread gc left a file"
 echo "PASS"

@@ -13,11 +13,11 @@
 namespace tlmmu::trace {
 bool operator==(const Record& a, const Record& b) {
     return a.address == b.address && a.context == b.context && a.pcid == b.pcid && a.size == b.size &&
-           a.kind == b.kind && a.type == b.type && a.noflush == b.noflush;
+           a.kind == b.kind && a.type == b.type && a.noflush == b.noflush && a.pages == b.pages;
 }
 std::ostream& operator<<(std::ostream& out, const Record& r) {
     return out << "{" << to_string(r.kind) << " 0x" << std::hex << r.address << std::dec << " size " << unsigned(r.size)
-               << " ctx " << r.context << " pcid " << r.pcid << " type " << unsigned(r.type) << " noflush " << r.noflush
+               << " ctx " << r.context << " pcid " << r.pcid << " type " << unsigned(r.type) << " noflush " << r.noflush << " pages " << r.pages
                << "}";
 }
 }  // namespace tlmmu::trace

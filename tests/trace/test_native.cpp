@@ -36,7 +36,12 @@ std::vector<Record> varied_records() {
             control(RecordKind::invlpg, 0x7ffc0000, 0, 0, false, 2),
             control(RecordKind::invpcid, 0x5000, 0x0ff, 1, false, 0xffffffff),
             access(RecordKind::store, 0, 64, 0xffffffff),
-            access(RecordKind::fetch, ~0ull, 15, 0)};
+            access(RecordKind::fetch, ~0ull, 15, 0),
+            tlmmu::trace::event_record(RecordKind::unmap, 0x7f0000000000, 256, 3),
+            tlmmu::trace::event_record(RecordKind::protect, 0x10000000, 1, 3, tlmmu::trace::prot::READ | tlmmu::trace::prot::EXEC),
+            tlmmu::trace::event_record(RecordKind::drop, 0xfffffffffffff000, 1, 0),
+            tlmmu::trace::event_record(RecordKind::protect, 0, 0xffffffff, 0xffffffff, 0),
+            access(RecordKind::load, 0x7ffc0010, 8, 0)};
 }
 
 std::string write_native(const std::string& path, const std::vector<Record>& records,
@@ -59,18 +64,23 @@ TEST_CASE("native: every record kind and field survives a write and a read", "[n
 }
 
 // docs/trace-formats.md, "Example": the file without checksums (flags 0, the
-// only layout before block checksums) and with them (flags 1, the default).
+// only layout before block checksums) and with them (flags 1, the default),
+// version 2; `example_version1` is the same records as version 1 wrote them.
 const std::vector<Record> example_records = {access(RecordKind::fetch, 0x401000, 3),
                                              access(RecordKind::load, 0x7ffc0008, 8),
                                              access(RecordKind::fetch, 0x401003, 5)};
+const std::vector<uint8_t> example_version1 = {
+    'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 1, 0, 0, 0, 0, 0, 0, 0,  // header, version 1, flags 0
+    0x30, 0x80, 0xc0, 0x80, 0x04, 0x81, 0x90, 0x80, 0xe0, 0xff, 0x0f, 0x50, 0x06,
+    0x07, 3, 0, 0, 0, 0, 0, 0, 0};
 const std::vector<uint8_t> example_unchecked = {
-    'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 1, 0, 0, 0, 0, 0, 0, 0,  // header, flags 0
+    'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 2, 0, 0, 0, 0, 0, 0, 0,  // header, flags 0
     0x30, 0x80, 0xc0, 0x80, 0x04,                                      // fetch size 3, delta +0x401000
     0x81, 0x90, 0x80, 0xe0, 0xff, 0x0f,                                // load size 8, delta +0x7ffc0008
     0x50, 0x06,                                                        // fetch size 5, delta +3
     0x07, 3, 0, 0, 0, 0, 0, 0, 0};                                     // end marker, 3 records
 const std::vector<uint8_t> example_checked = {
-    'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 1, 0, 1, 0, 0, 0, 0, 0,  // header, flags 1
+    'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 2, 0, 1, 0, 0, 0, 0, 0,  // header, flags 1
     22, 0, 0, 0, 0x82, 0x8c, 0xaf, 0x62,                               // block: 22 bytes, CRC-32 0x62af8c82
     0x30, 0x80, 0xc0, 0x80, 0x04,                                      // the same records
     0x81, 0x90, 0x80, 0xe0, 0xff, 0x0f,
@@ -106,8 +116,12 @@ TEST_CASE("native: the documented example encodes byte for byte", "[native]") {
 
 TEST_CASE("native: a file of the layout before block checksums still reads", "[native][compat]") {
     ScratchDir dir;
-    write_bytes(dir.path("old.native"), example_unchecked);  // as every earlier writer wrote it
+    write_bytes(dir.path("old.native"), example_version1);  // as every earlier writer wrote it
     CHECK(read_all(dir.path("old.native")) == example_records);
+    std::vector<uint8_t> checked_v1 = example_checked;  // version 1 with checksums reads too
+    checked_v1[8] = 1;
+    write_bytes(dir.path("old-checked.native"), checked_v1);
+    CHECK(read_all(dir.path("old-checked.native")) == example_records);
     // Written without checksums on purpose: the same layout, every kind of record.
     const std::string path = write_native(dir.path("unchecked.native"), varied_records(), {false});
     CHECK(read_bytes(path)[10] == 0);
@@ -217,6 +231,63 @@ TEST_CASE("native: corruption is detected", "[native][errors]") {
         write_bytes(path, bytes);
         CHECK_THAT(trace_error([&] { read_all(path, "native"); }), Catch::Contains(path + ": byte 10: unknown native header flags"));
     }
+}
+
+TEST_CASE("native: event records are documented byte for byte", "[native]") {
+    // docs/trace-formats.md, "Event records": unmap of 16 pages at 0x7f0000000000
+    // in context 2, then protect of one page read-only in the same context.
+    const std::vector<Record> events = {tlmmu::trace::event_record(RecordKind::unmap, 0x7f0000000000, 16, 2),
+                                        tlmmu::trace::event_record(RecordKind::protect, 0x10000000, 1, 2, 1)};
+    const std::vector<uint8_t> expected = {
+        'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 2, 0, 0, 0, 0, 0, 0, 0,
+        0x1f, 0x02, 0x80, 0x80, 0x80, 0x80, 0x80, 0xe0, 0x1f, 0x10,  // unmap, context 2, va, 16 pages
+        0x27, 0x80, 0x80, 0x80, 0x80, 0x01, 0x01, 0x01,              // protect, va, 1 page, PROT_READ
+        0x07, 2, 0, 0, 0, 0, 0, 0, 0};
+    CHECK(tlmmu::trace::encode_native(events, {false}) == expected);
+    ScratchDir dir;
+    write_bytes(dir.path("events.native"), expected);
+    CHECK(read_all(dir.path("events.native")) == events);
+}
+
+TEST_CASE("native: bad event records are refused with their byte offset", "[native][errors]") {
+    ScratchDir dir;
+    const std::string path = dir.path("bad-event.native");
+    const std::vector<uint8_t> header = {'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C', 2, 0, 0, 0, 0, 0, 0, 0};
+    auto refused = [&](std::vector<uint8_t> record, size_t count) {
+        std::vector<uint8_t> b = header;
+        b.push_back(0x30);  // a fetch first, so the event is at byte 18
+        b.push_back(0x02);
+        b.insert(b.end(), record.begin(), record.end());
+        b.push_back(0x07);
+        for (int i = 0; i < 8; ++i) b.push_back(i == 0 ? uint8_t(count) : 0);
+        write_bytes(path, b);
+        return trace_error([&] { read_all(path); });
+    };
+    CHECK_THAT(refused({0x17, 0x81, 0x20, 0x01}, 2), Catch::Contains(path + ": byte 18: corrupt native record: event address is not 4 KiB aligned"));
+    CHECK_THAT(refused({0x17, 0x80, 0x20, 0x00}, 2), Catch::Contains(path + ": byte 18: corrupt native record: bad event page count"));
+    CHECK_THAT(refused({0x47, 0x00, 0x01}, 2), Catch::Contains(path + ": byte 18: corrupt native record: unknown event record type 4"));
+    CHECK_THAT(refused({0x27, 0x00, 0x01, 0x09}, 2), Catch::Contains(path + ": byte 18: corrupt native record: bad protect rights"));
+    CHECK_THAT(refused({0x17, 0x80, 0xe0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02}, 2),
+               Catch::Contains(path + ": byte 18: corrupt native record: event range runs past the end of the address space"));
+    // In a version 1 file an event tag is what it was then: a bad end marker.
+    std::vector<uint8_t> v1 = tlmmu::trace::encode_native({tlmmu::trace::event_record(RecordKind::unmap, 0x1000, 1)}, {false});
+    v1[8] = 1;
+    write_bytes(path, v1);
+    CHECK_THAT(trace_error([&] { read_all(path); }), Catch::Contains(path + ": byte 16: corrupt native record: bad end marker tag"));
+    // A checksummed file: a flipped bit in an event is caught by its block.
+    std::vector<uint8_t> checked = tlmmu::trace::encode_native(varied_records());
+    checked[checked.size() - 20] ^= 0x10;
+    write_bytes(path, checked);
+    CHECK_THAT(trace_error([&] { read_all(path); }), Catch::Contains(path + ": byte 16: checksum mismatch"));
+}
+
+TEST_CASE("native writer: an event the reader would refuse is never written", "[native][errors]") {
+    CHECK_THROWS_WITH(tlmmu::trace::encode_native({tlmmu::trace::event_record(RecordKind::unmap, 0x1234, 1)}),
+                      Catch::Contains("not 4 KiB aligned"));
+    CHECK_THROWS_WITH(tlmmu::trace::encode_native({tlmmu::trace::event_record(RecordKind::drop, 0x1000, 0)}),
+                      Catch::Contains("0 pages"));
+    CHECK_THROWS_WITH(tlmmu::trace::encode_native({tlmmu::trace::event_record(RecordKind::protect, 0x1000, 1, 0, 8)}),
+                      Catch::Contains("protect rights"));
 }
 
 TEST_CASE("native: bad block framing is refused with the block's offset", "[native][errors]") {

@@ -123,6 +123,55 @@ ordered_json os_stats_json(const ReplayResult& r) {
               {"unusable_index_order9", r.unusable_index_order9}}}};
 }
 
+// Entries dropped at a CPU by other CPUs' shootdowns (IPI handlers) and by
+// INVLPGB broadcasts.
+uint64_t remote_drops(const machine::CpuStats& c) { return c.dropped_by_ipi.total() + c.dropped_by_invlpgb.total(); }
+
+ordered_json cpu_smp_json(const machine::CpuStats& c) {
+    return {{"ipis_sent", c.ipis_sent},
+            {"ipis_received", c.ipis_received},
+            {"ack_wait_cycles", c.ack_wait_cycles},
+            {"stolen_cycles", c.interrupt_cycles},
+            {"invlpgb", c.invlpgb_issued},
+            {"invlpgb_pages", c.invlpgb_pages},
+            {"tlbsync", c.tlbsync},
+            {"tlbsync_wait_cycles", c.tlbsync_wait_cycles},
+            {"dropped_by_ipi", c.dropped_by_ipi.total()},
+            {"dropped_by_invlpgb", c.dropped_by_invlpgb.total()}};
+}
+
+// The many-CPU section: present with smp.cpus > 1 or address-space events.
+ordered_json smp_json(const ReplayResult& r, const ReplayOptions& options) {
+    const os::OsStats& o = r.os;
+    ordered_json config = ordered_json::object();
+    for (const auto& kv : machine::smp_settings().values(options.smp)) config[kv.first.substr(4)] = kv.second;
+    ordered_json total = cpu_smp_json(r.smp_total);
+    total["shootdowns"] = o.shootdowns;
+    ordered_json per = ordered_json::array();
+    for (const CpuResult& c : r.cpus) {
+        ordered_json j = {{"records", c.records}, {"translations", c.translations}, {"shootdowns", c.shootdowns}};
+        j.update(cpu_smp_json(c.smp));
+        per.push_back(j);
+    }
+    return {{"cpus", r.cpus.size()},
+            {"shootdown", os::to_string(options.os.shootdown)},
+            {"config", config},
+            {"events",
+             {{"unmap", o.unmap_events},
+              {"protect", o.protect_events},
+              {"drop", o.drop_events},
+              {"pages", o.event_pages},
+              {"unmapped", {{"4k", o.unmapped[0]}, {"2m", o.unmapped[1]}, {"1g", o.unmapped[2]}}},
+              {"protected_entries", o.protected_entries},
+              {"protnone_faults", o.protnone_faults}}},
+            {"shootdowns", o.shootdowns},
+            {"full_flushes", o.full_flushes},
+            {"remote_shootdowns", o.remote_shootdowns},
+            {"shootdown_cycles", o.shootdown_cycles},
+            {"total", total},
+            {"per_cpu", per}};
+}
+
 ordered_json mmu_config_json(const MmuConfig& config) {
     ordered_json j = ordered_json::object();
     std::istringstream lines(dump_config(config));
@@ -196,6 +245,7 @@ std::string result_json(const ReplayResult& r, const ReplayOptions& options, con
     j["cache"] = cache_json(r, options.cache, options.os.levels);
     j["stats"] = ordered_json::parse(stats_to_json(r.mmu, -1));
     j["os_stats"] = os_stats_json(r);
+    if (r.has_smp_section()) j["smp"] = smp_json(r, options);
     return j.dump(indent);
 }
 
@@ -300,6 +350,28 @@ std::string result_summary(const ReplayResult& r, const ReplayOptions& options) 
     const LatencyHistogram& h = s.latency;
     emit("translation latency (cycles): mean %.2f, p50 %llu, p99 %llu, max %llu over %llu translations\n", h.mean(),
          ull(h.percentile(0.5)), ull(h.percentile(0.99)), ull(h.max), ull(h.count));
+    if (!r.has_smp_section()) return out.str();
+
+    emit("\nCPUs %llu, shootdowns by %s: events unmap %llu, protect %llu, drop %llu over %llu pages; "
+         "%llu entries unmapped, %llu reprotected\n",
+         ull(r.cpus.size()), os::to_string(options.os.shootdown), ull(o.unmap_events), ull(o.protect_events),
+         ull(o.drop_events), ull(o.event_pages), ull(o.unmapped[0] + o.unmapped[1] + o.unmapped[2]),
+         ull(o.protected_entries));
+    emit("shootdowns %llu (%llu full flushes above %u pages, %llu with other CPUs in the mask), %llu initiator cycles\n",
+         ull(o.shootdowns), ull(o.full_flushes), options.os.flush_ceiling, ull(o.remote_shootdowns),
+         ull(o.shootdown_cycles));
+    emit("%-6s %12s %10s %9s %9s %12s %12s %12s %9s\n", "cpu", "records", "shootdowns", "IPIs sent", "received",
+         "remote drops", "ack wait", "stolen", "INVLPGB");
+    auto cpu_row = [&](const std::string& name, uint64_t records, uint64_t shootdowns, const machine::CpuStats& c) {
+        emit("%-6s %12llu %10llu %9llu %9llu %12llu %12llu %12llu %9llu\n", name.c_str(), ull(records), ull(shootdowns),
+             ull(c.ipis_sent), ull(c.ipis_received), ull(remote_drops(c)), ull(c.ack_wait_cycles),
+             ull(c.interrupt_cycles), ull(c.invlpgb_issued));
+    };
+    for (size_t i = 0; i < r.cpus.size(); ++i)
+        cpu_row("cpu" + std::to_string(i), r.cpus[i].records, r.cpus[i].shootdowns, r.cpus[i].smp);
+    cpu_row("total", r.records, o.shootdowns, r.smp_total);
+    out << "(remote drops: TLB and paging-structure-cache entries dropped by other CPUs' IPIs and by INVLPGB; "
+           "ack wait and stolen in cycles)\n";
     return out.str();
 }
 

@@ -11,6 +11,9 @@ namespace {
 constexpr uint64_t kAddressBits = 0x000ffffffffff000ull;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kLowReserved = 1ull << 20;  // real-mode/BIOS area, never given to the buddy allocator
+// A PROT_NONE leaf: present bit clear, the frame kept. Bit 9 is free for
+// software in any entry whose present bit is clear (SDM 4.5, "ignored").
+constexpr uint64_t kProtNone = 1ull << 9;
 
 // Kernel footprint and entry trampoline, at Linux's x86-64 addresses:
 // kernel text (__START_KERNEL_map + 16 MiB), the direct map (page_offset_base)
@@ -31,6 +34,8 @@ const char* to_string(PcidMode mode) {
     }
     return "?";
 }
+
+const char* to_string(ShootdownMode mode) { return mode == ShootdownMode::ipi ? "ipi" : "invlpgb"; }
 
 const settings::Group<OsConfig>& os_settings_group() {
     static const settings::Group<OsConfig> group = [] {
@@ -70,6 +75,12 @@ const settings::Group<OsConfig>& os_settings_group() {
             .unit("pages")
             .range(0, 4096)
             .doc("kernel pages touched on every kernel entry (0: none)");
+        g.choice("shootdown", &OsConfig::shootdown, {{"ipi", ShootdownMode::ipi}, {"invlpgb", ShootdownMode::invlpgb}})
+            .doc("how unmap/protect/drop events reach the other CPUs: ipi (IPIs to the address space's CPUs) or invlpgb (AMD INVLPGB + TLBSYNC)");
+        g.integer("flush_ceiling", &OsConfig::flush_ceiling)
+            .unit("pages")
+            .range(0, 1u << 20)
+            .doc("pages a shootdown flushes one by one; more flush the whole address space (Linux's tlb_single_page_flush_ceiling)");
         return g;
     }();
     return group;
@@ -97,18 +108,22 @@ std::vector<std::pair<std::string, std::string>> os_settings(const OsConfig& c) 
     return out;
 }
 
-OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config, cache::Hierarchy* caches)
+OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config, cache::Hierarchy* caches,
+                 const machine::SmpConfig& smp)
     : m_config(config),
       m_memory(config.memory_bytes),
       m_port(m_memory, config.memory_latency, m_stats),
       m_cached_port(caches ? std::make_unique<cache::CachedWalkPort>(m_port, *caches) : nullptr),
       m_buddy(config.memory_bytes / kPage),
       m_builder(m_memory, [this] { return allocate_table(); }, config.levels),
-      m_mmu(mmu_config, m_cached_port ? static_cast<PhysicalAccess&>(*m_cached_port) : m_port),
-      m_user_pcid_flush(4096, false) {
+      m_machine(mmu_config, smp, m_cached_port ? static_cast<PhysicalAccess&>(*m_cached_port) : m_port),
+      m_mmu(&m_machine.cpu(0).mmu),
+      m_cpu_states(smp.cpus),
+      m_here(&m_cpu_states[0]) {
     if (config.page_size == PageSize::g1 && !mmu_config.gb_pages)
         throw OsError("os.page_size=1g: the MMU configuration has no 1 GiB pages (gb_pages)");
-    validate(mmu_config);
+    if (config.shootdown == ShootdownMode::invlpgb && !smp.invlpgb)
+        throw OsError("os.shootdown=invlpgb: the CPUs have no INVLPGB (smp.invlpgb=off)");
 
     // Physical layout: low 1 MiB reserved, the gigantic pool at the top
     // (1 GiB aligned, taken before the buddy allocator sees the memory, as
@@ -127,13 +142,17 @@ OsModel::OsModel(const MmuConfig& mmu_config, const OsConfig& config, cache::Hie
 
     boot_kernel_mappings();
 
-    bool ok = m_mmu.write_efer(efer::LME | efer::NXE).ok();
-    ok &= m_mmu.write_cr4(cr4::PAE | cr4::PGE | (config.levels == 5 ? cr4::LA57 : 0)).ok();
-    ok &= m_mmu.write_cr3(m_template_root).ok();
-    ok &= m_mmu.write_cr0(cr0::PE | cr0::PG | cr0::WP).ok();
-    if (config.pcid != PcidMode::off) ok &= m_mmu.write_cr4(m_mmu.regs().cr4 | cr4::PCIDE).ok();
+    bool ok = true;
+    for (unsigned i = 0; i < m_machine.size(); ++i) {
+        Mmu& mmu = m_machine.cpu(i).mmu;
+        ok &= mmu.write_efer(efer::LME | efer::NXE).ok();
+        ok &= mmu.write_cr4(cr4::PAE | cr4::PGE | (config.levels == 5 ? cr4::LA57 : 0)).ok();
+        ok &= mmu.write_cr3(m_template_root).ok();
+        ok &= mmu.write_cr0(cr0::PE | cr0::PG | cr0::WP).ok();
+        if (config.pcid != PcidMode::off) ok &= mmu.write_cr4(mmu.regs().cr4 | cr4::PCIDE).ok();
+    }
     if (!ok) throw OsError("boot: the MMU refused the long-mode set-up (check os.levels and the MMU configuration)");
-    m_mmu.reset_stats();
+    m_machine.reset_stats();
 }
 
 void OsModel::pin_fragments() {
@@ -226,7 +245,7 @@ void OsModel::share_top_entry(const Process& p, uint64_t va) {
 }
 
 void OsModel::map_on_demand(uint64_t va, AccessType type) {
-    const Process& p = m_processes.at(size_t(m_active));
+    const Process& p = m_processes.at(size_t(m_here->active));
     const uint64_t root = p.kernel_root;
     // First touch decides the rights (docs/os-model.md): a fetch maps the
     // page executable and read-only, a load or store writable and NX.
@@ -262,16 +281,21 @@ void OsModel::map_on_demand(uint64_t va, AccessType type) {
 }
 
 bool OsModel::fix_fault(const Access& access, uint32_t code) {
-    if (!access.user || m_active < 0) return false;  // the kernel footprint is mapped at boot
+    if (!access.user || m_here->active < 0) return false;  // the kernel footprint is mapped at boot
     if (!(code & pf::P)) {
         // The upper half belongs to the kernel: a user access there is a
         // SIGSEGV, not a page to map (and its top-level entries are shared).
         if (access.va >> (PagingGeometry{m_config.levels}.va_bits() - 1)) return false;
+        // A PROT_NONE page is not mapped again: the program would get SIGSEGV.
+        if (m_protnone && is_protnone_fault(access.va)) {
+            ++m_stats.protnone_faults;
+            return false;
+        }
         map_on_demand(access.va, access.type);
         return true;
     }
     if (code & (pf::RSVD | pf::PK)) return false;
-    const uint64_t root = m_processes[size_t(m_active)].kernel_root;
+    const uint64_t root = m_processes[size_t(m_here->active)].kernel_root;
     const unsigned level = m_builder.leaf_level_of(root, access.va);
     if (!level) return false;
     const uint64_t slot = m_builder.entry_address(root, access.va, level);
@@ -283,7 +307,7 @@ bool OsModel::fix_fault(const Access& access, uint32_t code) {
     m_builder.write(slot, updated);
     // The #PF already dropped the stale translation (SDM 4.10.4.1); the
     // kernel flushes the page anyway after changing a present PTE.
-    m_mmu.invlpg(access.va);
+    m_mmu->invlpg(access.va);
     ++m_stats.protection_faults;
     m_stats.fault_cycles += m_config.fault_cycles;
     return true;
@@ -294,7 +318,7 @@ Translation OsModel::resolve(const Access& access, Fault fault) {
     t.fault = fault;
     for (unsigned attempt = 0; attempt < 3 && t.fault; ++attempt) {
         if (t.fault.kind != FaultKind::pf || !fix_fault(access, t.fault.error_code)) break;
-        t = m_mmu.translate(access);
+        t = m_mmu->translate(access);
     }
     if (t.fault) ++m_stats.unresolved_faults;
     return t;
@@ -303,7 +327,7 @@ Translation OsModel::resolve(const Access& access, Fault fault) {
 void OsModel::write_cr3(uint64_t value) {
     ++m_stats.cr3_writes;
     if (value & cr3::NOFLUSH) ++m_stats.cr3_noflush;
-    m_mmu.write_cr3(value);
+    m_mmu->write_cr3(value);
 }
 
 void OsModel::touch_kernel() {
@@ -313,12 +337,12 @@ void OsModel::touch_kernel() {
     for (uint64_t va : m_kernel_text) {
         a.va = va;
         a.type = AccessType::fetch;
-        m_mmu.translate(a);
+        m_mmu->translate(a);
     }
     for (uint64_t va : m_kernel_data) {
         a.va = va;
         a.type = AccessType::read;
-        m_mmu.translate(a);
+        m_mmu->translate(a);
     }
     m_stats.kernel_accesses += m_kernel_text.size() + m_kernel_data.size();
 }
@@ -329,28 +353,28 @@ void OsModel::kernel_entry() {
         Access a;
         a.va = m_trampoline;
         a.type = AccessType::fetch;
-        m_mmu.translate(a);
+        m_mmu->translate(a);
         ++m_stats.kernel_accesses;
     }
-    if (m_config.kpti && m_active >= 0) {
+    if (m_config.kpti && m_here->active >= 0) {
         // SWITCH_TO_KERNEL_CR3: the kernel PCID, always with the no-flush bit.
-        const bool pcide = m_mmu.regs().pcide();
-        write_cr3(kernel_root(unsigned(m_active)) | (pcide ? m_kernel_pcid | cr3::NOFLUSH : 0));
+        const bool pcide = m_mmu->regs().pcide();
+        write_cr3(kernel_root(unsigned(m_here->active)) | (pcide ? m_here->kernel_pcid | cr3::NOFLUSH : 0));
     }
     touch_kernel();
 }
 
 void OsModel::kernel_exit() {
-    if (!m_config.kpti || m_active < 0) return;
+    if (!m_config.kpti || m_here->active < 0) return;
     // SWITCH_TO_USER_CR3: the user PCID, flushed only if switch_mm flushed
     // the kernel PCID since (user_pcid_flush_mask).
-    if (m_mmu.regs().pcide()) {
-        const uint16_t user_pcid = m_kernel_pcid | kUserPcidBit;
-        const bool flush = m_user_pcid_flush[m_kernel_pcid];
-        m_user_pcid_flush[m_kernel_pcid] = false;
-        write_cr3(user_root(unsigned(m_active)) | user_pcid | (flush ? 0 : cr3::NOFLUSH));
+    if (m_mmu->regs().pcide()) {
+        const uint16_t user_pcid = m_here->kernel_pcid | kUserPcidBit;
+        const bool flush = m_here->user_pcid_flush[m_here->kernel_pcid];
+        m_here->user_pcid_flush[m_here->kernel_pcid] = false;
+        write_cr3(user_root(unsigned(m_here->active)) | user_pcid | (flush ? 0 : cr3::NOFLUSH));
     } else {
-        write_cr3(user_root(unsigned(m_active)));
+        write_cr3(user_root(unsigned(m_here->active)));
     }
 }
 
@@ -372,34 +396,46 @@ void OsModel::switch_mm(unsigned next) {
             // choose_new_asid(): a slot still holding this mm is reused, with
             // a flush only if the mm's tlb_gen moved on; otherwise the next
             // slot round robin is taken over and flushed.
+            AsidSlot* const asids = m_here->asids;
             unsigned asid = kDynamicAsids;
             for (unsigned i = 0; i < kDynamicAsids; ++i)
-                if (m_asids[i].ctx_id == p.ctx_id) asid = i;
+                if (asids[i].ctx_id == p.ctx_id) asid = i;
             if (asid < kDynamicAsids) {
-                flush = m_asids[asid].tlb_gen < p.tlb_gen;
+                flush = asids[asid].tlb_gen < p.tlb_gen;
                 ++m_stats.asid_reuses;
             } else {
-                asid = m_next_asid;
-                m_next_asid = (m_next_asid + 1) % kDynamicAsids;
+                asid = m_here->next_asid;
+                m_here->next_asid = (m_here->next_asid + 1) % kDynamicAsids;
                 ++m_stats.asid_allocations;
             }
-            m_asids[asid] = {p.ctx_id, p.tlb_gen};
+            asids[asid] = {p.ctx_id, p.tlb_gen};
             pcid = uint16_t(asid + 1);  // kern_pcid(): PCID 0 is left to the boot tables
             break;
         }
     }
-    const bool pcide = m_mmu.regs().pcide();
+    const bool pcide = m_mmu->regs().pcide();
     write_cr3(p.kernel_root | pcid | (pcide && !flush ? cr3::NOFLUSH : 0));
-    if (pcide && flush && m_config.kpti) m_user_pcid_flush[pcid] = true;
-    m_kernel_pcid = pcid;
-    m_active = int(next);
+    if (pcide && flush && m_config.kpti) m_here->user_pcid_flush[pcid] = true;
+    m_here->kernel_pcid = pcid;
+    set_active(int(next));
     ++m_stats.mm_switches;
 }
 
+void OsModel::set_active(int process) {
+    // mm_cpumask: set on switching to an mm, cleared on switching away (the
+    // rule of Linux 4.19 to 6.11, "stop remote flushes for the previous mm").
+    const machine::CpuMask me = machine::CpuMask(1) << m_cpu;
+    if (m_here->active >= 0) m_processes[size_t(m_here->active)].cpumask &= ~me;
+    if (process >= 0) m_processes.at(size_t(process)).cpumask |= me;
+    m_here->active = process;
+}
+
+void OsModel::idle() { set_active(-1); }
+
 void OsModel::schedule(unsigned process, bool timer_tick) {
     if (timer_tick) ++m_stats.timer_ticks;
-    if (m_active >= 0) kernel_entry();
-    if (m_active != int(process)) switch_mm(process);
+    if (m_here->active >= 0) kernel_entry();
+    if (m_here->active != int(process)) switch_mm(process);
     else ++m_stats.thread_switches;
     kernel_exit();
 }
@@ -407,26 +443,213 @@ void OsModel::schedule(unsigned process, bool timer_tick) {
 void OsModel::trace_cr3_write(unsigned process, uint16_t pcid, bool noflush) {
     ++m_stats.control_events;
     uint64_t value = kernel_root(process);
-    if (m_mmu.regs().pcide()) {
+    if (m_mmu->regs().pcide()) {
         value |= (pcid & cr3::PCID_MASK) | (noflush ? cr3::NOFLUSH : 0);
     } else if (pcid || noflush) {
         ++m_stats.pcid_ignored;
     }
-    m_active = int(process);
-    m_kernel_pcid = uint16_t(value & cr3::PCID_MASK);
+    set_active(int(process));
+    m_here->kernel_pcid = uint16_t(value & cr3::PCID_MASK);
     ++m_stats.cr3_writes;
     if (value & cr3::NOFLUSH) ++m_stats.cr3_noflush;
-    if (!m_mmu.write_cr3(value).ok()) ++m_stats.control_faults;
+    if (!m_mmu->write_cr3(value).ok()) ++m_stats.control_faults;
 }
 
 void OsModel::trace_invlpg(uint64_t va) {
     ++m_stats.control_events;
-    if (!m_mmu.invlpg(va).ok()) ++m_stats.control_faults;
+    if (!m_mmu->invlpg(va).ok()) ++m_stats.control_faults;
 }
 
 void OsModel::trace_invpcid(unsigned type, uint16_t pcid, uint64_t va) {
     ++m_stats.control_events;
-    if (!m_mmu.invpcid(type, pcid, va).ok()) ++m_stats.control_faults;
+    if (!m_mmu->invpcid(type, pcid, va).ok()) ++m_stats.control_faults;
+}
+
+// ---------------------------------------------------------------------------
+// Address-space events and shootdowns
+
+void OsModel::unmap(uint64_t va, uint64_t pages) {
+    ++m_stats.unmap_events;
+    change_range(RangeChange::unmap, va, pages, 0);
+}
+
+void OsModel::drop(uint64_t va, uint64_t pages) {
+    ++m_stats.drop_events;
+    change_range(RangeChange::drop, va, pages, 0);
+}
+
+void OsModel::protect(uint64_t va, uint64_t pages, uint8_t rights) {
+    ++m_stats.protect_events;
+    change_range(RangeChange::protect, va, pages, rights);
+}
+
+bool OsModel::is_protnone_fault(uint64_t va) const {
+    uint64_t table = m_processes.at(size_t(m_here->active)).kernel_root;
+    for (unsigned l = m_config.levels; l >= 1; --l) {
+        const uint64_t e = m_builder.read(table + 8 * PagingGeometry::index(va, l));
+        if (!(e & pte::P)) return e & kProtNone;
+        if (is_leaf(e, l)) return false;
+        table = e & kAddressBits;
+    }
+    return false;
+}
+
+void OsModel::change_range(RangeChange what, uint64_t va, uint64_t pages, uint8_t rights) {
+    m_stats.event_pages += pages;
+    const int active = m_here->active;
+    if (active < 0 || pages == 0) return;
+    // Only the user half: the kernel half's tables are shared by every process.
+    const uint64_t user_top = 1ull << (PagingGeometry{m_config.levels}.va_bits() - 1);
+    if (va >= user_top) return;
+    const uint64_t end = pages >= (user_top - va) >> 12 ? user_top : va + (pages << 12);
+    const uint64_t root = m_processes[size_t(active)].kernel_root;
+    ChangedRange changed;
+    // Entry by entry; an absent table skips its whole span. A large page
+    // partly inside the range changes whole (the model does not split it).
+    for (uint64_t a = va & ~(kPage - 1); a < end;) {
+        uint64_t table = root;
+        unsigned level = m_config.levels;
+        for (;; --level) {
+            const uint64_t slot = table + 8 * PagingGeometry::index(a, level);
+            const uint64_t e = m_builder.read(slot);
+            const bool leaf = is_leaf(e, level);
+            if (!(e & pte::P) && !(leaf && (e & kProtNone))) break;  // nothing mapped in this span
+            if (leaf) {
+                if (change_leaf(what, slot, e, level, rights)) {
+                    const uint64_t span = 1ull << PagingGeometry::index_shift(level);
+                    const uint64_t first = a & ~(span - 1);
+                    changed.start = std::min(changed.start, first);
+                    changed.end = std::max(changed.end, first + span);
+                    const unsigned shift = PagingGeometry::index_shift(level);
+                    changed.stride_shift = changed.entries ? std::min(changed.stride_shift, shift) : shift;
+                    ++changed.entries;
+                }
+                break;
+            }
+            table = e & kAddressBits;
+        }
+        const uint64_t span = 1ull << PagingGeometry::index_shift(level);
+        a = (a & ~(span - 1)) + span;
+    }
+    if (changed.entries) {
+        ++m_processes[size_t(active)].tlb_gen;  // inc_mm_tlb_gen
+        shoot_down(unsigned(active), changed);
+    }
+    // The frames go back once no CPU can reach them through a stale entry
+    // (Linux's mmu_gather frees after the flush).
+    for (const auto& f : m_to_free) {
+        if (f.second == 18) m_gigantic_pool.push_back(f.first);
+        else m_buddy.free(f.first / kPage, f.second);
+    }
+    m_to_free.clear();
+}
+
+bool OsModel::change_leaf(RangeChange what, uint64_t slot, uint64_t e, unsigned level, uint8_t rights) {
+    const PageSize size = level == 1 ? PageSize::k4 : level == 2 ? PageSize::m2 : PageSize::g1;
+    if (what == RangeChange::protect) {
+        uint64_t updated = (e | pte::P) & ~(pte::RW | pte::XD | kProtNone);
+        if (rights & prot::WRITE) updated |= pte::RW;  // x86 has no write-only page: writable is readable
+        if (!(rights & prot::EXEC)) updated |= pte::XD;
+        if (!rights) {  // PROT_NONE: not present, frame kept (Linux's _PAGE_PROTNONE)
+            updated = (updated & ~pte::P) | kProtNone;
+            m_protnone = true;
+        }
+        if (updated == e) return false;
+        m_builder.write(slot, updated);
+        ++m_stats.protected_entries;
+        return bool(e & pte::P);  // a PROT_NONE entry was cached nowhere
+    }
+    // unmap, drop: clear the entry; its frame is freed after the flush.
+    m_builder.write(slot, 0);
+    const uint64_t pa = e & kAddressBits & ~(page_bytes(size) - 1);
+    m_to_free.emplace_back(pa, size == PageSize::k4 ? 0u : size == PageSize::m2 ? 9u : 18u);
+    ++m_stats.unmapped[unsigned(size)];
+    return bool(e & pte::P);
+}
+
+void OsModel::shoot_down(unsigned process, const ChangedRange& range) {
+    Process& p = m_processes[process];
+    const uint64_t pages = (range.end - range.start) >> range.stride_shift;
+    const bool full = pages > m_config.flush_ceiling;  // flush_tlb_mm_range: TLB_FLUSH_ALL above the ceiling
+    const machine::CpuMask me = machine::CpuMask(1) << m_cpu;
+    ++m_stats.shootdowns;
+    ++m_here->shootdowns;
+    if (full) ++m_stats.full_flushes;
+    if (p.cpumask & ~me) ++m_stats.remote_shootdowns;
+    if (m_config.shootdown == ShootdownMode::invlpgb) {
+        broadcast(process, range, full);
+        return;
+    }
+    // flush_tlb_multi: an IPI to every other CPU of the mask, the local flush
+    // while they fly, then the wait for the acknowledgements.
+    const machine::IpiResult r = m_machine.send_ipis(
+        m_cpu, p.cpumask | me, [&](machine::Cpu& c) { return flush_here(c.id, process, range, full); });
+    m_stats.shootdown_cycles += r.cycles;
+}
+
+uint64_t OsModel::flush_here(unsigned cpu, unsigned process, const ChangedRange& range, bool full) {
+    CpuState& s = m_cpu_states[cpu];
+    // A CPU that switched to another mm since has nothing to flush now: its
+    // slot's tlb_gen is behind, so switch_mm flushes when it comes back.
+    if (s.active != int(process)) return 0;
+    machine::Cpu& c = m_machine.cpu(cpu);
+    machine::FlushRequest q;
+    q.scope = full ? machine::FlushRequest::Scope::pcid : machine::FlushRequest::Scope::pages;
+    q.va = range.start;
+    q.pages = unsigned((range.end - range.start) >> range.stride_shift);
+    q.stride_shift = range.stride_shift;
+    q.pcid = s.kernel_pcid;
+    uint64_t cycles = machine::Machine::flush_on(c, q);
+    if (m_config.kpti && c.mmu.regs().pcide()) {  // the user PCID too (flush_tlb_one_user with INVPCID)
+        q.pcid = uint16_t(s.kernel_pcid | kUserPcidBit);
+        cycles += machine::Machine::flush_on(c, q);
+    }
+    // This CPU is now up to date with the mm (f->new_tlb_gen).
+    for (AsidSlot& slot : s.asids)
+        if (slot.ctx_id == m_processes[process].ctx_id) slot.tlb_gen = m_processes[process].tlb_gen;
+    return cycles;
+}
+
+void OsModel::broadcast(unsigned process, const ChangedRange& range, bool full) {
+    // INVLPGB reaches every CPU. With os.pcid=on a process has one PCID on
+    // every CPU and the broadcast names it; Linux's dynamic ASIDs differ per
+    // CPU, so then it names no PCID and drops the addresses in every PCID (a
+    // superset: never under-invalidate).
+    const Process& p = m_processes[process];
+    const bool fixed_pcid = m_config.pcid == PcidMode::on;
+    std::vector<uint16_t> pcids{uint16_t(process + 1)};
+    if (fixed_pcid && m_config.kpti) pcids.push_back(uint16_t((process + 1) | kUserPcidBit));
+    if (!fixed_pcid) pcids = {0};
+    const uint64_t start = m_machine.cpu(m_cpu).now;
+    for (uint16_t pcid : pcids) {
+        machine::InvlpgbOperands ops;
+        if (fixed_pcid) {
+            ops.rax |= machine::invlpgb_flag::PCID;
+            ops.edx = uint32_t(pcid) << 16;
+        }
+        if (full) {
+            m_machine.invlpgb(m_cpu, ops);
+            continue;
+        }
+        // Chunks of at most smp.invlpgb_max_extra + 1 pages at a 4 KiB or
+        // 2 MiB stride; a 1 GiB page is one INVLPGB of its own.
+        const unsigned shift = range.stride_shift;
+        const uint64_t chunk = shift > 21 ? 1 : uint64_t(m_machine.config().invlpgb_max_extra) + 1;
+        for (uint64_t va = range.start; va < range.end;) {
+            const uint64_t n = std::min<uint64_t>(chunk, (range.end - va) >> shift);
+            machine::InvlpgbOperands o = ops;
+            o.rax |= va | machine::invlpgb_flag::VA;
+            o.ecx = uint32_t(n - 1) | (shift >= 21 ? machine::kInvlpgbStride2M : 0);
+            m_machine.invlpgb(m_cpu, o);
+            va += n << shift;
+        }
+    }
+    m_machine.tlbsync(m_cpu);
+    m_stats.shootdown_cycles += m_machine.cpu(m_cpu).now - start;
+    // Every CPU has dropped the range: all are up to date with the mm.
+    for (CpuState& s : m_cpu_states)
+        for (AsidSlot& slot : s.asids)
+            if (slot.ctx_id == p.ctx_id) slot.tlb_gen = p.tlb_gen;
 }
 
 }  // namespace tlmmu::os

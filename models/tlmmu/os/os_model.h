@@ -4,7 +4,10 @@
 // memory (walked by the MMU's walker), pages are mapped on first touch after a
 // real #PF, the scheduler switches address spaces with MOV CR3 under one of
 // three PCID policies (Linux's six dynamic ASIDs among them), and KPTI gives
-// every process a second, user-only set of tables and PCID.
+// every process a second, user-only set of tables and PCID. The model runs
+// on one or more CPUs (smp.cpus, a tlmmu::machine::Machine): unmap, protect
+// and drop events edit the page tables and shoot the old translations down
+// on the CPUs in the address space's mask, by IPI or by INVLPGB/TLBSYNC.
 // Every modelling choice is documented in docs/os-model.md.
 #pragma once
 
@@ -19,6 +22,7 @@
 #include "tlmmu/core/memory.h"
 #include "tlmmu/core/mmu.h"
 #include "tlmmu/core/page_table_builder.h"
+#include "tlmmu/machine/machine.h"
 #include "tlmmu/os/buddy.h"
 #include "tlmmu/settings/registry.h"
 
@@ -38,6 +42,18 @@ enum class PcidMode : uint8_t {
 };
 const char* to_string(PcidMode mode);
 
+// How an address-space change reaches the other CPUs (os.shootdown).
+enum class ShootdownMode : uint8_t {
+    ipi,      // Linux's flush_tlb_multi: IPIs to the CPUs in the mask, each flushes
+    invlpgb,  // AMD broadcast invalidation: INVLPGB per chunk of pages, then TLBSYNC
+};
+const char* to_string(ShootdownMode mode);
+
+// mprotect rights of OsModel::protect (Linux's PROT_* values).
+namespace prot {
+constexpr uint8_t READ = 1, WRITE = 2, EXEC = 4;
+}
+
 struct OsConfig {
     PageSize page_size = PageSize::k4;  // largest page the fault handler may map
     uint64_t quantum = 100000;          // trace records a thread runs before the timer interrupt
@@ -52,6 +68,10 @@ struct OsConfig {
     uint64_t fault_cycles = 2000;       // page-fault handler cost, besides zeroing
     uint64_t zero_cycles = 100;         // cycles to zero 4 KiB (data pages and page tables)
     unsigned kernel_pages = 0;          // kernel pages touched on every kernel entry (0: none)
+    ShootdownMode shootdown = ShootdownMode::ipi;
+    // Linux's tlb_single_page_flush_ceiling: a flush of more pages flushes
+    // the whole address space instead, page by page up to it.
+    unsigned flush_ceiling = 33;
 
     uint64_t gigantic_pool() const { return gigantic_pages >= 0 ? uint64_t(gigantic_pages) : page_size == PageSize::g1; }
 };
@@ -91,6 +111,18 @@ struct OsStats {
     uint64_t control_events = 0;     // control records of native traces applied
     uint64_t control_faults = 0;     //   of which the MMU refused (#GP)
     uint64_t pcid_ignored = 0;       // trace CR3 writes whose PCID/no-flush was dropped (pcid=off)
+    // Address-space events (unmap, protect, drop) and their shootdowns.
+    uint64_t unmap_events = 0;
+    uint64_t protect_events = 0;
+    uint64_t drop_events = 0;
+    uint64_t event_pages = 0;        // 4 KiB pages the events' ranges name
+    uint64_t unmapped[kPageSizes] = {};  // leaf entries cleared by unmap/drop, by page size
+    uint64_t protected_entries = 0;  // leaf entries whose rights protect changed
+    uint64_t shootdowns = 0;         // events that changed a present entry and flushed
+    uint64_t full_flushes = 0;       //   of which above os.flush_ceiling (the whole address space)
+    uint64_t remote_shootdowns = 0;  //   of which other CPUs were in the address space's mask
+    uint64_t shootdown_cycles = 0;   // initiator: sends, local flush, acknowledgement wait (or INVLPGB+TLBSYNC)
+    uint64_t protnone_faults = 0;    // accesses to PROT_NONE pages (skipped, as unresolved faults)
     // Page-walk memory references by the level of the table read ([1] = PT ..
     // [5] = PML5; [0] is unused).
     uint64_t walk_reads[6] = {};
@@ -129,10 +161,23 @@ class OsModel {
     // ConfigError on bad settings.
     // With `caches`, the walker's reads go through them (tlmmu/cache/walk_port.h)
     // instead of costing memory.latency each; they must outlive the model.
-    OsModel(const MmuConfig& mmu_config, const OsConfig& config, cache::Hierarchy* caches = nullptr);
+    // `smp` gives the CPUs (smp.cpus) and the cost of IPIs and INVLPGB.
+    OsModel(const MmuConfig& mmu_config, const OsConfig& config, cache::Hierarchy* caches = nullptr,
+            const machine::SmpConfig& smp = {});
 
-    Mmu& mmu() { return m_mmu; }
-    const Mmu& mmu() const { return m_mmu; }
+    // The CPU the model acts on now: scheduling, faults, trace control
+    // events and address-space events happen there (CPU 0 until selected).
+    void select_cpu(unsigned cpu) {
+        m_cpu = cpu;
+        m_mmu = &m_machine.cpu(cpu).mmu;
+        m_here = &m_cpu_states[cpu];
+    }
+    unsigned current_cpu() const { return m_cpu; }
+    unsigned cpus() const { return m_machine.size(); }
+    Mmu& mmu() { return *m_mmu; }
+    const Mmu& mmu() const { return *m_mmu; }
+    machine::Machine& machine() { return m_machine; }
+    const machine::Machine& machine() const { return m_machine; }
     const OsConfig& config() const { return m_config; }
     const OsStats& stats() const { return m_stats; }
     const BuddyAllocator& buddy() const { return m_buddy; }
@@ -148,12 +193,27 @@ class OsModel {
     // user-only tables under KPTI (the same root without KPTI).
     uint64_t kernel_root(unsigned process) const { return m_processes.at(process).kernel_root; }
     uint64_t user_root(unsigned process) const { return m_processes.at(process).user_root; }
-    // The process whose tables CR3 holds; -1 before the first schedule.
-    int active() const { return m_active; }
+    // The process the current CPU runs; -1 before its first schedule and
+    // while it is idle.
+    int active() const { return m_here->active; }
+    // mm_cpumask: the CPUs that run `process` now (a CPU leaves the mask when
+    // it switches to another process or goes idle).
+    machine::CpuMask cpumask(unsigned process) const { return m_processes.at(process).cpumask; }
+    // Shootdowns the CPU initiated.
+    uint64_t shootdowns_by(unsigned cpu) const { return m_cpu_states.at(cpu).shootdowns; }
 
     // The timer interrupt or an exit hands the CPU to a thread of `process`:
     // kernel entry, switch_mm if the process changes, return to user.
     void schedule(unsigned process, bool timer_tick);
+    // The current CPU has no thread left to run: it leaves its address space.
+    void idle();
+
+    // Address-space events of the current CPU's process over `pages` 4 KiB
+    // pages from `va` (4 KiB aligned): edit the page tables, then shoot the
+    // changed range down (os.shootdown) on the CPUs of the process's mask.
+    void unmap(uint64_t va, uint64_t pages);   // munmap: clear, free the frames
+    void drop(uint64_t va, uint64_t pages);    // madvise(MADV_DONTNEED): as unmap
+    void protect(uint64_t va, uint64_t pages, uint8_t rights);  // mprotect to prot:: rights
     // A MOV CR3 recorded in a native trace: `process`'s tables, with the
     // trace's PCID and no-flush hint (dropped when PCIDs are off).
     void trace_cr3_write(unsigned process, uint16_t pcid, bool noflush);
@@ -168,30 +228,31 @@ class OsModel {
         a.va = va;
         a.type = type;
         a.user = true;
-        Translation t = m_mmu.translate(a);
+        Translation t = m_mmu->translate(a);
         if (__builtin_expect(bool(t.fault), 0)) return resolve(a, t.fault);
         return t;
     }
 
     // access() for the replay loop, which needs no result: the translation
     // stays local, so the compiler drops what the caller would not read.
-    void replay_access(uint64_t va, AccessType type) {
+    // `mmu` is mmu() (the current CPU's), which the loop holds in a register.
+    void replay_access(Mmu& mmu, uint64_t va, AccessType type) {
         Access a;
         a.va = va;
         a.type = type;
         a.user = true;
-        const Translation t = m_mmu.translate(a);
+        const Translation t = mmu.translate(a);
         if (__builtin_expect(bool(t.fault), 0)) resolve(a, t.fault);
     }
 
     // replay_access that also gives the physical address, for the data
     // caches; false when the access still faults after the handler.
-    bool replay_access(uint64_t va, AccessType type, uint64_t& pa) {
+    bool replay_access(Mmu& mmu, uint64_t va, AccessType type, uint64_t& pa) {
         Access a;
         a.va = va;
         a.type = type;
         a.user = true;
-        const Translation t = m_mmu.translate(a);
+        const Translation t = mmu.translate(a);
         if (__builtin_expect(!t.fault, 1)) {
             pa = t.pa;
             return true;
@@ -208,7 +269,7 @@ class OsModel {
         a.va = va;
         a.type = type;
         a.user = true;
-        return tlmmu::bytes_left_in_page(m_mmu.translate_debug(a), va);
+        return tlmmu::bytes_left_in_page(m_mmu->translate_debug(a), va);
     }
 
     // The entry at `level` translating va in the tables at `root`, or 0 when
@@ -216,7 +277,7 @@ class OsModel {
     uint64_t entry_at(uint64_t root, uint64_t va, unsigned level) const;
 
     // The MMU statistics counted from now on (boot excluded).
-    void start_measuring() { m_mmu.reset_stats(); }
+    void start_measuring() { m_machine.reset_stats(); }
 
  private:
     struct Process {
@@ -224,10 +285,27 @@ class OsModel {
         uint64_t user_root = 0;
         uint64_t ctx_id = 0;   // mm->context.ctx_id: never reused
         uint64_t tlb_gen = 0;  // mm->context.tlb_gen
+        machine::CpuMask cpumask = 0;  // mm_cpumask
     };
     struct AsidSlot {
         uint64_t ctx_id = 0;  // 0: never used
         uint64_t tlb_gen = 0;
+    };
+    // What the kernel keeps per CPU (cpu_tlbstate).
+    struct CpuState {
+        int active = -1;           // loaded_mm; -1: none (boot, idle)
+        uint16_t kernel_pcid = 0;  // PCID of the active process's kernel tables
+        AsidSlot asids[kDynamicAsids];
+        unsigned next_asid = 0;
+        std::vector<bool> user_pcid_flush = std::vector<bool>(4096, false);  // KPTI: flush the user PCID on return to user
+        uint64_t shootdowns = 0;   // initiated here
+    };
+    enum class RangeChange : uint8_t { unmap, drop, protect };
+    // The part of a range an event changed: what the flush must cover.
+    struct ChangedRange {
+        uint64_t start = ~0ull, end = 0;
+        unsigned stride_shift = 0;  // 12, 21 or 30: smallest page size changed
+        uint64_t entries = 0;
     };
 
     Translation resolve(const Access& access, Fault fault);  // out of line: the rare path
@@ -238,6 +316,13 @@ class OsModel {
     void share_top_entry(const Process& p, uint64_t va);  // KPTI: user tables see the user half
     void write_cr3(uint64_t value);
     void switch_mm(unsigned next);
+    void set_active(int process);  // loaded_mm and mm_cpumask
+    void change_range(RangeChange what, uint64_t va, uint64_t pages, uint8_t rights);
+    bool change_leaf(RangeChange what, uint64_t slot, uint64_t entry, unsigned level, uint8_t rights);
+    void shoot_down(unsigned process, const ChangedRange& range);
+    uint64_t flush_here(unsigned cpu, unsigned process, const ChangedRange& range, bool full);
+    void broadcast(unsigned process, const ChangedRange& range, bool full);
+    bool is_protnone_fault(uint64_t va) const;
     void kernel_entry();
     void kernel_exit();
     void touch_kernel();
@@ -252,18 +337,19 @@ class OsModel {
     std::unique_ptr<cache::CachedWalkPort> m_cached_port;  // over m_port, when caches are on
     BuddyAllocator m_buddy;
     PageTableBuilder m_builder;
-    Mmu m_mmu;
+    machine::Machine m_machine;  // the CPUs, each an Mmu, all walking m_port
+    Mmu* m_mmu;                  // the current CPU's
+    std::vector<CpuState> m_cpu_states;
+    CpuState* m_here;            // the current CPU's
+    unsigned m_cpu = 0;
+    std::vector<std::pair<uint64_t, unsigned>> m_to_free;  // frames (pa, order) freed after the flush
+    bool m_protnone = false;     // a PROT_NONE entry exists: faults check for it
 
     std::vector<Process> m_processes;
     uint64_t m_template_root = 0;        // swapper_pg_dir: the kernel half every process copies
     std::vector<uint64_t> m_gigantic_pool;  // free 1 GiB frames (physical addresses)
     std::vector<uint64_t> m_kernel_text, m_kernel_data;  // kernel footprint (virtual addresses)
     uint64_t m_trampoline = 0;           // entry code mapped in the user tables too (KPTI)
-    int m_active = -1;
-    uint16_t m_kernel_pcid = 0;          // PCID of the active process's kernel tables
-    AsidSlot m_asids[kDynamicAsids];
-    unsigned m_next_asid = 0;
-    std::vector<bool> m_user_pcid_flush;  // KPTI: the user PCID must be flushed on return to user
 };
 
 }  // namespace tlmmu::os

@@ -46,10 +46,7 @@ struct Thread {
 std::vector<trace::Stream> open_argument(const std::string& arg, const std::string& format) {
     std::vector<trace::Stream> streams;
     if (synth::is_synthetic_spec(arg)) {
-        trace::Stream s;
-        s.reader = synth::open_synthetic(arg);
-        s.name = arg;
-        streams.push_back(std::move(s));
+        streams = synth::open_synthetic_streams(arg);
     } else {
         streams = trace::open_streams(arg, format);
         if (streams.empty()) throw trace::TraceError(arg + ": no trace streams found");
@@ -57,12 +54,64 @@ std::vector<trace::Stream> open_argument(const std::string& arg, const std::stri
     return streams;
 }
 
+// Sums the counters of several CPUs' MMUs (derive() afterwards).
+void add(StructureStats& to, const StructureStats& from) {
+    for (unsigned a = 0; a < kAccessTypes; ++a) {
+        for (unsigned p = 0; p < kPageSizes; ++p) to.hits[a][p] += from.hits[a][p];
+        for (unsigned p = 0; p <= kPageSizes; ++p) to.misses[a][p] += from.misses[a][p];
+    }
+    to.fills += from.fills;
+    to.evictions += from.evictions;
+    for (unsigned c = 0; c < kInvalidationCauses; ++c) to.invalidations[c] += from.invalidations[c];
+}
+
+void add(LatencyHistogram& to, const LatencyHistogram& from) {
+    to.count += from.count;
+    to.sum += from.sum;
+    to.max = std::max(to.max, from.max);
+    for (unsigned i = 0; i < LatencyHistogram::kBuckets; ++i) to.buckets[i] += from.buckets[i];
+}
+
+void add(MmuStats& to, const MmuStats& from) {
+    add(to.l1i, from.l1i);
+    add(to.l1d, from.l1d);
+    add(to.l2, from.l2);
+    for (unsigned l = 0; l < 6; ++l) {
+        PscStats& t = to.psc[l];
+        const PscStats& f = from.psc[l];
+        t.lookups += f.lookups;
+        t.hits += f.hits;
+        t.fills += f.fills;
+        t.evictions += f.evictions;
+        for (unsigned c = 0; c < kInvalidationCauses; ++c) t.invalidations[c] += f.invalidations[c];
+    }
+    WalkStats& w = to.walk;
+    const WalkStats& v = from.walk;
+    w.walks += v.walks;
+    w.pt_reads += v.pt_reads;
+    w.ad_updates += v.ad_updates;
+    w.restarts += v.restarts;
+    w.fills_suppressed += v.fills_suppressed;
+    w.d_bit_assists += v.d_bit_assists;
+    for (unsigned i = 0; i < WalkStats::kReadBuckets; ++i) w.reads_per_walk[i] += v.reads_per_walk[i];
+    for (unsigned i = 0; i < 6; ++i) w.started_from[i] += v.started_from[i];
+    add(to.latency, from.latency);
+    add(to.walk_latency, from.walk_latency);
+    to.untranslated += from.untranslated;
+    for (unsigned i = 0; i < 4; ++i) to.faults[i] += from.faults[i];
+    for (unsigned i = 0; i < kOperations; ++i) {
+        to.ops[i].count += from.ops[i].count;
+        to.ops[i].faults += from.ops[i].faults;
+        to.ops[i].cycles += from.ops[i].cycles;
+    }
+}
+
 class Replayer {
  public:
     Replayer(std::vector<Source> sources, const ReplayOptions& options)
         : m_options(options),
           m_caches(options.cache.enabled ? std::make_unique<cache::Hierarchy>(options.cache) : nullptr),
-          m_os(options.mmu, options.os, m_caches.get()) {
+          m_os(options.mmu, options.os, m_caches.get(), options.smp) {
         for (unsigned i = 0; i < sources.size(); ++i) {
             Source& source = sources[i];
             if (source.streams.empty()) throw trace::TraceError(source.name + ": no trace streams found");
@@ -78,6 +127,10 @@ class Replayer {
             }
         }
         m_result.streams = m_threads.size();
+        // Per-CPU run queues: thread k on CPU k mod smp.cpus, for good.
+        m_queues.resize(m_os.cpus());
+        for (size_t k = 0; k < m_threads.size(); ++k) m_queues[k % m_queues.size()].threads.push_back(k);
+        m_cpu_records.assign(m_queues.size(), 0);
     }
 
     ReplayResult run() {
@@ -89,43 +142,79 @@ class Replayer {
         if (m_caches) m_caches->reset_stats();
         if (m_os.cached_port()) m_os.cached_port()->reset_cycles();
 
-        size_t current = m_threads.size();
-        if (!next_runnable(m_threads.size() - 1, current)) return finish(start);
-        m_os.schedule(m_threads[current].process, false);
-        for (;;) {
-            Thread& t = m_threads[current];
-            uint64_t budget = quantum;
-            bool ended = false;
-            while (budget && m_left) {
-                if (!t.refill()) {
-                    ended = true;
-                    break;
+        const unsigned cpus = unsigned(m_queues.size());
+        bool any = false;
+        for (unsigned cpu = 0; cpu < cpus; ++cpu) {
+            CpuQueue& q = m_queues[cpu];
+            size_t first;
+            if (q.threads.empty() || !next_runnable(q, q.threads.size() - 1, first)) continue;
+            m_os.select_cpu(cpu);
+            m_os.schedule(m_threads[q.threads[first]].process, false);
+            q.current = first;
+            q.budget = quantum;
+            any = true;
+        }
+        if (!any) return finish(start);
+        // The CPUs take turns of at most kSlice records (one CPU: its whole
+        // quantum), so that their threads' events interleave finely.
+        const uint64_t slice = cpus == 1 ? ~0ull : kSlice;
+        while (any) {
+            any = false;
+            for (unsigned cpu = 0; cpu < cpus; ++cpu) {
+                CpuQueue& q = m_queues[cpu];
+                if (q.current == kNone) continue;
+                any = true;
+                if (cpus > 1) m_os.select_cpu(cpu);
+                Thread& t = m_threads[q.threads[q.current]];
+                uint64_t turn = std::min(q.budget, slice);
+                bool ended = false;
+                while (turn && m_left) {
+                    if (!t.refill()) {
+                        ended = true;
+                        break;
+                    }
+                    const size_t n = size_t(std::min<uint64_t>({t.count - t.pos, turn, m_left}));
+                    run_records(t, n);
+                    turn -= n;
+                    q.budget -= n;
+                    m_left -= n;
+                    m_result.records += n;
+                    m_cpu_records[cpu] += n;
+                    if (m_result.records >= m_next_progress) {
+                        m_next_progress += kProgressStep;
+                        if (m_options.progress) m_options.progress(m_result.records);
+                    }
                 }
-                const size_t n = size_t(std::min<uint64_t>({t.count - t.pos, budget, m_left}));
-                run_records(t, n);
-                budget -= n;
-                m_left -= n;
-                m_result.records += n;
-                if (m_result.records >= m_next_progress) {
-                    m_next_progress += kProgressStep;
-                    if (m_options.progress) m_options.progress(m_result.records);
+                if (!m_left) {
+                    m_result.limited = records_left();
+                    return finish(start);
                 }
+                if (!ended && q.budget) continue;  // the quantum goes on at this CPU's next turn
+                size_t next;
+                if (!next_runnable(q, q.current, next)) {
+                    q.current = kNone;
+                    if (cpus > 1) m_os.idle();
+                    continue;
+                }
+                m_os.schedule(m_threads[q.threads[next]].process, !ended);
+                q.current = next;
+                q.budget = quantum;
             }
-            if (!m_left) {
-                size_t next = current;
-                m_result.limited = next_runnable(current, next);  // records were left
-                break;
-            }
-            size_t next = current;
-            if (!next_runnable(current, next)) break;
-            m_os.schedule(m_threads[next].process, !ended);
-            current = next;
         }
         return finish(start);
     }
 
  private:
     static constexpr uint64_t kProgressStep = 1u << 20;
+    static constexpr uint64_t kSlice = 1024;  // records of one CPU's turn with several CPUs
+    static constexpr size_t kNone = ~size_t(0);
+
+    // One CPU's run queue: the threads placed on it and the one it runs.
+    struct CpuQueue {
+        std::vector<size_t> threads;  // indices into m_threads
+        size_t current = kNone;       // position in `threads`
+        uint64_t budget = 0;          // records left in the current quantum
+    };
 
     unsigned process_of(const Thread& t, uint32_t context) {
         const auto key = std::make_tuple(t.argument, t.stream_process, context);
@@ -136,12 +225,12 @@ class Replayer {
         return p;
     }
 
-    // The first thread after `from` (round robin, `from` itself last) that
-    // still has records; binds it to its address space.
-    bool next_runnable(size_t from, size_t& next) {
-        for (size_t i = 1; i <= m_threads.size(); ++i) {
-            const size_t k = (from + i) % m_threads.size();
-            Thread& t = m_threads[k];
+    // The first thread of `q` after position `from` (round robin, `from`
+    // itself last) that still has records; binds it to its address space.
+    bool next_runnable(const CpuQueue& q, size_t from, size_t& next) {
+        for (size_t i = 1; i <= q.threads.size(); ++i) {
+            const size_t k = (from + i) % q.threads.size();
+            Thread& t = m_threads[q.threads[k]];
             if (!t.refill()) continue;
             if (!t.bound) {
                 t.context = t.contexts ? t.buffer[t.pos].context : 0;
@@ -150,6 +239,16 @@ class Replayer {
             }
             next = k;
             return true;
+        }
+        return false;
+    }
+
+    // Whether any thread still has records (the limit stopped the replay).
+    bool records_left() {
+        for (const CpuQueue& q : m_queues) {
+            size_t next;
+            if (!q.threads.empty() && next_runnable(q, q.current == kNone ? q.threads.size() - 1 : q.current, next))
+                return true;
         }
         return false;
     }
@@ -172,6 +271,15 @@ class Replayer {
             case RecordKind::invlpg: m_os.trace_invlpg(r.address); break;
             case RecordKind::invpcid: m_os.trace_invpcid(r.type, r.pcid, r.address); break;
             case RecordKind::context_switch: switch_context(t, r.context); break;
+            case RecordKind::unmap:
+            case RecordKind::protect:
+            case RecordKind::drop:
+                // An event of another address space of the trace switches to it first, as an access does.
+                if (t.contexts && r.context != t.context) switch_context(t, r.context);
+                if (r.kind == RecordKind::unmap) m_os.unmap(r.address, r.pages);
+                else if (r.kind == RecordKind::drop) m_os.drop(r.address, r.pages);
+                else m_os.protect(r.address, r.pages, r.type);
+                break;
             default: break;
         }
     }
@@ -185,12 +293,12 @@ class Replayer {
     // caches, its data at the physical address. A translation that still
     // faults after the handler reaches no cache (the OS model skipped it).
     template <bool kCaches>
-    void access(uint64_t va, AccessType type, unsigned kind) {
-        if (!kCaches) return m_os.replay_access(va, type);
+    void access(Mmu& mmu, uint64_t va, AccessType type, unsigned kind) {
+        if (!kCaches) return m_os.replay_access(mmu, va, type);
         static constexpr cache::Requester kRequesters[3] = {cache::Requester::fetch, cache::Requester::load,
                                                             cache::Requester::store};
         uint64_t pa = 0;
-        if (__builtin_expect(m_os.replay_access(va, type, pa), 1)) m_caches->access(pa, kRequesters[kind], kind == 2);
+        if (__builtin_expect(m_os.replay_access(mmu, va, type, pa), 1)) m_caches->access(pa, kRequesters[kind], kind == 2);
     }
 
     // The hot loop: no allocation, no virtual call per record.
@@ -203,6 +311,7 @@ class Replayer {
         uint64_t counts[3] = {};
         uint64_t crossings = 0;
         const bool contexts = t.contexts;  // kept in a register across the loop
+        Mmu& mmu = m_os.mmu();             // the CPU's: control records and events do not change it
         for (; r != end; ++r) {
             const unsigned kind = unsigned(r->kind);
             if (__builtin_expect(kind > 2, 0)) {
@@ -212,7 +321,7 @@ class Replayer {
             if (contexts && __builtin_expect(r->context != t.context, 0)) switch_context(t, r->context);
             ++counts[kind];
             const AccessType type = kTypes[kind];
-            access<kCaches>(r->address, type, kind);
+            access<kCaches>(mmu, r->address, type, kind);
             // An access that spills into the next page translates that page
             // too. The 4 KiB test is the cheap filter; the page the first
             // translation used (4 KiB, 2 MiB or 1 GiB) decides.
@@ -220,7 +329,7 @@ class Replayer {
                 const uint64_t room = m_os.bytes_left_in_page(r->address, type);
                 if (room < r->size) {
                     ++crossings;
-                    access<kCaches>(r->address + room, type, kind);
+                    access<kCaches>(mmu, r->address + room, type, kind);
                 }
             }
         }
@@ -234,7 +343,19 @@ class Replayer {
         m_result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         m_result.accesses = m_result.instructions + m_result.loads + m_result.stores;
         m_result.translations = m_result.accesses + m_result.page_crossings;
-        m_result.mmu = m_os.mmu().stats();
+        const machine::Machine& machine = m_os.machine();
+        m_result.mmu = machine.cpu(0).mmu.stats();
+        for (unsigned i = 1; i < machine.size(); ++i) add(m_result.mmu, machine.cpu(i).mmu.stats());
+        if (machine.size() > 1) m_result.mmu.derive();
+        for (unsigned i = 0; i < machine.size(); ++i) {
+            CpuResult c;
+            c.records = m_cpu_records[i];
+            c.translations = machine.cpu(i).mmu.stats().translations;
+            c.shootdowns = m_os.shootdowns_by(i);
+            c.smp = machine.cpu(i).stats;
+            m_result.cpus.push_back(c);
+        }
+        m_result.smp_total = machine.total_stats();
         m_result.os = m_os.stats();
         if (m_caches) {
             m_result.cache = m_caches->stats();
@@ -256,6 +377,8 @@ class Replayer {
     os::OsModel m_os;
     std::vector<Thread> m_threads;
     std::map<std::tuple<unsigned, uint32_t, uint32_t>, unsigned> m_processes;
+    std::vector<CpuQueue> m_queues;        // one per CPU
+    std::vector<uint64_t> m_cpu_records;   // records each CPU ran
     ReplayResult m_result;
     uint64_t m_left = 0;
     uint64_t m_next_progress = 0;
@@ -265,7 +388,10 @@ class Replayer {
 
 settings::Target settings_target(ReplayOptions& options) {
     settings::Target target;
-    target.bind(mmu_settings(), options.mmu).bind(os::os_settings_group(), options.os).bind(cache::cache_settings(), options.cache);
+    target.bind(mmu_settings(), options.mmu)
+        .bind(os::os_settings_group(), options.os)
+        .bind(cache::cache_settings(), options.cache)
+        .bind(machine::smp_settings(), options.smp);
     return target;
 }
 

@@ -1,6 +1,7 @@
 // The replay engine of trace mode: streams records from trace readers in
-// batches, schedules the threads of every traced process on one simulated
-// CPU (tlmmu::os::OsModel) and sends every access through Mmu::translate.
+// batches, schedules the threads of every traced process on the simulated
+// CPUs (smp.cpus; tlmmu::os::OsModel, per-CPU run queues) and sends every
+// access through the Mmu of the CPU that runs it.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "tlmmu/cache/cache.h"
 #include "tlmmu/core/config.h"
 #include "tlmmu/core/stats.h"
+#include "tlmmu/machine/machine.h"
 #include "tlmmu/os/os_model.h"
 #include "tlmmu/trace/open.h"
 
@@ -22,15 +24,25 @@ struct ReplayOptions {
     // The data caches (on by default): page walks and every access's data go
     // through them after translation, so page-table lines compete with data.
     cache::CacheConfig cache;
+    // The CPUs (smp.cpus) and the cost of IPIs and INVLPGB (smp.*).
+    machine::SmpConfig smp;
     std::string format = "auto";  // for every path argument
     uint64_t limit = 0;           // stop after this many records in total (0: whole traces)
     // Called about every million records with the records replayed so far.
     std::function<void(uint64_t records)> progress;
 };
 
-// The settings of a replay (the MMU's, memory.latency and os.*) bound to
+// The settings of a replay (the MMU's, memory.latency, os.*, cache.*, smp.*) bound to
 // `options`: what `tlmmu trace --set/--config` and Python's tlmmu.Config apply.
 settings::Target settings_target(ReplayOptions& options);
+
+// What one CPU did in a replay.
+struct CpuResult {
+    uint64_t records = 0;       // trace records it ran
+    uint64_t translations = 0;  // its Mmu's translations
+    uint64_t shootdowns = 0;    // shootdowns it initiated (address-space events of its threads)
+    machine::CpuStats smp;      // IPIs, acknowledgement wait, stolen cycles, INVLPGB, remote drops
+};
 
 struct ReplayResult {
     std::vector<std::string> traces;
@@ -44,8 +56,15 @@ struct ReplayResult {
     uint64_t translations = 0;   // accesses + page crossings (before fault retries)
     bool limited = false;        // --limit stopped the replay early
     double seconds = 0;
-    MmuStats mmu;
+    MmuStats mmu;  // all CPUs together
     os::OsStats os;
+    std::vector<CpuResult> cpus;  // one per CPU (smp.cpus)
+    machine::CpuStats smp_total;  // the CPUs' machine counters together
+    // Whether the report has a many-CPU section: more than one CPU, or
+    // address-space events in the trace.
+    bool has_smp_section() const {
+        return cpus.size() > 1 || os.unmap_events || os.protect_events || os.drop_events;
+    }
     // The data caches' counters (empty with cache.enabled=off).
     std::vector<cache::LevelStats> cache;
     uint64_t cache_memory_reads = 0, cache_memory_writes = 0;

@@ -48,6 +48,7 @@ const std::vector<PatternKeys>& pattern_table() {
         {P::random, "random", {"pages", "accesses"}, {}},
         {P::chase, "chase", {"pages"}, {"passes", "accesses"}},
         {P::mixed, "mixed", {"hot", "cold", "accesses"}, {"hot_percent"}},
+        {P::gc, "gc", {}, {"threads", "processes", "heap", "region", "unmap_period", "share_percent", "release", "accesses"}},
     };
     return table;
 }
@@ -80,6 +81,16 @@ const settings::Group<SyntheticSpec>& synth_settings() {
         g.integer("fetch", &SyntheticSpec::fetch).doc("instruction fetches before each data access");
         g.integer("code_pages", &SyntheticSpec::code_pages).unit("pages").doc("pages of the loop body the fetches walk through");
         g.integer("code_base", &SyntheticSpec::code_base).unit("address").doc("first instruction byte");
+        g.integer("threads", &SyntheticSpec::threads).range(1, 1024).doc("gc: threads per process (one stream each)");
+        g.integer("processes", &SyntheticSpec::processes).range(1, 1024).doc("gc: processes, each with its own heap");
+        g.integer("heap", &SyntheticSpec::heap).unit("bytes").doc("gc: heap bytes per process, from base");
+        g.integer("region", &SyntheticSpec::region).unit("bytes").doc("gc: region bytes (multiple of 4 KiB); at least 2 regions per thread");
+        g.integer("unmap_period", &SyntheticSpec::unmap_period).min(1).doc("gc: data accesses of a thread between collections");
+        g.integer("share_percent", &SyntheticSpec::share_percent).unit("%").range(0, 100).doc("gc: share of reads to other threads' regions");
+        g.choice("release", &SyntheticSpec::release,
+                 {{"unmap", SyntheticSpec::Release::unmap}, {"drop", SyntheticSpec::Release::drop},
+                  {"protect", SyntheticSpec::Release::protect}})
+            .doc("gc: what a collection does to the oldest region: unmap (munmap), drop (madvise DONTNEED), protect (read-only)");
         return g;
     }();
     return group;
@@ -94,6 +105,7 @@ uint64_t SyntheticSpec::data_accesses() const {
         case Pattern::random:
         case Pattern::chase:
         case Pattern::mixed: return accesses;
+        case Pattern::gc: return accesses * threads * processes;
     }
     return 0;
 }
@@ -107,11 +119,11 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
         while (std::getline(in, field, ',')) fields.push_back(field);
     }
     if (fields.empty() || fields[0].empty())
-        fail(spec, "missing pattern (sequential, stride, random, chase or mixed)");
+        fail(spec, "missing pattern (sequential, stride, random, chase, mixed or gc)");
     const PatternKeys* keys = nullptr;
     for (const PatternKeys& k : pattern_table())
         if (fields[0] == k.name) keys = &k;
-    if (!keys) fail(spec, "unknown pattern " + settings::quoted(fields[0]) + " (known: sequential, stride, random, chase, mixed)");
+    if (!keys) fail(spec, "unknown pattern " + settings::quoted(fields[0]) + " (known: sequential, stride, random, chase, mixed, gc)");
 
     std::set<std::string> allowed(std::begin(kCommonKeys), std::end(kCommonKeys));
     allowed.insert(keys->required.begin(), keys->required.end());
@@ -119,6 +131,10 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
 
     SyntheticSpec s;
     s.pattern = keys->pattern;
+    if (s.pattern == SyntheticSpec::Pattern::gc) {  // defaults of the gc loop
+        s.accesses = 100000;
+        s.write_percent = 30;
+    }
     std::set<std::string> values;
     for (size_t i = 1; i < fields.size(); ++i) {
         const std::string& field = fields[i];
@@ -183,6 +199,19 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
             positive("hot", s.hot);
             positive("cold", s.cold);
             extent = checked_mul(spec, s.hot + s.cold, s.page, "(hot+cold)*page");
+            break;
+        case SyntheticSpec::Pattern::gc:
+            positive("accesses", s.accesses);
+            positive("region", s.region);
+            if (s.region % 4096) fail(spec, "key 'region' must be a multiple of 4 KiB (events name whole pages)");
+            if (s.region > (uint64_t(UINT32_MAX) << 12)) fail(spec, "key 'region' is too large for one event record");
+            if (s.base % 4096) fail(spec, "key 'base' must be 4 KiB aligned for gc (regions are unmapped whole)");
+            if (s.size > s.region) fail(spec, "key 'size' must be at most the region");
+            if (s.page > s.region) fail(spec, "key 'page' must be at most the region");
+            if (s.regions_per_thread() < 2)
+                fail(spec, "keys 'heap', 'region' and 'threads': heap / region / threads must be at least 2 (a region to allocate into and one to read)");
+            extent = s.heap;
+            checked_mul(spec, s.accesses, s.threads * s.processes, "accesses*threads*processes");
             break;
     }
     if (s.base >= kUserTop || extent > kUserTop - s.base)
@@ -288,6 +317,7 @@ class SyntheticReader : public trace::Reader {
                 const uint64_t page = hot ? m_pattern_rng.below(s.hot) : s.hot + m_pattern_rng.below(s.cold);
                 return s.base + page * s.page + random_offset();
             }
+            case SyntheticSpec::Pattern::gc: break;  // GcReader
         }
         return s.base;
     }
@@ -320,14 +350,152 @@ class SyntheticReader : public trace::Reader {
     std::vector<uint32_t> m_next;  // chase: the page after each page
 };
 
+// One thread of the gc loop. Every thread of a process makes the same
+// choices of time (collections every unmap_period data accesses), so a
+// thread knows which region every other thread allocates into now and reads
+// only the older ones; the replay runs the threads of different CPUs in
+// small turns, close to that lockstep.
+class GcReader : public trace::Reader {
+ public:
+    GcReader(const SyntheticSpec& spec, std::string name, uint64_t process, uint64_t thread)
+        : m_spec(spec),
+          m_name(std::move(name)),
+          m_thread(thread),
+          m_regions(spec.regions_per_thread()),
+          m_rng(spec.seed ^ (process * 0x9e3779b97f4a7c15ull) ^ ((thread + 1) * 0xc2b2ae3d27d4eb4full)),
+          m_code_instructions(std::max<uint64_t>(1, spec.code_pages * spec.page / 4)) {}
+
+    size_t read(Record* out, size_t capacity) override {
+        const SyntheticSpec& s = m_spec;
+        size_t n = 0;
+        while (n < capacity) {
+            if (m_fetches_left > 0) {
+                Record& r = out[n++];
+                r = Record{};
+                r.kind = RecordKind::fetch;
+                r.size = 4;
+                r.address = s.code_base + m_pc * 4;
+                if (++m_pc == m_code_instructions) m_pc = 0;
+                --m_fetches_left;
+                continue;
+            }
+            if (m_done == s.accesses) break;
+            if (m_done && m_done % s.unmap_period == 0 && m_collected != m_done) {
+                // Collection: the oldest region is released and allocated into next.
+                m_collected = m_done;
+                m_current = (m_done / s.unmap_period) % m_regions;
+                m_bump = 0;
+                const RecordKind kind = s.release == SyntheticSpec::Release::unmap ? RecordKind::unmap
+                                        : s.release == SyntheticSpec::Release::drop ? RecordKind::drop
+                                                                                    : RecordKind::protect;
+                out[n++] = trace::event_record(kind, region_base(m_thread, m_current), uint32_t(s.region >> 12), 0,
+                                               kind == RecordKind::protect ? trace::prot::READ : 0);
+                continue;
+            }
+            if (s.fetch > 0 && !m_fetched_for_current) {
+                m_fetches_left = s.fetch;
+                m_fetched_for_current = true;
+                continue;
+            }
+            Record& r = out[n++];
+            r = Record{};
+            r.size = uint8_t(s.size);
+            if (store()) {
+                // Bump allocation in the current region.
+                if (m_bump + s.size > s.region) m_bump = 0;
+                r.kind = RecordKind::store;
+                r.address = region_base(m_thread, m_current) + m_bump;
+                m_bump += s.size;
+            } else {
+                // A read of an older region, this thread's or another's.
+                uint64_t owner = m_thread;
+                if (s.threads > 1 && m_rng.below(100) < s.share_percent)
+                    owner = (m_thread + 1 + m_rng.below(s.threads - 1)) % s.threads;
+                const uint64_t region = (m_current + 1 + m_rng.below(m_regions - 1)) % m_regions;
+                const uint64_t page = m_rng.below(s.region / s.page);
+                r.kind = RecordKind::load;
+                r.address = region_base(owner, region) + page * s.page + m_rng.below(s.page / s.size) * s.size;
+            }
+            ++m_done;
+            m_fetched_for_current = false;
+        }
+        m_records += n;
+        return n;
+    }
+
+    std::string position() const override { return m_name + ": record " + std::to_string(m_records); }
+    const char* format() const override { return "synthetic"; }
+
+ private:
+    bool store() {
+        if (m_spec.write_percent == 0) return false;
+        if (m_spec.write_percent >= 100) return true;
+        return m_rng.below(100) < m_spec.write_percent;
+    }
+    // Regions of the threads interleave: region k of thread t is the heap's
+    // region k * threads + t.
+    uint64_t region_base(uint64_t thread, uint64_t k) const {
+        return m_spec.base + (k * m_spec.threads + thread) * m_spec.region;
+    }
+
+    SyntheticSpec m_spec;
+    std::string m_name;
+    uint64_t m_thread;
+    uint64_t m_regions;
+    SplitMix64 m_rng;
+    uint64_t m_code_instructions;
+    uint64_t m_current = 0;    // region the thread allocates into
+    uint64_t m_bump = 0;       // allocation offset in it
+    uint64_t m_done = 0;       // data accesses made
+    uint64_t m_collected = 0;  // m_done at the last collection
+    uint64_t m_fetches_left = 0;
+    bool m_fetched_for_current = false;
+    uint64_t m_pc = 0;
+    uint64_t m_records = 0;
+};
+
 }  // namespace
 
 std::unique_ptr<trace::Reader> make_synthetic_reader(const SyntheticSpec& spec, const std::string& name) {
+    if (spec.pattern == SyntheticSpec::Pattern::gc) {
+        if (spec.streams() != 1)
+            fail(name, "threads x processes is " + std::to_string(spec.streams()) +
+                           ": a gc trace of several threads is several streams (replay the spec itself)");
+        return make_gc_reader(spec, name, 0, 0);
+    }
     return std::make_unique<SyntheticReader>(spec, name);
+}
+
+std::unique_ptr<trace::Reader> make_gc_reader(const SyntheticSpec& spec, const std::string& name, uint64_t process,
+                                              uint64_t thread) {
+    return std::make_unique<GcReader>(spec, name, process, thread);
 }
 
 std::unique_ptr<trace::Reader> open_synthetic(const std::string& spec) {
     return make_synthetic_reader(parse_synthetic_spec(spec), spec);
+}
+
+std::vector<trace::Stream> open_synthetic_streams(const std::string& text) {
+    const SyntheticSpec spec = parse_synthetic_spec(text);
+    std::vector<trace::Stream> streams;
+    if (spec.pattern != SyntheticSpec::Pattern::gc) {
+        trace::Stream s;
+        s.reader = make_synthetic_reader(spec, text);
+        s.name = text;
+        streams.push_back(std::move(s));
+        return streams;
+    }
+    for (uint64_t p = 0; p < spec.processes; ++p) {
+        for (uint64_t t = 0; t < spec.threads; ++t) {
+            trace::Stream s;
+            s.name = text + " (process " + std::to_string(p) + ", thread " + std::to_string(t) + ")";
+            s.reader = make_gc_reader(spec, s.name, p, t);
+            s.process = uint32_t(p + 1);
+            s.thread = uint32_t(t);
+            streams.push_back(std::move(s));
+        }
+    }
+    return streams;
 }
 
 }  // namespace tlmmu::synth

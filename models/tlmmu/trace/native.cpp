@@ -1,6 +1,7 @@
 // The native format (docs/trace-formats.md, "Native format"):
-//   header  "TLMMUTRC" u16 version=1 u16 flags u32 reserved=0   (16 bytes, little-endian)
+//   header  "TLMMUTRC" u16 version=2 u16 flags u32 reserved=0   (16 bytes, little-endian)
 //   records tag byte [context varint] [size byte] payload
+//   events  tag 0x07 | type << 4 [| 0x08] [context varint] varint va, varint pages [u8 rights]  (version 2)
 //   end     0x07 u64 record count, then the end of the file
 // With flag 1 the records and the end marker are cut into blocks of whole
 // records, each preceded by u32 length (1..65536) and the u32 CRC-32 of its
@@ -30,6 +31,10 @@ namespace tlmmu::trace {
 namespace {
 
 constexpr uint8_t kEndTag = 0x07;
+// Event records share the end marker's kind bits (7) with a nonzero type in
+// bits 4-7, so version 1 readers refuse them as a bad end marker.
+constexpr unsigned kEventUnmap = 1, kEventProtect = 2, kEventDrop = 3;
+constexpr uint64_t kEventPage = 4096;
 constexpr uint8_t kContextBit = 0x08;
 constexpr unsigned kFlagBlockChecksums = 0x1;  // header flags: checksummed blocks
 constexpr size_t kBlockHeaderBytes = NativeEncoder::kBlockHeaderBytes;
@@ -86,9 +91,12 @@ class NativeReader : public Reader {
         const uint8_t* h = m_in.cur;
         if (std::memcmp(h, detail::kNativeMagic, 8) != 0) throw TraceError(name + ": byte 0: not a native trace (bad magic)");
         const unsigned version = unsigned(h[8]) | unsigned(h[9]) << 8;
-        if (version != detail::kNativeVersion)
+        if (version < detail::kNativeOldestVersion || version > detail::kNativeVersion)
             throw TraceError(name + ": byte 8: native format version " + std::to_string(version) +
-                             " is not supported (this build reads version " + std::to_string(detail::kNativeVersion) + ")");
+                             " is not supported (this build reads versions " +
+                             std::to_string(detail::kNativeOldestVersion) + " to " +
+                             std::to_string(detail::kNativeVersion) + ")");
+        m_events = version >= 2;
         const unsigned flags = unsigned(h[10]) | unsigned(h[11]) << 8;
         if (flags & ~kFlagBlockChecksums) throw TraceError(name + ": byte 10: unknown native header flags");
         if (h[12] | h[13] | h[14] | h[15]) throw TraceError(name + ": byte 12: nonzero reserved native header field");
@@ -106,41 +114,17 @@ class NativeReader : public Reader {
                 missing_end_marker();
             }
             const uint8_t* const start = m_in.cur;
-            const uint8_t* p = start;
-            const uint8_t tag = *p++;
-            const unsigned kind = tag & 7u;
-            if (kind == kEndTag) {
-                finish();
-                break;
-            }
+            const uint8_t tag = *start;
+            const uint8_t* p;
             Record& r = out[n];
-            if (tag & kContextBit) {
-                uint64_t context;
-                if (!get_varint(p, context) || context > UINT32_MAX) corrupt(start, "bad context");
-                m_context = uint32_t(context);
-            }
-            r.context = m_context;
-            r.size = uint8_t(tag >> 4);
-            if (r.size == 0) r.size = *p++;
-            r.kind = RecordKind(kind);
-            uint64_t value;
-            if (!get_varint(p, value)) corrupt(start, "bad address");
-            if (kind <= unsigned(RecordKind::store)) {
-                uint64_t& last = kind == 0 ? m_last_fetch : m_last_data;
-                last += unzigzag(value);
-                r.address = last;
-                r.pcid = 0;
-                r.type = 0;
-                r.noflush = false;
+            if ((tag & 7u) == kEndTag) {
+                if (tag == kEndTag) {
+                    finish();
+                    break;
+                }
+                p = decode_event(start, r);
             } else {
-                r.address = value;
-                uint64_t pcid;
-                if (!get_varint(p, pcid) || pcid > 0xfff) corrupt(start, "bad PCID");
-                r.pcid = uint16_t(pcid);
-                const uint8_t flags = *p++;
-                r.type = flags & 0x7f;
-                r.noflush = flags & 0x80;
-                if (r.type > 3) corrupt(start, "bad INVPCID type");
+                p = decode_record(start, r);
             }
             if (m_checksums ? p > m_block_end : p > m_in.end) {
                 if (m_checksums) corrupt(start, "the record runs past the end of its block");
@@ -158,6 +142,77 @@ class NativeReader : public Reader {
     bool carries_contexts() const override { return true; }
 
  private:
+    // An access or control record at `start`; returns the byte after it.
+    __attribute__((always_inline)) const uint8_t* decode_record(const uint8_t* start, Record& r) {
+        const uint8_t* p = start;
+        const uint8_t tag = *p++;
+        const unsigned kind = tag & 7u;
+        if (tag & kContextBit) {
+            uint64_t context;
+            if (!get_varint(p, context) || context > UINT32_MAX) corrupt(start, "bad context");
+            m_context = uint32_t(context);
+        }
+        r.context = m_context;
+        r.size = uint8_t(tag >> 4);
+        if (r.size == 0) r.size = *p++;
+        r.kind = RecordKind(kind);
+        uint64_t value;
+        if (!get_varint(p, value)) corrupt(start, "bad address");
+        if (kind <= unsigned(RecordKind::store)) {
+            uint64_t& last = kind == 0 ? m_last_fetch : m_last_data;
+            last += unzigzag(value);
+            r.address = last;
+            r.pcid = 0;
+            r.type = 0;
+            r.noflush = false;
+        } else {
+            r.address = value;
+            uint64_t pcid;
+            if (!get_varint(p, pcid) || pcid > 0xfff) corrupt(start, "bad PCID");
+            r.pcid = uint16_t(pcid);
+            const uint8_t flags = *p++;
+            r.type = flags & 0x7f;
+            r.noflush = flags & 0x80;
+            if (r.type > 3) corrupt(start, "bad INVPCID type");
+        }
+        r.pages = 0;
+        return p;
+    }
+
+    // An event record (version 2): unmap, protect or drop of a page range.
+    const uint8_t* decode_event(const uint8_t* start, Record& r) {
+        const uint8_t* p = start;
+        const uint8_t tag = *p++;
+        const unsigned type = tag >> 4;
+        if (!m_events) corrupt(start, "bad end marker tag (event records need native format version 2)");
+        if (type < kEventUnmap || type > kEventDrop)
+            corrupt(start, ("unknown event record type " + std::to_string(type) + " (1 unmap, 2 protect, 3 drop)").c_str());
+        if (tag & kContextBit) {
+            uint64_t context;
+            if (!get_varint(p, context) || context > UINT32_MAX) corrupt(start, "bad context");
+            m_context = uint32_t(context);
+        }
+        r.context = m_context;
+        r.kind = type == kEventUnmap ? RecordKind::unmap : type == kEventProtect ? RecordKind::protect : RecordKind::drop;
+        r.size = 0;
+        r.pcid = 0;
+        r.noflush = false;
+        r.type = 0;
+        uint64_t va, pages;
+        if (!get_varint(p, va)) corrupt(start, "bad event address");
+        if (va % kEventPage) corrupt(start, "event address is not 4 KiB aligned");
+        if (!get_varint(p, pages) || pages == 0 || pages > UINT32_MAX)
+            corrupt(start, "bad event page count (1 to 4294967295)");
+        if (pages > (0 - va) / kEventPage && va != 0) corrupt(start, "event range runs past the end of the address space");
+        r.address = va;
+        r.pages = uint32_t(pages);
+        if (type == kEventProtect) {
+            r.type = *p++;
+            if (r.type > (prot::READ | prot::WRITE | prot::EXEC)) corrupt(start, "bad protect rights (PROT_READ 1 | PROT_WRITE 2 | PROT_EXEC 4)");
+        }
+        return p;
+    }
+
     static bool get_varint(const uint8_t*& p, uint64_t& v) {
         uint64_t b = *p++;
         v = b & 0x7f;
@@ -200,7 +255,7 @@ class NativeReader : public Reader {
         m_block_end = m_in.cur + length;
     }
 
-    [[noreturn]] void corrupt(const uint8_t* at, const char* what) const {
+    [[noreturn]] void corrupt(const uint8_t* at, const std::string& what) const {
         throw TraceError(m_in.where(at) + ": corrupt native record: " + what);
     }
 
@@ -227,6 +282,7 @@ class NativeReader : public Reader {
     uint32_t m_context = 0;
     bool m_done = false;
     bool m_checksums = false;              // header flag 1: records in checksummed blocks
+    bool m_events = false;                 // version 2: event records may appear
     const uint8_t* m_block_end = nullptr;  // end of the checked block being decoded
 };
 
@@ -272,8 +328,9 @@ void NativeEncoder::emit_block(std::vector<uint8_t>& out) {
 }
 
 uint8_t* NativeEncoder::encode_one(const Record& r, uint8_t* p) {
-    if (unsigned(r.kind) > unsigned(RecordKind::context_switch))
+    if (unsigned(r.kind) > unsigned(RecordKind::drop))
         throw TraceError("native writer: invalid record kind " + std::to_string(unsigned(r.kind)));
+    if (is_event(r.kind)) return encode_event(r, p);
     uint8_t tag = uint8_t(r.kind);
     const bool new_context = r.context != m_context;
     if (new_context) tag |= kContextBit;
@@ -293,6 +350,29 @@ uint8_t* NativeEncoder::encode_one(const Record& r, uint8_t* p) {
         p = put_varint(p, r.pcid);
         *p++ = uint8_t((r.type & 0x7f) | (r.noflush ? 0x80 : 0));
     }
+    return p;
+}
+
+uint8_t* NativeEncoder::encode_event(const Record& r, uint8_t* p) {
+    // Checked here so that no writer produces a file its reader refuses.
+    if (r.address % kEventPage) throw TraceError("native writer: " + std::string(to_string(r.kind)) + " event address is not 4 KiB aligned");
+    if (r.pages == 0) throw TraceError("native writer: " + std::string(to_string(r.kind)) + " event of 0 pages");
+    if (r.address && r.pages > (0 - r.address) / kEventPage)
+        throw TraceError("native writer: " + std::string(to_string(r.kind)) + " event range runs past the end of the address space");
+    if (r.kind == RecordKind::protect && r.type > (prot::READ | prot::WRITE | prot::EXEC))
+        throw TraceError("native writer: protect rights " + std::to_string(unsigned(r.type)) + " (at most 7)");
+    const unsigned type = r.kind == RecordKind::unmap ? kEventUnmap : r.kind == RecordKind::protect ? kEventProtect : kEventDrop;
+    uint8_t tag = uint8_t(kEndTag | type << 4);
+    const bool new_context = r.context != m_context;
+    if (new_context) tag |= kContextBit;
+    *p++ = tag;
+    if (new_context) {
+        p = put_varint(p, r.context);
+        m_context = r.context;
+    }
+    p = put_varint(p, r.address);
+    p = put_varint(p, r.pages);
+    if (r.kind == RecordKind::protect) *p++ = r.type;
     return p;
 }
 

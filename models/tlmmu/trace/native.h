@@ -1,6 +1,6 @@
 // The native trace format: a compact, fast-to-decode binary encoding of
 // Records including control events (CR3 writes, INVLPG, INVPCID, context
-// switches). Byte layout in docs/trace-formats.md. open_trace() reads it;
+// switches) and, since version 2, address-space events (unmap, protect, drop). Byte layout in docs/trace-formats.md. open_trace() reads it;
 // NativeWriter writes it.
 #pragma once
 
@@ -44,6 +44,7 @@ class NativeEncoder {
 
  private:
     uint8_t* encode_one(const Record& record, uint8_t* out);
+    uint8_t* encode_event(const Record& record, uint8_t* out);
     void emit_block(std::vector<uint8_t>& out);
 
     NativeOptions m_options;

@@ -11,7 +11,9 @@ namespace tlmmu::trace::detail {
 
 // Native format: 8-byte magic at the start of the (decompressed) stream.
 constexpr char kNativeMagic[8] = {'T', 'L', 'M', 'M', 'U', 'T', 'R', 'C'};
-constexpr uint16_t kNativeVersion = 1;
+// Version 2 added the address-space event records; version 1 files read as before.
+constexpr uint16_t kNativeVersion = 2;
+constexpr uint16_t kNativeOldestVersion = 1;
 
 std::unique_ptr<Reader> make_native_reader(std::unique_ptr<ByteSource> source, const std::string& name);
 std::unique_ptr<Reader> make_lackey_reader(std::unique_ptr<ByteSource> source, const std::string& name);

@@ -11,6 +11,9 @@ const char* to_string(RecordKind kind) {
         case RecordKind::invlpg: return "invlpg";
         case RecordKind::invpcid: return "invpcid";
         case RecordKind::context_switch: return "context_switch";
+        case RecordKind::unmap: return "unmap";
+        case RecordKind::protect: return "protect";
+        case RecordKind::drop: return "drop";
     }
     return "?";
 }

@@ -20,7 +20,21 @@ enum class RecordKind : uint8_t {
     invlpg,          // INVLPG `address` in the current context
     invpcid,         // INVPCID type `type` with descriptor {pcid, address}
     context_switch,  // the scheduler switches to `context` (the OS model picks CR3/PCID)
+    // Address-space events (native format version 2): a range of `pages`
+    // 4 KiB pages from `address` (page aligned) of `context` changes, and the
+    // OS model shoots the old translations down on every CPU that may hold them.
+    unmap,           // munmap: the pages are unmapped and their frames freed
+    protect,         // mprotect: the pages get the rights in `type` (PROT_READ 1 | PROT_WRITE 2 | PROT_EXEC 4)
+    drop,            // madvise(MADV_DONTNEED): as unmap; the next touch maps a fresh zeroed page
 };
+
+// Record kinds that are address-space events (unmap, protect, drop).
+inline bool is_event(RecordKind kind) { return kind >= RecordKind::unmap; }
+
+// mprotect rights of a protect event (Linux's PROT_* values).
+namespace prot {
+constexpr uint8_t READ = 1, WRITE = 2, EXEC = 4;
+}
 
 const char* to_string(RecordKind kind);
 
@@ -30,8 +44,9 @@ struct Record {
     uint16_t pcid = 0;     // cr3_write, invpcid
     uint8_t size = 0;      // bytes accessed (0 when the format does not say)
     RecordKind kind = RecordKind::load;
-    uint8_t type = 0;      // invpcid type 0-3
+    uint8_t type = 0;      // invpcid type 0-3; protect: the prot:: rights
     bool noflush = false;  // cr3_write: CR3 bit 63
+    uint32_t pages = 0;    // unmap, protect, drop: length of the range in 4 KiB pages (at least 1)
 };
 
 // A memory access of `size` bytes at `address` by thread/process `context`.
@@ -41,6 +56,17 @@ inline Record access_record(RecordKind kind, uint64_t address, uint8_t size = 8,
     r.address = address;
     r.size = size;
     r.context = context;
+    return r;
+}
+
+// An address-space event over [address, address + pages * 4 KiB) of `context`.
+inline Record event_record(RecordKind kind, uint64_t address, uint32_t pages, uint32_t context = 0, uint8_t rights = 0) {
+    Record r;
+    r.kind = kind;
+    r.address = address;
+    r.pages = pages;
+    r.context = context;
+    r.type = rights;
     return r;
 }
 
