@@ -43,7 +43,8 @@ struct Thread {
     }
 };
 
-std::vector<trace::Stream> open_argument(const std::string& arg, const std::string& format) {
+std::vector<trace::Stream> open_argument(const std::string& arg, const std::string& format,
+                                         trace::Interleave interleave = trace::Interleave::quantum) {
     std::vector<trace::Stream> streams;
     if (synth::is_synthetic_spec(arg)) {
         trace::Stream s;
@@ -51,7 +52,7 @@ std::vector<trace::Stream> open_argument(const std::string& arg, const std::stri
         s.name = arg;
         streams.push_back(std::move(s));
     } else {
-        streams = trace::open_streams(arg, format);
+        streams = trace::open_streams(arg, format, interleave);
         if (streams.empty()) throw trace::TraceError(arg + ": no trace streams found");
     }
     return streams;
@@ -234,6 +235,8 @@ class Replayer {
         m_result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         m_result.accesses = m_result.instructions + m_result.loads + m_result.stores;
         m_result.translations = m_result.accesses + m_result.page_crossings;
+        for (const Thread& t : m_threads) m_result.reader += t.reader->stats();
+        m_result.instructions += m_result.reader.unfetched_instructions;  // executed, never fetched
         m_result.mmu = m_os.mmu().stats();
         m_result.os = m_os.stats();
         if (m_caches) {
@@ -275,7 +278,7 @@ ReplayResult replay(const std::vector<std::string>& traces, const ReplayOptions&
     for (const std::string& arg : traces) {
         Source s;
         s.name = arg;
-        s.streams = open_argument(arg, options.format);
+        s.streams = open_argument(arg, options.format, options.interleave);
         s.format = synth::is_synthetic_spec(arg) ? "synthetic" : s.streams[0].reader->format();
         sources.push_back(std::move(s));
     }
