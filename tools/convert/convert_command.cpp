@@ -34,6 +34,7 @@ int run_convert_command(const std::vector<std::string>& args) {
     cli.count("--pid", options.drmemtrace_pid, "drmemtrace output: process id (default 1)");
     cli.count("--tid", options.drmemtrace_tid, "drmemtrace output: thread id (default 1)");
     cli.count("--chunk", options.drmemtrace_chunk_instructions, "drmemtrace output: instructions per chunk (default 10000000)");
+    cli.native_checksums(options.native_checksums);
     cli.app().add_option("IN OUT", paths, "the trace to read and the file to write");
     if (const int status = cli.parse(args); status >= 0) return status;
     if (paths.size() != 2) return cli.usage_error("needs an input and an output path");
