@@ -49,10 +49,13 @@ int run_convert_command(const std::vector<std::string>& args) {
         return 2;
     }
     try {
-        std::vector<trace::Stream> streams = trace::open_streams(in, from);
+        // A drmemtrace directory with a schedule file is one stream in the
+        // recorded order (context switches included); without one, its threads
+        // have no single order to write.
+        std::vector<trace::Stream> streams = trace::open_streams(in, from, trace::Interleave::automatic);
         if (streams.size() != 1)
             throw trace::TraceError(in + ": holds " + std::to_string(streams.size()) +
-                                    " threads; convert each thread's file on its own");
+                                    " threads and no schedule file; convert each thread's file on its own");
         trace::Reader& reader = *streams[0].reader;
         auto exporter = trace::make_exporter(out, to, options);
         std::vector<trace::Record> batch(4096);
