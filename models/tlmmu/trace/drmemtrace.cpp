@@ -56,10 +56,6 @@ class DrmemtraceReader : public BatchReader {
     uint32_t tid() const { return m_tid; }
     uint32_t pid() const { return m_pid; }
 
- protected:
-    size_t fill(Record* out, size_t capacity) override { return fill_until(out, capacity, kNoLimit); }
-
- public:
     static constexpr uint64_t kNoLimit = ~uint64_t(0);
 
     // fill(), stopping before the instruction that would make the thread's
@@ -67,11 +63,28 @@ class DrmemtraceReader : public BatchReader {
     // the instruction before it are still read): 0 means the thread is at
     // `limit` or has ended (ended()).
     size_t fill_until(Record* out, size_t capacity, uint64_t limit) {
+        return limit == kNoLimit ? fill_entries<false>(out, capacity, limit) : fill_entries<true>(out, capacity, limit);
+    }
+
+    bool ended() const { return m_footer; }
+    // Instructions read so far: fetched, not fetched and bundled ones, as
+    // DynamoRIO counts them (the schedule files' start_instruction).
+    uint64_t instructions() const { return m_instructions; }
+    ReaderStats stats() const override { return m_stats; }
+
+ protected:
+    size_t fill(Record* out, size_t capacity) override { return fill_entries<false>(out, capacity, kNoLimit); }
+
+ private:
+    // The decode loop; without kLimited (a whole thread, the common case) it
+    // skips the per-entry limit test.
+    template <bool kLimited>
+    size_t fill_entries(Record* out, size_t capacity, uint64_t limit) {
         size_t n = 0;
         while (n + 8 <= capacity && !m_footer) {
             if (!next_entry()) break;
             const uint16_t type = entry_type(m_in.cur);
-            if (is_instruction(type) && m_instructions >= limit) break;
+            if (kLimited && m_instructions >= limit && is_instruction(type)) break;
             if (type == kInstrBundle) {
                 const size_t room = size_t(std::min<uint64_t>(8, limit - m_instructions));
                 const size_t got = decode_bundle(m_in.cur, out + n, room);
@@ -90,16 +103,13 @@ class DrmemtraceReader : public BatchReader {
         return n;
     }
 
-    bool ended() const { return m_footer; }
-    // Instructions read so far: fetched, not fetched and bundled ones, as
-    // DynamoRIO counts them (the schedule files' start_instruction).
-    uint64_t instructions() const { return m_instructions; }
-    ReaderStats stats() const override { return m_stats; }
-
- private:
     // Makes the next entry available; false at a clean end (which needs the footer).
-    bool next_entry() {
-        if (m_in.available() >= kEntryBytes || m_in.refill(kEntryBytes)) return true;
+    __attribute__((always_inline)) bool next_entry() {
+        if (__builtin_expect(m_in.available() >= kEntryBytes, 1)) return true;
+        return next_entry_refill();
+    }
+    bool next_entry_refill() {
+        if (m_in.refill(kEntryBytes)) return true;
         if (m_in.available() != 0)
             throw TraceError(m_in.where(m_in.cur) + ": truncated drmemtrace entry (" +
                              std::to_string(m_in.available()) + " of 12 bytes)");
@@ -158,8 +168,9 @@ class DrmemtraceReader : public BatchReader {
         return n;
     }
 
-    // Decodes the entry at `e` (not a bundle) into at most 8 records; returns how many.
-    size_t decode(const uint8_t* e, Record* out) {
+    // Decodes the entry at `e` (not a bundle) into at most 8 records; returns
+    // how many. Inlined into the decode loop: it is the loop's body.
+    __attribute__((always_inline)) size_t decode(const uint8_t* e, Record* out) {
         const uint16_t type = entry_type(e);
         const uint16_t size = uint16_t(e[2] | e[3] << 8);
         uint64_t addr;
