@@ -167,7 +167,7 @@ TEST_CASE("usage errors exit 2") {
     CHECK(run({"--help"}).status == 0);
 }
 
-TEST_CASE("--interleave takes auto, schedule or quantum, and the JSON records it") {
+TEST_CASE("the interleave option takes auto, schedule or quantum, and the JSON records it") {
     const Run bad = run({"--interleave", "sometimes", kSynth});
     CHECK(bad.status == 2);
     CHECK(bad.err.find("sometimes") != std::string::npos);
