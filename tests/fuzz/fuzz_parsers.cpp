@@ -1,7 +1,7 @@
 // tlmmu_fuzz: a seeded mutation fuzzer for every parser of user input: the
 // trace readers (lackey, ChampSim, cloudsuite, drmemtrace, native; plain and
-// compressed), the ELF loader, configuration files, scenario files and sweep
-// specs. Each input is a mutation (bit flips, byte writes, inserted, deleted
+// compressed), drmemtrace schedule files, the ELF loader, configuration
+// files, scenario files and sweep specs. Each input is a mutation (bit flips, byte writes, inserted, deleted
 // or repeated chunks, truncation) of a valid seed. A parser may refuse an
 // input only by throwing an exception with a message; a crash, an abort or a
 // sanitizer report ends the process (the test fails), and an input that takes
@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <unistd.h>
 
 #include "elf/elf_loader.h"
@@ -158,6 +160,58 @@ std::vector<Bytes> trace_seeds(const std::string& format, const std::string& dir
     return seeds;
 }
 
+// A drmemtrace directory of two threads (tids 1 and 2 of process 7, the
+// seed records each) for the schedule parser: its schedule is what mutates.
+void write_schedule_threads(const std::string& dir) {
+    fs::create_directories(dir);
+    const auto records = seed_records();
+    for (uint32_t tid : {1u, 2u}) {
+        tlmmu::trace::ExportOptions options;
+        options.drmemtrace_pid = 7;
+        options.drmemtrace_tid = tid;
+        auto exporter = tlmmu::trace::make_exporter(dir + "/thread." + std::to_string(tid) + ".zip", "drmemtrace", options);
+        exporter->write(records.data(), records.size());
+        exporter->commit();
+    }
+}
+
+// Packed schedule_entry_t {thread, timestamp, cpu, start_instruction} records.
+Bytes schedule_entries(const std::vector<std::vector<uint64_t>>& entries) {
+    Bytes b;
+    for (const auto& e : entries)
+        for (uint64_t field : e)
+            for (int i = 0; i < 8; ++i) b.push_back(uint8_t(field >> (8 * i)));
+    return b;
+}
+
+Bytes zip_of(const std::string& path, const std::vector<std::pair<std::string, Bytes>>& members) {
+    archive* a = archive_write_new();
+    archive_write_set_format_zip(a);
+    archive_write_open_filename(a, path.c_str());
+    for (const auto& [name, bytes] : members) {
+        archive_entry* e = archive_entry_new();
+        archive_entry_set_pathname(e, name.c_str());
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, la_int64_t(bytes.size()));
+        archive_write_header(a, e);
+        archive_write_data(a, bytes.data(), bytes.size());
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    return read_file(path);
+}
+
+// Reads a drmemtrace directory interleaved by its schedule file, to the end.
+void read_scheduled(const std::string& dir) {
+    auto streams = tlmmu::trace::open_streams(dir, "auto", tlmmu::trace::Interleave::schedule);
+    std::vector<tlmmu::trace::Record> batch(4096);
+    for (auto& s : streams)
+        while (s.reader->read(batch.data(), batch.size())) {
+        }
+}
+
 void read_whole_trace(const std::string& path, const std::string& format) {
     auto reader = tlmmu::trace::open_trace(path, format);
     std::vector<tlmmu::trace::Record> batch(4096);
@@ -220,6 +274,28 @@ int main(int argc, char** argv) {
             t.seeds.insert(t.seeds.end(), other.seeds.begin(), other.seeds.end());
         t.parse = [](const std::string& path, const Bytes&) { read_whole_trace(path, "auto"); };
         targets.push_back(std::move(t));
+    }
+    {
+        // Schedule files: threads 1 and 2 switching four times (400 instructions each).
+        const std::vector<std::vector<uint64_t>> entries = {
+            {1, 10, 0, 0}, {2, 20, 1, 0}, {1, 30, 0, 100}, {2, 40, 1, 150}, {1, 50, 0, 300}};
+        Target serial;
+        serial.name = "schedule:serial";
+        serial.file_name = "serial/serial_schedule.bin";
+        write_schedule_threads((dir / "serial").string());
+        serial.seeds = {schedule_entries(entries)};
+        serial.parse = [dir](const std::string&, const Bytes&) { read_scheduled((dir / "serial").string()); };
+        targets.push_back(std::move(serial));
+
+        Target cpu;
+        cpu.name = "schedule:cpu";
+        cpu.file_name = "cpu/cpu_schedule.bin.zip";
+        write_schedule_threads((dir / "cpu").string());
+        cpu.seeds = {zip_of((dir / "cpu-seed.zip").string(),
+                            {{"0", schedule_entries({entries[0], entries[2], entries[4]})},
+                             {"1", schedule_entries({entries[1], entries[3]})}})};
+        cpu.parse = [dir](const std::string&, const Bytes&) { read_scheduled((dir / "cpu").string()); };
+        targets.push_back(std::move(cpu));
     }
     if (!elf.empty() && !fs::exists(elf))
         std::printf("elf: skipped: no seed ELF at %s (the RISC-V cross compiler builds it)\n", elf.c_str());

@@ -282,3 +282,99 @@ TEST_CASE("an error thrown by a callback reader reaches the caller, and a source
     CHECK_THROWS_WITH(replay::replay(std::move(empty), small_options()), "nothing: no trace streams found");
     CHECK_THROWS_AS(replay::replay(std::vector<replay::Source>{}, small_options()), trace::TraceError);
 }
+
+namespace {
+
+void put64(std::vector<uint8_t>& b, uint64_t v) {
+    for (int i = 0; i < 8; ++i) b.push_back(uint8_t(v >> (8 * i)));
+}
+
+// Two threads of process 7 (tids 70, 71) of 15 instructions each, as drmemtrace zips.
+std::string two_thread_directory(const std::string& name) {
+    namespace fs = std::filesystem;
+    const std::string dir = temp_path(name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (uint32_t tid : {70u, 71u}) {
+        trace::ExportOptions eo;
+        eo.drmemtrace_pid = 7;
+        eo.drmemtrace_tid = tid;
+        auto out = trace::make_exporter(dir + "/thread." + std::to_string(tid) + ".zip", "drmemtrace", eo);
+        std::vector<Record> records;
+        for (int i = 0; i < 15; ++i) {
+            records.push_back(access(RecordKind::fetch, 0x400000 + 4 * i, 4));
+            records.push_back(access(RecordKind::load, kData + 4096ull * i));
+        }
+        out->write(records.data(), records.size());
+        out->commit();
+    }
+    return dir;
+}
+
+}  // namespace
+
+TEST_CASE("a drmemtrace schedule file sets where the threads switch; quantum interleave remains the other choice") {
+    const std::string dir = two_thread_directory("scheduled");
+    // serial_schedule.bin: 70 runs instructions 0-4, 71 0-4, 70 5-9, 71 5-9, 70 10-14, 71 10-14.
+    std::vector<uint8_t> schedule;
+    const uint64_t entries[][4] = {{70, 10, 0, 0}, {71, 20, 1, 0}, {70, 30, 0, 5}, {71, 40, 1, 5}, {70, 50, 0, 10}, {71, 60, 1, 10}};
+    for (const auto& e : entries)
+        for (uint64_t field : e) put64(schedule, field);
+    std::ofstream(dir + "/serial_schedule.bin", std::ios::binary)
+        .write(reinterpret_cast<const char*>(schedule.data()), std::streamsize(schedule.size()));
+
+    ReplayOptions o = small_options();
+    o.os.quantum = 1000000;  // no timer tick: every switch is the schedule's
+    ReplayResult r = replay::replay({dir}, o);  // interleave auto: the schedule
+    CHECK(r.streams == 1);
+    CHECK(r.os.processes == 1);
+    CHECK(r.os.thread_switches == 5);
+    CHECK(r.os.mm_switches == 1);
+    CHECK(r.instructions == 30);
+    CHECK(r.loads == 30);
+    CHECK(r.os.demand_faults == 16);  // 15 data pages and the code page, shared by both threads
+
+    o.interleave = trace::Interleave::quantum;
+    r = replay::replay({dir}, o);
+    CHECK(r.streams == 2);
+    CHECK(r.os.thread_switches == 1);  // 70 to its end, then 71
+    CHECK(r.instructions == 30);
+    CHECK(r.os.demand_faults == 16);
+}
+
+TEST_CASE("drmemtrace instructions without a fetch count as instructions but are not translated") {
+    // One thread: a fetched string instruction, then three iterations of type `repeat`.
+    auto thread = [](uint16_t repeat, const std::string& name) {
+        std::vector<uint8_t> b;
+        auto entry = [&b](uint16_t type, uint16_t size, uint64_t addr) {
+            b.push_back(uint8_t(type));
+            b.push_back(uint8_t(type >> 8));
+            b.push_back(uint8_t(size));
+            b.push_back(uint8_t(size >> 8));
+            put64(b, addr);
+        };
+        entry(25, 0, 5);         // header
+        entry(22, 4, 9);         // thread
+        entry(24, 4, 8);         // pid
+        entry(10, 2, 0x401000);  // rep stosb, fetched
+        entry(1, 1, kData);
+        for (uint64_t i = 1; i < 4; ++i) {
+            entry(repeat, 2, 0x401000);
+            entry(1, 1, kData + i);
+        }
+        entry(26, 0, 0);         // footer
+        const std::string path = temp_path(name);
+        std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+        return path;
+    };
+    const ReplayResult r = replay::replay({thread(29, "rep-no-fetch.raw")}, small_options());  // TRACE_TYPE_INSTR_NO_FETCH
+    CHECK(r.instructions == 4);
+    CHECK(r.reader.unfetched_instructions == 3);
+    CHECK(r.accesses == 5);  // one fetch and four stores
+    CHECK(r.per_kilo_instruction(4) == 1000.0);
+    // Written as four fetched instructions instead, the ITLB sees three lookups more.
+    const ReplayResult fetched = replay::replay({thread(10, "rep-fetched.raw")}, small_options());
+    CHECK(fetched.instructions == 4);
+    CHECK(fetched.reader.unfetched_instructions == 0);
+    CHECK(fetched.mmu.l1i.lookups == r.mmu.l1i.lookups + 3);
+}

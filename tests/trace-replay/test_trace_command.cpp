@@ -166,3 +166,22 @@ TEST_CASE("usage errors exit 2") {
     CHECK(r.err.find("bogus") != std::string::npos);
     CHECK(run({"--help"}).status == 0);
 }
+
+TEST_CASE("the interleave option takes auto, schedule or quantum, and the JSON records it") {
+    const Run bad = run({"--interleave", "sometimes", kSynth});
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("sometimes") != std::string::npos);
+    const std::string json_path = temp_path("interleave.json");
+    REQUIRE(run({"--quiet", "--interleave", "quantum", "--json", json_path, kSynth}).status == 0);
+    const nlohmann::json j = nlohmann::json::parse(read_file(json_path));
+    CHECK(j["interleave"] == "quantum");
+    CHECK(j["unfetched_instructions"] == 0);
+    // A directory without a schedule file cannot be interleaved by one.
+    const std::string dir = temp_path("no-schedule");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/t.zip") << "x";  // a thread file; the schedule is looked for first
+    const Run missing = run({"--quiet", "--interleave", "schedule", dir});
+    CHECK(missing.status == 1);
+    CHECK(missing.err.find("needs a schedule file") != std::string::npos);
+}

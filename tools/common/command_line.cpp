@@ -122,6 +122,13 @@ CommandLine& CommandLine::quiet(bool& flag, std::string help) {
     return *this;
 }
 
+CommandLine& CommandLine::native_checksums(bool& checksums) {
+    m_app.add_flag_callback(
+        "--no-checksums", [&checksums] { checksums = false; },
+        "native output without the per-block CRC-32s: the older, unchecked layout (docs/trace-formats.md)");
+    return *this;
+}
+
 namespace {
 
 // A flag whose value `store` parses (throwing ConfigError for bad text).

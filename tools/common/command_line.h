@@ -6,6 +6,7 @@
 //   --set KEY=VALUE    one setting (errors name the flag and the nearest key)
 //   --json FILE        the results as one JSON object
 //   --quiet            nothing on stdout but errors
+//   --no-checksums     native trace outputs without block checksums
 //
 // --config and --set apply in the order given, then the bound groups are
 // validated once. A command declares what it has:
@@ -77,6 +78,9 @@ class CommandLine {
     CommandLine& json(std::string& path, std::string help = "write the results as one JSON object (atomically)");
     CommandLine& junit(std::string& path, std::string help);
     CommandLine& quiet(bool& flag, std::string help = "nothing on stdout but errors");
+    // --no-checksums clears `checksums`: native trace outputs in the layout
+    // without per-block CRC-32s (trace::NativeOptions, docs/trace-formats.md).
+    CommandLine& native_checksums(bool& checksums);
 
     // An unsigned count read by the one number rule (decimal, 0x hex, k/M/G
     // suffixes: docs/configuration.md, "Values").

@@ -34,6 +34,7 @@ int run_convert_command(const std::vector<std::string>& args) {
     cli.count("--pid", options.drmemtrace_pid, "drmemtrace output: process id (default 1)");
     cli.count("--tid", options.drmemtrace_tid, "drmemtrace output: thread id (default 1)");
     cli.count("--chunk", options.drmemtrace_chunk_instructions, "drmemtrace output: instructions per chunk (default 10000000)");
+    cli.native_checksums(options.native_checksums);
     cli.app().add_option("IN OUT", paths, "the trace to read and the file to write");
     if (const int status = cli.parse(args); status >= 0) return status;
     if (paths.size() != 2) return cli.usage_error("needs an input and an output path");
@@ -48,10 +49,13 @@ int run_convert_command(const std::vector<std::string>& args) {
         return 2;
     }
     try {
-        std::vector<trace::Stream> streams = trace::open_streams(in, from);
+        // A drmemtrace directory with a schedule file is one stream in the
+        // recorded order (context switches included); without one, its threads
+        // have no single order to write.
+        std::vector<trace::Stream> streams = trace::open_streams(in, from, trace::Interleave::automatic);
         if (streams.size() != 1)
             throw trace::TraceError(in + ": holds " + std::to_string(streams.size()) +
-                                    " threads; convert each thread's file on its own");
+                                    " threads and no schedule file; convert each thread's file on its own");
         trace::Reader& reader = *streams[0].reader;
         auto exporter = trace::make_exporter(out, to, options);
         std::vector<trace::Record> batch(4096);

@@ -9,6 +9,7 @@
 namespace tlmmu::generate {
 int run_generate_command(const std::vector<std::string>& args) {
     std::string spec, out;
+    trace::NativeOptions native;
     tools::CommandLine cli("tlmmu generate",
                            "Writes the synthetic trace SPEC (e.g. synth:chase,pages=4096,passes=4,seed=1;\n"
                            "patterns and keys in traces/README.md) to OUT.native in the native trace format.\n"
@@ -17,6 +18,7 @@ int run_generate_command(const std::vector<std::string>& args) {
                            "Exit status: 0 written, 1 bad spec or write error, 2 bad usage.");
     cli.app().add_option("SPEC", spec, "synth:PATTERN,KEY=VALUE,...")->required();
     cli.app().add_option("OUT.native", out, "the trace file to write")->required();
+    cli.native_checksums(native.checksums);
     if (const int status = cli.parse(args); status >= 0) return status;
     if (!synth::is_synthetic_spec(spec)) {
         std::cerr << "tlmmu generate: '" << spec << "' is not a synthetic trace spec (synth:PATTERN,KEY=VALUE,...)\n";
@@ -24,7 +26,7 @@ int run_generate_command(const std::vector<std::string>& args) {
     }
     try {
         auto reader = synth::open_synthetic(spec);
-        trace::NativeWriter writer(out);
+        trace::NativeWriter writer(out, native);
         std::vector<trace::Record> batch(4096);
         while (size_t n = reader->read(batch.data(), batch.size())) writer.write(batch.data(), n);
         writer.commit();

@@ -230,14 +230,19 @@ std::string result_json(const ReplayResult& r, const ReplayOptions& options, con
     ordered_json os = ordered_json::object();
     for (const auto& kv : os::os_settings(options.os)) os[kv.first] = kv.second;
     j["os"] = os;
+    j["interleave"] = trace::to_string(options.interleave);
     j["limit"] = options.limit;
     j["limited"] = r.limited;
     j["records"] = r.records;
     j["accesses"] = r.accesses;
     j["instructions"] = r.instructions;
+    j["unfetched_instructions"] = r.reader.unfetched_instructions;
     j["loads"] = r.loads;
     j["stores"] = r.stores;
     j["page_crossings"] = r.page_crossings;
+    j["skipped_records"] = {{"markers", r.reader.markers},
+                            {"thread_records", r.reader.thread_records},
+                            {"other", r.reader.other_skipped}};
     j["seconds"] = r.seconds;
     j["accesses_per_second"] = r.seconds > 0 ? double(r.accesses) / r.seconds : 0.0;
     j["mpki"] = mpki_json(r);
@@ -275,6 +280,9 @@ std::string result_summary(const ReplayResult& r, const ReplayOptions& options) 
     emit("records %llu: %llu accesses (%llu instructions, %llu loads, %llu stores), %llu page-crossing%s\n",
          ull(r.records), ull(r.accesses), ull(r.instructions), ull(r.loads), ull(r.stores), ull(r.page_crossings),
          r.limited ? "; stopped by --limit" : "");
+    if (r.reader.unfetched_instructions)
+        emit("of the instructions, %llu executed without an instruction fetch (not translated)\n",
+             ull(r.reader.unfetched_instructions));
     emit("processes %llu, threads %llu; replayed in %.3f s (%.1f M accesses/s)\n\n", ull(o.processes), ull(r.streams),
          r.seconds, r.seconds > 0 ? double(r.accesses) / r.seconds / 1e6 : 0.0);
 

@@ -58,7 +58,7 @@ class ProgressBar {
 
 int run_trace_command(const std::vector<std::string>& args) {
     replay::ReplayOptions options;
-    std::string format = "auto", json_path, csv_path;
+    std::string format = "auto", interleave = "auto", json_path, csv_path;
     bool quiet = false;
     std::vector<std::string> traces;
     tools::CommandLine cli("tlmmu trace",
@@ -74,6 +74,12 @@ int run_trace_command(const std::vector<std::string>& args) {
         .add_option("--format", format, "trace format (auto: from the file's name and contents)")
         ->check(CLI::IsMember(formats))
         ->type_name("FMT");
+    cli.app()
+        .add_option("--interleave", interleave,
+                    "threads of a drmemtrace directory: schedule (as its schedule file recorded them), quantum "
+                    "(round robin by os.quantum) or auto (schedule when the directory has one; the default)")
+        ->check(CLI::IsMember(trace::interleave_names()))
+        ->type_name("MODE");
     cli.count("--limit", options.limit, "stop after N records in total");
     cli.json(json_path);
     cli.app().add_option("--csv", csv_path, "write a header line and one row of the scalar results (atomically)")->type_name("FILE");
@@ -81,6 +87,7 @@ int run_trace_command(const std::vector<std::string>& args) {
     cli.app().add_option("TRACE", traces, "trace file, drmemtrace directory or synth: spec")->required();
     if (const int status = cli.parse(args); status >= 0) return status;
     options.format = format;
+    options.interleave = trace::parse_interleave(interleave);
 
     // A failed run writes no result; what was at the output paths before
     // (an older result, a device) is not the command's to delete. The exit

@@ -43,12 +43,13 @@ struct Thread {
     }
 };
 
-std::vector<trace::Stream> open_argument(const std::string& arg, const std::string& format) {
+std::vector<trace::Stream> open_argument(const std::string& arg, const std::string& format,
+                                         trace::Interleave interleave = trace::Interleave::quantum) {
     std::vector<trace::Stream> streams;
     if (synth::is_synthetic_spec(arg)) {
         streams = synth::open_synthetic_streams(arg);
     } else {
-        streams = trace::open_streams(arg, format);
+        streams = trace::open_streams(arg, format, interleave);
         if (streams.empty()) throw trace::TraceError(arg + ": no trace streams found");
     }
     return streams;
@@ -356,6 +357,8 @@ class Replayer {
             m_result.cpus.push_back(c);
         }
         m_result.smp_total = machine.total_stats();
+        for (const Thread& t : m_threads) m_result.reader += t.reader->stats();
+        m_result.instructions += m_result.reader.unfetched_instructions;  // executed, never fetched
         m_result.os = m_os.stats();
         if (m_caches) {
             m_result.cache = m_caches->stats();
@@ -401,7 +404,7 @@ ReplayResult replay(const std::vector<std::string>& traces, const ReplayOptions&
     for (const std::string& arg : traces) {
         Source s;
         s.name = arg;
-        s.streams = open_argument(arg, options.format);
+        s.streams = open_argument(arg, options.format, options.interleave);
         s.format = synth::is_synthetic_spec(arg) ? "synthetic" : s.streams[0].reader->format();
         sources.push_back(std::move(s));
     }

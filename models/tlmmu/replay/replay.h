@@ -27,6 +27,9 @@ struct ReplayOptions {
     // The CPUs (smp.cpus) and the cost of IPIs and INVLPGB (smp.*).
     machine::SmpConfig smp;
     std::string format = "auto";  // for every path argument
+    // How a drmemtrace directory's threads share the CPU: as its schedule
+    // file recorded them, or round robin by os.quantum (tlmmu/trace/schedule.h).
+    trace::Interleave interleave = trace::Interleave::automatic;
     uint64_t limit = 0;           // stop after this many records in total (0: whole traces)
     // Called about every million records with the records replayed so far.
     std::function<void(uint64_t records)> progress;
@@ -50,11 +53,15 @@ struct ReplayResult {
     uint64_t streams = 0;
     uint64_t records = 0;        // records consumed, control events included
     uint64_t accesses = 0;       // fetch + load + store records
-    uint64_t instructions = 0;   // fetch records
+    uint64_t instructions = 0;   // fetch records, plus the instructions the readers counted without a fetch
     uint64_t loads = 0, stores = 0;
     uint64_t page_crossings = 0; // accesses that also translated the next page
     uint64_t translations = 0;   // accesses + page crossings (before fault retries)
     bool limited = false;        // --limit stopped the replay early
+    // What the readers read without producing records (unfetched
+    // instructions, markers, ...): whole batches, so with --limit a little
+    // past the last record replayed.
+    trace::ReaderStats reader;
     double seconds = 0;
     MmuStats mmu;  // all CPUs together
     os::OsStats os;

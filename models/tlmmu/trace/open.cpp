@@ -166,14 +166,26 @@ std::unique_ptr<Reader> open_trace(const std::string& path, const std::string& f
     return open_file(path, format == "auto" ? detect_format(path) : format, nullptr, nullptr);
 }
 
-std::vector<Stream> open_streams(const std::string& path, const std::string& format) {
+std::vector<Stream> open_streams(const std::string& path, const std::string& format, Interleave interleave) {
     check_format_name(path, format);
     std::vector<Stream> streams;
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
         if (format != "auto" && format != "drmemtrace")
             throw TraceError(path + ": is a directory; only drmemtrace traces are directories");
-        for (const std::string& file : drmemtrace_thread_files(path)) {
+        const std::vector<std::string> files = drmemtrace_thread_files(path);
+        const std::string schedule = interleave == Interleave::quantum ? std::string() : find_schedule(path);
+        if (interleave == Interleave::schedule && schedule.empty())
+            throw TraceError(path + ": interleave 'schedule' needs a schedule file (serial_schedule.bin.gz or "
+                                    "cpu_schedule.bin.zip) in the directory; it has none");
+        if (!schedule.empty()) {
+            Stream s;
+            s.name = path;
+            s.reader = detail::make_scheduled_drmemtrace_reader(files, schedule, &s.process, &s.thread);
+            streams.push_back(std::move(s));
+            return streams;
+        }
+        for (const std::string& file : files) {
             Stream s;
             s.name = file;
             s.reader = open_file(file, "drmemtrace", &s.process, &s.thread);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tlmmu/trace/record.h"
+#include "tlmmu/trace/schedule.h"
 
 namespace tlmmu::trace {
 
@@ -29,8 +30,13 @@ struct Stream {
 std::unique_ptr<Reader> open_trace(const std::string& path, const std::string& format = "auto");
 
 // Opens a trace source as its threads: one Stream per per-thread file of a
-// drmemtrace directory, one Stream for anything else.
-std::vector<Stream> open_streams(const std::string& path, const std::string& format = "auto");
+// drmemtrace directory, one Stream for anything else. With `interleave`
+// schedule (or automatic, when the directory has a schedule file: schedule.h)
+// a drmemtrace directory is one Stream instead, its threads in the order the
+// recorded schedule gives, a context_switch record at each change of thread
+// and each record's context the thread's process id.
+std::vector<Stream> open_streams(const std::string& path, const std::string& format = "auto",
+                                 Interleave interleave = Interleave::quantum);
 
 // A reader over records its caller produces (a generator in a program, a
 // Python iterable): `fill` writes up to `capacity` records and returns how

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "byte_source.h"
 #include "tlmmu/trace/record.h"
@@ -25,5 +26,11 @@ std::unique_ptr<Reader> make_champsim_reader(std::unique_ptr<ByteSource> source,
 // tid() and pid() are known before the first read().
 std::unique_ptr<Reader> make_drmemtrace_reader(std::unique_ptr<ByteSource> source, const std::string& name,
                                                uint32_t* pid_out, uint32_t* tid_out);
+
+// The drmemtrace threads in `thread_files` as one stream, interleaved as the
+// schedule file says they ran (schedule.h). pid/tid: those of the first thread.
+std::unique_ptr<Reader> make_scheduled_drmemtrace_reader(const std::vector<std::string>& thread_files,
+                                                         const std::string& schedule_path, uint32_t* pid_out,
+                                                         uint32_t* tid_out);
 
 }  // namespace tlmmu::trace::detail

@@ -77,6 +77,25 @@ class TraceError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// What a reader read but did not turn into records. Nothing here is
+// translated; only the instructions count (as instructions, for MPKI).
+struct ReaderStats {
+    // Instructions executed without an instruction fetch (drmemtrace's
+    // TRACE_TYPE_INSTR_NO_FETCH: a rep string instruction's later iterations).
+    uint64_t unfetched_instructions = 0;
+    uint64_t markers = 0;         // metadata markers (drmemtrace: timestamps, CPU ids, chunk ends, ...)
+    uint64_t thread_records = 0;  // header, footer, thread, process and thread-exit entries
+    uint64_t other_skipped = 0;   // cache flushes, instruction encodings, simulator-added prefetches
+
+    ReaderStats& operator+=(const ReaderStats& o) {
+        unfetched_instructions += o.unfetched_instructions;
+        markers += o.markers;
+        thread_records += o.thread_records;
+        other_skipped += o.other_skipped;
+        return *this;
+    }
+};
+
 // A streaming reader: memory use is constant whatever the trace length.
 class Reader {
  public:
@@ -91,6 +110,9 @@ class Reader {
     // Whether records carry the address space they belong to in `context`
     // (a multi-process trace); otherwise each stream is one address space.
     virtual bool carries_contexts() const { return false; }
+    // What the reader has read so far without producing records (a batch
+    // ahead of the records returned). All zero for formats without such input.
+    virtual ReaderStats stats() const { return {}; }
 };
 
 }  // namespace tlmmu::trace
