@@ -33,6 +33,7 @@ void user_shm_bench(void);    // a0 = base, a1 = pages, a2 = 1: write-protect th
 void print_counters(const counters_t* c);
 
 void experiment_working_set(void);
+void experiment_footprint(void);
 void experiment_context_switch(void);
 void experiment_range_flush(void);
 void experiment_allocators(void);

@@ -25,6 +25,7 @@ int kernel_main(void) {
         const char* name;
         void (*run)(void);
     } experiments[] = {{"working_set", experiment_working_set},
+                       {"footprint", experiment_footprint},
                        {"context_switch", experiment_context_switch},
                        {"range_flush", experiment_range_flush},
                        {"allocators", experiment_allocators},

@@ -141,3 +141,109 @@ void experiment_working_set(void) {
     page_free(frame2m, 9);
     page_free(frame4k, 0);
 }
+
+// ---------------------------------------------------------------------------
+// The data-footprint axis: the same dense sweep of FOOTPRINT_PAGES pages (more
+// than the STLB holds, so every load walks), with data touched between the
+// loads: over each pass, the next lines of a buffer of `footprint` bytes, an
+// equal share after every load. As the footprint outgrows L1D, L2 and the LLC,
+// the walks' page-table lines are evicted and walk latency climbs towards
+// DRAM. The buffer is read through one 1 GiB page (its own L1 DTLB entry:
+// every buffer load is an L1 DTLB hit), so the walks are the working set's.
+
+#define FOOTPRINT_PAGES 2048
+#define FOOTPRINT_BUFFER_SLOT 48
+#define FOOTPRINT_BLOCK (4ull << 20)  // the buffer is made of largest buddy blocks
+#define FOOTPRINT_MAX_BLOCKS 64       // up to 256 MiB
+
+static uint64_t g_buffer_blocks[FOOTPRINT_MAX_BLOCKS];  // buffer addresses (through the 1 GiB alias)
+static unsigned g_buffer_block_count;
+
+// Reads `lines` 64-byte lines of the buffer from line `*next` on (wrapping at
+// `total` lines), a block's run of lines at a time.
+static void touch_buffer(uint64_t* next, uint64_t lines, uint64_t total) {
+    const uint64_t per_block = FOOTPRINT_BLOCK / 64;
+    uint64_t line = *next;
+    while (lines) {
+        uint64_t run = per_block - line % per_block;
+        if (run > total - line) run = total - line;
+        if (run > lines) run = lines;
+        const uint64_t start = g_buffer_blocks[line / per_block] + (line % per_block) * 64;
+        for (uint64_t a = start; a < start + run * 64; a += 64) (void)*(volatile uint64_t*)a;
+        lines -= run;
+        line += run;
+        if (line == total) line = 0;
+    }
+    *next = line;
+}
+
+// `passes` passes over the pages (one load each at offset 64, as sweep()
+// does), each pass also reading footprint/64 buffer lines spread evenly.
+// Returns the buffer loads made.
+static uint64_t footprint_passes(uint64_t base, uint64_t stride, uint64_t footprint, uint64_t passes) {
+    const uint64_t lines = footprint / 64;
+    uint64_t next = 0, loads = 0;
+    for (uint64_t p = 0; p < passes; ++p) {
+        uint64_t done = 0;
+        for (uint64_t i = 0; i < FOOTPRINT_PAGES; ++i) {
+            (void)*(volatile uint64_t*)(base + i * stride + 64);
+            const uint64_t due = (i + 1) * lines / FOOTPRINT_PAGES;
+            touch_buffer(&next, due - done, lines);
+            loads += due - done;
+            done = due;
+        }
+    }
+    return loads;
+}
+
+void experiment_footprint(void) {
+    const uint64_t max_bytes = param_in("footprint.max_bytes", 64u << 10, 256u << 20);
+    g_measured_accesses = param_in("working_set.accesses", 64, 1u << 20);
+    // The buffer: 4 MiB blocks, read through a 1 GiB page on RAM_BASE.
+    g_buffer_block_count = (unsigned)((max_bytes + FOOTPRINT_BLOCK - 1) / FOOTPRINT_BLOCK);
+    for (unsigned b = 0; b < g_buffer_block_count; ++b) {
+        const uint64_t pa = page_alloc(10);
+        if (!pa) panic("footprint: no 4 MiB block for the data buffer (%u of %u)", b, g_buffer_block_count);
+        g_buffer_blocks[b] = PML4_SLOT(FOOTPRINT_BUFFER_SLOT) + (pa - RAM_BASE);
+    }
+    if (pt_map(g_kernel_root, PML4_SLOT(FOOTPRINT_BUFFER_SLOT), RAM_BASE, SHIFT_1G, PTE_RW | PTE_A | PTE_D) != 0)
+        panic("footprint: cannot map the buffer");
+    const uint64_t frame4k = page_alloc(0), frame2m = page_alloc(9);
+    if (!frame4k || !frame2m) panic("footprint: no frames");
+    kmemset((void*)frame4k, 0, SIZE_4K);
+    calibrate(frame4k);  // the host's L1 TLB hit latencies, also when this runs alone
+    const struct {
+        const char* page;
+        unsigned shift;
+        uint64_t base, frame;
+    } series[] = {{"4k", SHIFT_4K, PML4_SLOT(32), frame4k}, {"2m", SHIFT_2M, PML4_SLOT(40), frame2m}};
+    for (unsigned s = 0; s < 2; ++s) {
+        const uint64_t stride = 1ull << series[s].shift;
+        for (uint64_t i = 0; i < FOOTPRINT_PAGES; ++i)
+            if (pt_map(g_kernel_root, series[s].base + i * stride, series[s].frame, series[s].shift,
+                       PTE_RW | PTE_A | PTE_D) != 0)
+                panic("footprint: out of memory mapping %s page %lu", series[s].page, (unsigned long)i);
+        // 0, then 16 KiB up to the largest, quadrupling.
+        for (uint64_t footprint = 0; footprint <= max_bytes; footprint = footprint ? footprint * 4 : 16u << 10) {
+            // One pass to reach the steady state, one measured: every load walks anyway.
+            footprint_passes(series[s].base, stride, footprint, 1);  // warm up: TLBs and caches in their steady state
+            counters_t a, b, d;
+            counters_read(&a);
+            const uint64_t buffer_loads = footprint_passes(series[s].base, stride, footprint, 1);
+            counters_read(&b);
+            counters_delta(&a, &b, &d);
+            kprintf("@exp footprint page=%s pages=%u footprint=%lu accesses=%u buffer_loads=%lu", series[s].page,
+                    FOOTPRINT_PAGES, (unsigned long)footprint, FOOTPRINT_PAGES, (unsigned long)buffer_loads);
+            print_counters(&d);
+            kprintf("\n");
+        }
+        pt_free_slot(g_kernel_root, (unsigned)(series[s].base >> 39) & 511);
+        write_cr3(g_kernel_root);
+    }
+    pt_free_slot(g_kernel_root, FOOTPRINT_BUFFER_SLOT);
+    write_cr3(g_kernel_root);
+    page_free(frame2m, 9);
+    page_free(frame4k, 0);
+    for (unsigned b = 0; b < g_buffer_block_count; ++b)
+        page_free(RAM_BASE + (g_buffer_blocks[b] - PML4_SLOT(FOOTPRINT_BUFFER_SLOT)), 10);
+}

@@ -301,6 +301,7 @@ bool Hart::refetch() {
     ++m_counters.fetch_translations;
     m_cycles += t.cycles;
     if (t.fault) return translation_fault(t, m_pc, AccessType::fetch);
+    m_cycles += fetch_time(t);
     const uint64_t off = t.pa - m_ram_base;
     if ((off >> 12) == m_code_page_index && *m_code_page_valid) {  // still on the decoded page in use
         m_fetch_block = m_pc & ~63ull;

@@ -88,7 +88,8 @@ struct HartTiming {
     unsigned timer_divider = 1;
     bool fetch_every_instruction = false;
     // With data caches, every load and store in RAM also costs the latency
-    // of the level that serves its physical address (tlmmu/cache).
+    // of the level that serves its physical address (tlmmu/cache), and every
+    // fetch of a new 64-byte block what its L1I miss costs beyond a hit.
     cache::Hierarchy* data_caches = nullptr;
 };
 
@@ -240,6 +241,16 @@ class Hart {
         if (!m_timing.data_caches || t.fault || t.pa - m_ram_base >= m_ram_bytes) return m_timing.data_latency;
         return m_timing.data_latency +
                m_timing.data_caches->access(t.pa, write ? cache::Requester::store : cache::Requester::load, write);
+    }
+
+    // Cycles a fetch of a new block adds with the caches: what the hierarchy
+    // charges beyond an L1I hit (the front end's pipeline hides a hit).
+    unsigned fetch_time(const Translation& t) {
+        if (!m_timing.data_caches || t.pa - m_ram_base >= m_ram_bytes) return 0;
+        cache::Hierarchy& c = *m_timing.data_caches;
+        const unsigned hit = c.has_l1i() ? c.config().l1i.latency : c.config().levels[0].latency;
+        const unsigned cycles = c.fetch(t.pa);
+        return cycles > hit ? cycles - hit : 0;
     }
 
     template <class T>

@@ -6,10 +6,11 @@
 using namespace tlmmu::cache;
 
 namespace {
-// Small levels so conflicts are easy to build: L1 4 sets x 2 ways, L2 8 x 2, LLC 16 x 4.
+// Small levels so conflicts are easy to build: L1D and L1I 4 sets x 2 ways, L2 8 x 2, LLC 16 x 4.
 CacheConfig small() {
     CacheConfig c;
     c.levels = {{"l1d", 4, 2, 4}, {"l2", 8, 2, 12}, {"llc", 16, 4, 40}};
+    c.l1i = {"l1i", 4, 2, 3};
     c.dram_latency = 100;
     return c;
 }
@@ -85,7 +86,8 @@ TEST_CASE("statistics are split by requester") {
     CHECK(l1.misses[size_t(walk_requester(1))] == 1);
     CHECK(l1.misses[size_t(Requester::load)] == 1);
     CHECK(l1.hits[size_t(Requester::store)] == 1);
-    CHECK(l1.misses[size_t(Requester::fetch)] == 1);
+    CHECK(l1.misses[size_t(Requester::fetch)] == 0);  // fetches have their own L1I
+    CHECK(h.l1i_stats().misses[size_t(Requester::fetch)] == 1);
     CHECK(l1.hits[size_t(Requester::load)] == 0);
     CHECK(h.memory_reads() == 4);
 }
@@ -221,4 +223,89 @@ TEST_CASE("cache.* settings go through the registry and name the key when refuse
     CHECK(message("cache.line", "100").rfind("cache.line", 0) == 0);
     CHECK(message("cache.l1d.policy", "fifo").rfind("cache.l1d.policy", 0) == 0);
     CHECK(message("cache.l1d.wayz", "4").find("did you mean 'cache.l1d.ways'") != std::string::npos);
+}
+
+TEST_CASE("fetches go through their own L1I, which misses to L2") {
+    Hierarchy h(small());
+    uint32_t level = 0;
+    CHECK(h.fetch(0x5000) == 140);  // cold: LLC latency + memory
+    CHECK(h.l1i_contains(0x5000));
+    CHECK_FALSE(h.contains(0, 0x5000));  // L1D is left alone
+    CHECK(h.contains(1, 0x5000));
+    CHECK(h.access(0x5038, Requester::fetch, false, 0, &level) == 3);  // same line: an L1I hit
+    CHECK(level == kL1I);
+    CHECK(h.l1i_stats().hits[size_t(Requester::fetch)] == 1);
+    CHECK(h.l1i_stats().misses[size_t(Requester::fetch)] == 1);
+
+    // Code and data no longer evict each other in L1: three data lines in the
+    // code line's L1 set leave the code in L1I.
+    const uint64_t stride_l1 = 4 * 64;
+    for (uint64_t i = 1; i <= 3; ++i) h.load(0x5000 + i * stride_l1);
+    CHECK(h.l1i_contains(0x5000));
+    CHECK(h.fetch(0x5000) == 3);
+
+    // L1I LRU: a third code line in the set evicts the older one; it comes back from L2.
+    h.fetch(0x5000 + 4 * stride_l1 * 2);  // a different L2 set, same L1 set
+    h.fetch(0x5000);                      // most recent again
+    h.fetch(0x5000 + 4 * stride_l1 * 3);  // evicts 0x5000 + 8 * stride_l1
+    CHECK(h.l1i_contains(0x5000));
+    CHECK_FALSE(h.l1i_contains(0x5000 + 8 * stride_l1));
+    CHECK(h.fetch(0x5000 + 8 * stride_l1, &level) == 12);
+    CHECK(level == 1);
+    CHECK(h.l1i_stats().evictions == 2);
+
+    // cache.l1i.enabled=off: fetches share L1D as data does.
+    CacheConfig shared = small();
+    shared.l1i_enabled = false;
+    Hierarchy s(shared);
+    s.fetch(0x5000);
+    CHECK(s.contains(0, 0x5000));
+    CHECK_FALSE(s.has_l1i());
+    CHECK(s.stats()[0].misses[size_t(Requester::fetch)] == 1);
+}
+
+TEST_CASE("an inclusive hierarchy drops from L1I what L2 evicts") {
+    CacheConfig c = small();
+    c.inclusive = true;
+    c.levels[0].sets = 2;
+    c.l1i.sets = 2;
+    Hierarchy h(c);
+    const uint64_t stride_l2 = 8 * 64;
+    h.fetch(0);
+    h.load(stride_l2);
+    h.load(2 * stride_l2);  // L2's set 0 held 0 and stride_l2: 0 goes, from L1I too
+    CHECK_FALSE(h.contains(1, 0));
+    CHECK_FALSE(h.l1i_contains(0));
+    CHECK(h.l1i_stats().back_invalidations == 1);
+
+    c.l1i.sets = 64;  // 8 KiB L1I above a 1 KiB L2
+    try {
+        validate(c);
+        FAIL("an L1I larger than L2 was accepted");
+    } catch (const tlmmu::ConfigError& e) {
+        CHECK(std::string(e.what()).rfind("cache.l1i.sets: an inclusive hierarchy needs l1i (8192 bytes) no larger than l2 (1024 bytes)", 0) == 0);
+    }
+}
+
+TEST_CASE("cache.l1i.* settings: Skylake defaults, applied and refused by key") {
+    CacheConfig c;
+    CHECK(c.size_bytes(c.l1i) == 32 * 1024);
+    CHECK(c.l1i.ways == 8);
+    CHECK(c.l1i_enabled);
+    apply_cache_setting(c, "cache.l1i.sets", "128");
+    apply_cache_setting(c, "cache.l1i.ways", "4");
+    apply_cache_setting(c, "cache.l1i.latency", "5");
+    apply_cache_setting(c, "cache.l1i.policy", "plru");
+    apply_cache_setting(c, "cache.l1i.enabled", "off");
+    CHECK(c.l1i.sets == 128);
+    CHECK(c.l1i.ways == 4);
+    CHECK(c.l1i.latency == 5);
+    CHECK(c.l1i.policy == tlmmu::ReplacementPolicy::tree_plru);
+    CHECK_FALSE(c.l1i_enabled);
+    try {
+        apply_cache_setting(c, "cache.l1i.sets", "100");
+        FAIL("accepted");
+    } catch (const tlmmu::ConfigError& e) {
+        CHECK(std::string(e.what()).rfind("cache.l1i.sets", 0) == 0);
+    }
 }

@@ -518,4 +518,40 @@ TEST_CASE("hart: with the data caches on, a load costs the level that serves its
     CHECK(l1.hits[size_t(cache::Requester::load)] == 1);
     CHECK(l1.hits[size_t(cache::Requester::store)] == 1);
     CHECK(l1.hits[size_t(cache::Requester::fetch)] + l1.misses[size_t(cache::Requester::fetch)] == 0);
+    // The program's one 64-byte block, and the block of the rig's mtvec prologue.
+    CHECK(caches->l1i_stats().misses[size_t(cache::Requester::fetch)] == 2);
+}
+
+TEST_CASE("hart: with the caches on, entering a new code block costs its L1I miss beyond a hit") {
+    PlatformOptions o = Rig::defaults();
+    o.cache.enabled = true;
+    Rig rig(o);
+    std::vector<uint32_t> code(16, enc::addi(0, 0, 0));  // block 0: sixteen nops
+    code.push_back(enc::addi(a0, 0, 1));                  // block 1 starts here
+    code.push_back(enc::addi(a1, 0, 2));
+    code.push_back(enc::self_loop());
+    rig.load(code);
+    const cache::Hierarchy* caches = rig.board->caches();
+    const uint64_t prologue = caches->l1i_stats().misses[size_t(cache::Requester::fetch)];  // the rig's mtvec write
+    Hart& h = rig.hart();
+    rig.run(16);
+    auto cost_of_next = [&] {
+        const uint64_t before = h.cycles();
+        rig.run(1);
+        return h.cycles() - before;
+    };
+    const uint64_t first_in_block = cost_of_next(), second = cost_of_next();
+    const cache::CacheConfig& c = o.cache;
+    CHECK(first_in_block - second == c.levels[2].latency + c.dram_latency - c.l1i.latency);
+    CHECK(caches->l1i_stats().misses[size_t(cache::Requester::fetch)] == prologue + 2);
+    CHECK(caches->stats()[1].misses[size_t(cache::Requester::fetch)] == prologue + 2);  // L1I misses go to L2
+    CHECK(caches->stats()[0].misses[size_t(cache::Requester::fetch)] == 0);  // never to L1D
+
+    // The same program with the L1I off: fetches share L1D.
+    o.cache.l1i_enabled = false;
+    Rig shared(o);
+    shared.load(code);
+    const uint64_t shared_prologue = shared.board->caches()->stats()[0].misses[size_t(cache::Requester::fetch)];
+    shared.run(18);
+    CHECK(shared.board->caches()->stats()[0].misses[size_t(cache::Requester::fetch)] == shared_prologue + 2);
 }

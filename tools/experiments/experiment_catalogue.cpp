@@ -7,6 +7,7 @@ namespace tlmmu::experiments {
 const std::vector<ExperimentInfo>& experiment_catalogue() {
     static const std::vector<ExperimentInfo> list = {
         {"working_set", "translation latency against working set: 4K/2M/1G pages, dense/per-GiB/scattered, 4- and 5-level"},
+        {"footprint", "walk latency against the data touched between translations (4K and 2M pages), caches on and off"},
         {"context_switch", "CR3 switches with PCIDs off/on/no-flush and global or non-global kernel pages"},
         {"range_flush", "INVLPG or INVPCID per changed page against a CR3 reload"},
         {"allocators", "buddy and slab costs, a demand-paging fault, fragmentation of a random sequence"},
@@ -24,6 +25,9 @@ const settings::Group<GuestParams>& param_settings() {
         settings::Group<GuestParams> g("param", "Firmware experiment parameters (`tlmmu experiments --param`, docs/experiments.md)");
         g.integer("working_set.accesses", &GuestParams::working_set_accesses)
             .unit("loads").range(64, 1u << 20).doc("measured loads per working-set point, at least (4 passes minimum)");
+        g.integer("footprint.max_bytes", &GuestParams::footprint_max_bytes)
+            .unit("bytes").range(64u << 10, 256u << 20)
+            .doc("largest data footprint between the working set's loads (0, 16 KiB, then x4 up to this)");
         g.integer("context_switch.procs", &GuestParams::cs_procs).unit("processes").range(1, 8)
             .doc("processes switched round-robin");
         g.integer("context_switch.user_pages", &GuestParams::cs_user_pages).unit("pages").range(1, 512)

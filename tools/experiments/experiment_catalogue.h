@@ -17,6 +17,7 @@ namespace tlmmu::experiments {
 // Parameter values of one run; the defaults are the main job's figures.
 struct GuestParams {
     uint64_t working_set_accesses = 2048;  // measured loads per working-set point (at least)
+    uint64_t footprint_max_bytes = 16u << 20;  // beyond the 8 MiB LLC
     uint64_t cs_procs = 4;
     uint64_t cs_user_pages = 64;
     uint64_t cs_switches = 96;

@@ -26,6 +26,33 @@ std::string tail_lines(const std::string& text, unsigned n) {
     return pos == std::string::npos ? text : text.substr(pos + 1);
 }
 
+// The footprint experiment again with the caches switched the other way
+// (cache.enabled), its walk latencies added to `results` beside the main
+// run's. Returns 0, or the exit status of a failed run.
+int compare_caches(const std::string& firmware, const platform::PlatformOptions& options, const GuestParams& params,
+                   Results& results) {
+    platform::PlatformOptions other = options;
+    other.cache.enabled = !options.cache.enabled;
+    other.guest_params = guest_parameters(params, {"footprint"});
+    const SuiteRun s = run_suite(firmware, other);
+    const char* const which = other.cache.enabled ? "cache.enabled=on" : "cache.enabled=off";
+    if (!s.run.passed()) {
+        std::cerr << "tlmmu experiments: the comparison run (footprint, " << which << ") did not complete: " << s.run.message
+                  << "\n";
+        if (!s.uart.empty()) std::cerr << "last guest output:\n" << tail_lines(s.uart, 8);
+        return 1;
+    }
+    try {
+        footprint_with_and_without(results, options.cache.enabled, compute_results(parse_records(s.uart)));
+    } catch (const ParseError& e) {
+        std::cerr << "tlmmu experiments: comparison run (" << which << ") output: " << e.what() << "\n";
+        return 1;
+    }
+    std::printf("comparison run (footprint with %s): %.1f M instructions, simulated in %.2f s\n", which,
+                s.run.instructions / 1e6, s.run.wall_seconds);
+    return 0;
+}
+
 }  // namespace
 
 // An installed tlmmu (PREFIX/bin/tlmmu) uses PREFIX/share/tlmmu's firmware;
@@ -190,9 +217,13 @@ int run_experiments_command(const std::vector<std::string>& args) {
         std::cerr << "tlmmu experiments: guest output: " << e.what() << "\n";
         return 1;
     }
-    std::printf("guest: %.1f M instructions, %.1f M cycles, simulated in %.2f s (%.1f M instructions/s)\n\n",
+    std::printf("guest: %.1f M instructions, %.1f M cycles, simulated in %.2f s (%.1f M instructions/s)\n",
                 s.run.instructions / 1e6, s.run.cycles / 1e6, s.run.wall_seconds,
                 s.run.wall_seconds > 0 ? s.run.instructions / s.run.wall_seconds / 1e6 : 0.0);
+    if (results.table("footprint")) {
+        if (const int failed = compare_caches(firmware, options, params, results)) return failed;
+    }
+    std::printf("\n");
     std::cout << report(results);
     int status = 0;
     if (!tools::write_file_atomically(json_path, to_json(results) + "\n")) {

@@ -253,6 +253,7 @@ std::vector<std::string> write_plots(const Results& r, const std::string& dir, s
                                                 label, "threads", "munmaps_per_mcycle", "threads (one per CPU)",
                                                 "munmaps per million cycles", true));
     }
+    if (r.table("footprint")) kernel_plots.emplace_back("experiments-footprint.png", footprint_script(r));
     for (const auto& [name, script] : kernel_plots) {
         const fs::path out = fs::path(dir) / name;
         if (!render(script, out, error)) return written;

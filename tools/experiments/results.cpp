@@ -83,13 +83,17 @@ Results compute_results(const std::vector<Record>& records) {
     Results r;
     const Record *calib = nullptr, *calib_fetch = nullptr;
     bool done = false;
+    // The first calibration (the footprint experiment repeats it for runs without the working set).
     for (const Record& rec : records) {
-        if (rec.kind == "calib") calib = &rec;
-        if (rec.kind == "calib_fetch") calib_fetch = &rec;
+        if (rec.kind == "calib" && !calib) calib = &rec;
+        if (rec.kind == "calib_fetch" && !calib_fetch) calib_fetch = &rec;
     }
     const bool working_set = std::any_of(records.begin(), records.end(), [](const Record& x) { return x.kind == "ws"; });
     if (working_set && (!calib || !calib_fetch))
         throw ParseError("no calibration lines (@exp calib, calib_fetch) before the working-set points");
+    const bool footprint = std::any_of(records.begin(), records.end(), [](const Record& x) { return x.kind == "footprint"; });
+    if (footprint && (!calib || !calib_fetch))
+        throw ParseError("no calibration lines (@exp calib, calib_fetch) before the footprint points");
     if (calib && calib_fetch) {
         // Both calibration loops hit the L1 TLBs on every lookup; they differ in
         // the share of fetch and data lookups, which separates the two latencies:
@@ -216,6 +220,8 @@ Results compute_results(const std::vector<Record>& records) {
                                               int(rec.signed_number("frag_index")), int(rec.signed_number("unusable"))});
         } else if (rec.kind == "fragfree") {
             r.fragmentation.merged_back = rec.signed_number("largest_order") == 10 && rec.signed_number("check") == 0;
+        } else if (rec.kind == "footprint") {
+            footprint_record(r, rec);
         } else {
             kernel_record(r, rec);
         }

@@ -159,6 +159,13 @@ struct Results {
 // The kernel experiments' records (kernel_results.cpp): adds `rec` to its
 // table in r.tables; other kinds are ignored.
 void kernel_record(Results& r, const Record& rec);
+// The data-footprint axis (footprint_results.cpp): `@exp footprint` rows in
+// the table "footprint"; then the same points from a run with the caches the
+// other way (`main_caches_on` says how the main run had them) as a column of
+// their own; and the gnuplot script of walk latency against footprint.
+void footprint_record(Results& r, const Record& rec);
+void footprint_with_and_without(Results& main, bool main_caches_on, const Results& other);
+std::string footprint_script(const Results& r);
 // A table as the report shows it: title, sentence, aligned columns.
 std::string render_table(const Table& t);
 

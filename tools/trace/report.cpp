@@ -29,9 +29,10 @@ ordered_json walk_references_json(const ReplayResult& r, unsigned levels) {
     return {{"reads", reads}, {"ad_updates", ad}, {"total_reads", r.mmu.walk.pt_reads}};
 }
 
-// Where a reference was served: the cache levels, then memory.
+// Where a reference was served: the L1I (fetches only), the cache levels, then memory.
 std::vector<std::string> served_names(const cache::CacheConfig& c) {
     std::vector<std::string> names;
+    if (c.l1i_enabled) names.push_back(c.l1i.name);
     for (const cache::LevelConfig& l : c.levels) names.push_back(l.name);
     names.push_back("memory");
     return names;
@@ -42,6 +43,7 @@ std::vector<std::string> served_names(const cache::CacheConfig& c) {
 std::vector<uint64_t> served_by(const ReplayResult& r, cache::Requester who) {
     const std::size_t k = static_cast<std::size_t>(who);
     std::vector<uint64_t> out;
+    if (r.has_l1i) out.push_back(r.cache_l1i.hits[k]);
     for (const cache::LevelStats& l : r.cache) out.push_back(l.hits[k]);
     out.push_back(r.cache.empty() ? 0 : r.cache.back().misses[k]);
     return out;
@@ -67,8 +69,11 @@ ordered_json cache_json(const ReplayResult& r, const cache::CacheConfig& config,
         data[cache::requester_name(who)] = row;
     }
     ordered_json per_level = ordered_json::object();
-    for (std::size_t i = 0; i < r.cache.size(); ++i) {
-        const cache::LevelStats& l = r.cache[i];
+    std::vector<const cache::LevelStats*> levels_served;  // in the order of `names`
+    if (r.has_l1i) levels_served.push_back(&r.cache_l1i);
+    for (const cache::LevelStats& l : r.cache) levels_served.push_back(&l);
+    for (std::size_t i = 0; i < levels_served.size(); ++i) {
+        const cache::LevelStats& l = *levels_served[i];
         uint64_t hits = 0, misses = 0;
         for (std::size_t k = 0; k < cache::kRequesters; ++k) {
             hits += l.hits[k];

@@ -362,6 +362,8 @@ class Replayer {
         m_result.os = m_os.stats();
         if (m_caches) {
             m_result.cache = m_caches->stats();
+            m_result.has_l1i = m_caches->has_l1i();
+            m_result.cache_l1i = m_caches->l1i_stats();
             m_result.cache_memory_reads = m_caches->memory_reads();
             m_result.cache_memory_writes = m_caches->memory_writes();
             m_result.walk_cache_cycles = m_os.cached_port()->cycles();

@@ -74,6 +74,8 @@ struct ReplayResult {
     }
     // The data caches' counters (empty with cache.enabled=off).
     std::vector<cache::LevelStats> cache;
+    bool has_l1i = false;        // fetches went through their own L1I (cache.l1i.enabled)
+    cache::LevelStats cache_l1i;
     uint64_t cache_memory_reads = 0, cache_memory_writes = 0;
     // The walker's memory cycles through the caches, and what the same
     // references cost at the flat memory.latency (os.memory_latency).

@@ -21,6 +21,7 @@ struct TranslationExtension : tlm::tlm_extension<TranslationExtension> {
     bool debug = false;     // side-effect-free access: translated and forwarded as debug transport
     bool locked = false;    // part of a locked read-modify-write
     bool page_walk = false; // set by MmuModule on its walker's own accesses to memory
+    unsigned walk_level = 0; // with page_walk: the entry's paging level (1 = PTE ... 5 = PML5E)
 
     // ---- Response, written by MmuModule on every access (cleared first).
     Fault fault;                 // kind none when translated; #PF carries error code and CR2

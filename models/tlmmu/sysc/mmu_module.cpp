@@ -62,18 +62,18 @@ class MmuModule::MemoryPort : public PhysicalAccess {
 
     bool read_entry(const WalkStep& step, uint64_t& value, uint64_t& cycles) override {
         m_owner.note_table_frame(step.pa);
-        return transact(tlm::TLM_READ_COMMAND, step.pa, value, step.locked, step.offset, cycles);
+        return transact(tlm::TLM_READ_COMMAND, step, value, step.locked, step.offset, cycles);
     }
 
     bool locked_set_bits(const WalkStep& step, uint64_t expected, uint64_t bits, uint64_t& observed,
                          uint64_t& cycles) override {
         m_owner.note_table_frame(step.pa);
         const uint64_t before = cycles;
-        if (!transact(tlm::TLM_READ_COMMAND, step.pa, observed, true, step.offset, cycles)) return false;
+        if (!transact(tlm::TLM_READ_COMMAND, step, observed, true, step.offset, cycles)) return false;
         // The locked write always happens because it releases the lock: the
         // updated entry if nobody changed it, else what was read, unchanged.
         uint64_t value = observed == expected ? expected | bits : observed;
-        return transact(tlm::TLM_WRITE_COMMAND, step.pa, value, true, step.offset + (cycles - before), cycles);
+        return transact(tlm::TLM_WRITE_COMMAND, step, value, true, step.offset + (cycles - before), cycles);
     }
 
     bool debug_read_entry(uint64_t pa, uint64_t& value) override {
@@ -81,6 +81,7 @@ class MmuModule::MemoryPort : public PhysicalAccess {
         tx->prepare(tlm::TLM_READ_COMMAND, pa, value);
         tx->ext.locked = false;
         tx->ext.debug = true;
+        tx->ext.walk_level = 0;
         return m_owner.mem->transport_dbg(tx->trans) == sizeof value;
     }
 
@@ -130,14 +131,15 @@ class MmuModule::MemoryPort : public PhysicalAccess {
         std::unique_ptr<WalkTransaction> m_tx;
     };
 
-    // One transaction issued `at` cycles into the translation; adds its cost
-    // to `cycles`.
-    bool transact(tlm::tlm_command command, uint64_t pa, uint64_t& value, bool locked, uint64_t at,
+    // One transaction for `step` issued `at` cycles into the translation;
+    // adds its cost to `cycles`.
+    bool transact(tlm::tlm_command command, const WalkStep& step, uint64_t& value, bool locked, uint64_t at,
                   uint64_t& cycles) {
         Lease tx(*this);
-        tx->prepare(command, pa, value);
+        tx->prepare(command, step.pa, value);
         tx->ext.locked = locked;
         tx->ext.debug = false;
+        tx->ext.walk_level = step.level;  // so caches behind `mem` split their statistics by level
         const sc_time now = sc_core::sc_time_stamp();
         const sc_time start = m_owner.translation_start(now);
         const sc_time issue = start + m_owner.to_time(at);
