@@ -118,21 +118,26 @@ TEST_CASE("shootdowns: a longer IPI delivery latency lengthens the IPI shootdown
     const std::map<std::string, std::string> p = {{"shootdowns.max_cpus", "4"}, {"shootdowns.max_pages", "1"},
                                                   {"shootdowns.reps", "2"},     {"shootdowns.storm_ops", "1"},
                                                   {"shootdowns.lazy_cpus", "1"}};
-    const KernelRun fast = run_kernel({"shootdowns"}, p);
-    const KernelRun slow = run_kernel({"shootdowns"}, p, {{"smp.ipi_latency", "4000"}});  // --platform smp.*
+    // Without the data caches: the two runs' handlers would otherwise meet
+    // different cache contents, and the difference would not be the latency alone.
+    const KernelRun fast = run_kernel({"shootdowns"}, p, {{"cache.enabled", "off"}});
+    const KernelRun slow = run_kernel({"shootdowns"}, p, {{"smp.ipi_latency", "4000"}, {"cache.enabled", "off"}});
     const Table* f = fast.results.table("shootdown");
     const Table* s = slow.results.table("shootdown");
     REQUIRE(f);
     REQUIRE(s);
     for (double cpus : {2, 4}) {
         INFO(cpus << " CPUs");
-        // 1000 -> 4000 cycles from send to arrival: the acknowledgements come 3000 cycles later,
-        // seen within one pass of the initiator's spin loop.
+        // 1000 -> 4000 cycles from send to arrival: the acknowledgements come 3000 cycles later.
+        // The harts take turns of platform.smp_quantum (100) instructions, so the
+        // initiator sees them up to about one turn early or late (docs/platform.md).
         const double delta = cell(*s, "ipi", cpus, 1, "initiator_cycles") - cell(*f, "ipi", cpus, 1, "initiator_cycles");
-        CHECK(delta >= 3000 - 20);
-        CHECK(delta <= 3000 + 20);
-        // The receivers' side does not move: interrupt entry, handler and exit.
-        CHECK(cell(*s, "ipi", cpus, 1, "stolen_cycles_per_receiver") == cell(*f, "ipi", cpus, 1, "stolen_cycles_per_receiver"));
+        CHECK(delta >= 3000 - 250);
+        CHECK(delta <= 3000 + 250);
+        // The receivers' side does not move (interrupt entry, handler and exit),
+        // but for a cycle of the interleave in the mean over the repetitions.
+        CHECK(std::abs(cell(*s, "ipi", cpus, 1, "stolen_cycles_per_receiver") -
+                       cell(*f, "ipi", cpus, 1, "stolen_cycles_per_receiver")) <= 2);
         CHECK(cell(*s, "invlpgb", cpus, 1, "initiator_cycles") == cell(*f, "invlpgb", cpus, 1, "initiator_cycles"));
     }
 }
